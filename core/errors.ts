@@ -1,0 +1,49 @@
+/**
+ * Coded errors, fastify-style: every error a user can see carries a stable `code`, an HTTP `statusCode` for the
+ * server edge, and (for validation) the `field` it is about, so messages can be acted on and matched in code.
+ */
+export class TelemetryError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  constructor(code: string, message: string, statusCode = 500, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TelemetryError';
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+/** A payload broke the event contract; `field` names the offending field (dotted path). */
+export class ValidationError extends TelemetryError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super('OPT_ERR_VALIDATION', `${field}: ${message}`, 400, options);
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/** A scenario name that is not a safe file name; it never reaches the file system. */
+export class ScenarioNameError extends ValidationError {
+  constructor(field: string, value: unknown) {
+    super(field, `unsafe scenario name ${JSON.stringify(String(value).slice(0, 80))}: use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit`);
+    (this as { code: string }).code = 'OPT_ERR_SCENARIO';
+    this.name = 'ScenarioNameError';
+  }
+}
+
+/** Configuration could not be resolved; thrown at start-up only (fail fast, naming the variable). */
+export class ConfigError extends TelemetryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OPT_ERR_CONFIG', message, 500, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Writing to the local store failed (read-only dir, disk full...). */
+export class StoreError extends TelemetryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OPT_ERR_STORE', message, 500, options);
+    this.name = 'StoreError';
+  }
+}

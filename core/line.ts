@@ -1,0 +1,90 @@
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
+import { formatHrTime, hrTimeToMillis } from './time.js';
+import { uuidv7 } from './id.js';
+import { isSafeScenario } from './scenario.js';
+import { ScenarioNameError, ValidationError } from './errors.js';
+
+/** A record serialised once: the scenario (file) it belongs to and its JSONL line, newline included. */
+export interface SerializedLine {
+  readonly scenario: string;
+  readonly line: string;
+}
+
+// Serialise once: the policy processor serialises (it must know the size to enforce limits), the batch processor
+// counts the bytes and the exporter writes the same string. Keyed weakly so a dropped record frees its line.
+const cache = new WeakMap<ReadableLogRecord, SerializedLine>();
+
+export function cachedLine(record: ReadableLogRecord): SerializedLine | undefined {
+  return cache.get(record);
+}
+
+/**
+ * Serialise a record to its JSONL line (and cache it):
+ * `{"ts":…,"scenario":…,"deployment_id"?:…,"event":…,"level"?:…,"details"?:{…},"id":…}\n`.
+ * Throws ValidationError / ScenarioNameError when the record cannot become a valid line.
+ */
+export function serializeRecord(record: ReadableLogRecord, defaultScenario: string | undefined): SerializedLine {
+  const hit = cache.get(record);
+  if (hit !== undefined) return hit;
+  const attrs = record.attributes;
+  const scenario = attrs[ATTR_SCENARIO] ?? defaultScenario;
+  if (!isSafeScenario(scenario)) throw new ScenarioNameError('scenario', scenario);
+  const event = record.eventName ?? attrs['event.name'];
+  if (typeof event !== 'string' || event.length === 0) throw new ValidationError('event', 'a non-empty event name is required');
+  let id = attrs[ATTR_EVENT_ID];
+  if (typeof id !== 'string') id = uuidv7(hrTimeToMillis(record.hrTime));
+
+  // Scenario is from a safe alphabet and the id from uuidv7 or a validated edge: neither needs escaping.
+  let line = '{"ts":"' + formatHrTime(record.hrTime) + '","scenario":"' + scenario + '"';
+  const dep = attrs[ATTR_DEPLOYMENT_ID];
+  if (typeof dep === 'string') line += ',"deployment_id":' + JSON.stringify(dep);
+  line += ',"event":' + JSON.stringify(event);
+  const level = levelOf(record.severityNumber);
+  if (level !== undefined) line += ',"level":"' + level + '"';
+  const details = detailsOf(record);
+  if (details !== undefined) {
+    const json = JSON.stringify(details);
+    if (json !== undefined && json !== '{}') line += ',"details":' + json;
+  }
+  line += ',"id":' + (typeof id === 'string' && isPlainId(id) ? '"' + id + '"' : JSON.stringify(id)) + '}\n';
+  const out: SerializedLine = { scenario, line };
+  cache.set(record, out);
+  return out;
+}
+
+function isPlainId(id: string): boolean {
+  // Fast path for our own ids; anything else is escaped by JSON.stringify.
+  return id.length === 36 && id.charCodeAt(8) === 45;
+}
+
+/** Level written into the line: only when it says more than the default `info`. */
+export function levelOf(severity: SeverityNumber | undefined): string | undefined {
+  if (severity === undefined || severity < SeverityNumber.WARN) return undefined;
+  if (severity >= SeverityNumber.FATAL) return 'fatal';
+  if (severity >= SeverityNumber.ERROR) return 'error';
+  return 'warn';
+}
+
+/**
+ * The line's details: the record body when it is a map, plus attributes that are not part of the line's top level
+ * (records from other sources, e.g. the OTLP bridge). A non-map body is kept as `details.body`.
+ */
+function detailsOf(record: ReadableLogRecord): Record<string, unknown> | undefined {
+  const body = record.body;
+  let details: Record<string, unknown> | undefined;
+  if (body !== undefined && body !== null) {
+    details = typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array) ? (body as Record<string, unknown>) : { body };
+  }
+  let copied = false;
+  for (const key in record.attributes) {
+    if (RESERVED_ATTRIBUTES.has(key)) continue;
+    if (!copied) {
+      details = details === undefined ? {} : { ...details };
+      copied = true;
+    }
+    if (!(key in details!)) details![key] = record.attributes[key];
+  }
+  return details;
+}

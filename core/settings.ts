@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * A setting is one configuration value: its code option name, the environment variable that can set it,
+ * a zod schema for the native value, how to read it from a string, a default and a line of documentation.
+ *
+ * Precedence is the house rule: code option > environment variable > default. A blank env value is unset.
+ * Components declare their settings next to their code (`config.ts`); the composition root reads them once.
+ */
+export interface Setting<T> {
+  readonly env: string;
+  readonly schema: z.ZodType<T>;
+  /** Parse an environment string into the native value, or throw a message naming the allowed values. */
+  readonly fromEnv: (raw: string) => T;
+  readonly default: T | (() => T);
+  readonly doc: string;
+  /** What to show in docs and errors as the allowed values. */
+  readonly allowed: string;
+}
+
+export type SettingsTable = Record<string, Setting<unknown>>;
+export type SettingsValues<S extends SettingsTable> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+export type SettingsOptions<S extends SettingsTable> = { [K in keyof S]?: S[K] extends Setting<infer T> ? T : never };
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+export function parseBoolean(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new Error('expected one of true, false, 1, 0, yes, no, on, off');
+}
+
+export function booleanSetting(env: string, def: boolean, doc: string): Setting<boolean> {
+  return { env, schema: z.boolean(), fromEnv: parseBoolean, default: def, doc, allowed: 'true | false' };
+}
+
+export function integerSetting(env: string, def: number, min: number, max: number, doc: string): Setting<number> {
+  return {
+    env,
+    schema: z.number().int().min(min).max(max),
+    fromEnv: (raw) => {
+      const v = raw.trim();
+      if (!/^-?\d+$/.test(v)) throw new Error(`expected an integer from ${min} to ${max}`);
+      const n = Number(v);
+      if (n < min || n > max) throw new Error(`expected an integer from ${min} to ${max}`);
+      return n;
+    },
+    default: def,
+    doc,
+    allowed: `integer ${min}..${max}`,
+  };
+}
+
+export function stringSetting(env: string, def: string | undefined | (() => string | undefined), doc: string, pattern?: RegExp, allowed = 'string'): Setting<string | undefined> {
+  const base = pattern ? z.string().regex(pattern) : z.string();
+  return {
+    env,
+    schema: base.optional(),
+    fromEnv: (raw) => {
+      if (pattern && !pattern.test(raw)) throw new Error(`expected ${allowed}`);
+      return raw;
+    },
+    default: def,
+    doc,
+    allowed,
+  };
+}
+
+export function enumSetting<const T extends readonly [string, ...string[]]>(env: string, values: T, def: T[number], doc: string): Setting<T[number]> {
+  return {
+    env,
+    schema: z.enum(values) as unknown as z.ZodType<T[number]>,
+    fromEnv: (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (!(values as readonly string[]).includes(v)) throw new Error(`expected one of ${values.join(', ')}`);
+      return v as T[number];
+    },
+    default: def,
+    doc,
+    allowed: values.join(' | '),
+  };
+}
+
+export function listSetting(env: string, def: readonly string[], doc: string): Setting<readonly string[]> {
+  return {
+    env,
+    schema: z.array(z.string()).readonly(),
+    fromEnv: (raw) => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    default: def,
+    doc,
+    allowed: 'comma-separated list',
+  };
+}
+
+export function urlSetting(env: string, doc: string): Setting<string | undefined> {
+  const check = (raw: string): string => {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new Error('expected an absolute http:// or https:// URL');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('expected an absolute http:// or https:// URL');
+    return raw;
+  };
+  return {
+    env,
+    schema: z.string().refine((s) => { try { check(s); return true; } catch { return false; } }, 'expected an absolute http:// or https:// URL').optional(),
+    fromEnv: check,
+    default: undefined,
+    doc,
+    allowed: 'http(s) URL',
+  };
+}
+
+/**
+ * Resolve a settings table: options first, then env, then defaults. Unknown option keys are rejected (a typo must
+ * fail, as in the Collector's config tests). All problems are reported together, each naming the variable.
+ */
+export function resolveSettings<S extends SettingsTable>(
+  table: S,
+  options: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): SettingsValues<S> {
+  const problems: string[] = [];
+  for (const key of Object.keys(options)) {
+    if (!(key in table)) problems.push(`unknown option "${key}" (known: ${Object.keys(table).join(', ')})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(table)) {
+    const opt = options[key];
+    if (opt !== undefined) {
+      const parsed = setting.schema.safeParse(opt);
+      if (parsed.success) out[key] = parsed.data;
+      else problems.push(`option "${key}": ${parsed.error.issues[0]?.message ?? 'invalid'} (allowed: ${setting.allowed})`);
+      continue;
+    }
+    const raw = env[setting.env];
+    if (raw !== undefined && raw.trim() !== '') {
+      try {
+        out[key] = setting.fromEnv(raw);
+      } catch (err) {
+        problems.push(`${setting.env}=${JSON.stringify(raw)}: ${(err as Error).message} (allowed: ${setting.allowed})`);
+      }
+      continue;
+    }
+    out[key] = typeof setting.default === 'function' ? (setting.default as () => unknown)() : setting.default;
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid otel-product-telemetry configuration:\n  - ${problems.join('\n  - ')}`);
+  return Object.freeze(out) as SettingsValues<S>;
+}

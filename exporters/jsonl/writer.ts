@@ -1,0 +1,107 @@
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSafeScenario } from '../../core/scenario.js';
+import { ScenarioNameError, StoreError } from '../../core/errors.js';
+
+// O_NOFOLLOW: a symlink planted at {dir}/{scenario}.jsonl must not redirect writes outside the data dir.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * The one writer of `{dir}/{scenario}.jsonl` files. Synchronous on purpose: the local file is the durable queue, so
+ * a full buffer is written at once (as pino's sync mode does) instead of queueing without bound, and a crash record
+ * can be fsync'ed before the process dies. Callers hand it whole lines in one chunk per file; each chunk is one
+ * `write(2)` on an O_APPEND descriptor, so lines from concurrent writers never interleave.
+ */
+export class JsonlFileWriter {
+  readonly dir: string;
+  private readonly fds = new Map<string, number>();
+  private dirReady = false;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  pathOf(scenario: string): string {
+    if (!isSafeScenario(scenario)) throw new ScenarioNameError('scenario', scenario);
+    return join(this.dir, `${scenario}.jsonl`);
+  }
+
+  /** Append complete lines (each ending in '\n') to a scenario's file. Throws StoreError on I/O failure. */
+  append(scenario: string, text: string, fsync = false): void {
+    const fd = this.fdFor(scenario);
+    const buf = Buffer.from(text, 'utf8');
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      if (fsync) fsyncSync(fd);
+    } catch (err) {
+      // A descriptor that failed (ENOSPC, EIO) is dropped so the next write re-opens and re-checks the tail.
+      this.closeOne(scenario);
+      throw new StoreError(`could not append to ${this.pathOf(scenario)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** fsync every open file (used on the way down). */
+  syncAll(): void {
+    for (const fd of this.fds.values()) {
+      try {
+        fsyncSync(fd);
+      } catch {
+        // best effort: the data was written; fsync failing (e.g. on some filesystems) is not worth a throw on exit
+      }
+    }
+  }
+
+  close(): void {
+    for (const scenario of [...this.fds.keys()]) this.closeOne(scenario);
+  }
+
+  private closeOne(scenario: string): void {
+    const fd = this.fds.get(scenario);
+    if (fd === undefined) return;
+    this.fds.delete(scenario);
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed or invalid: nothing to do
+    }
+  }
+
+  private fdFor(scenario: string): number {
+    const open = this.fds.get(scenario);
+    if (open !== undefined) return open;
+    const path = this.pathOf(scenario);
+    try {
+      if (!this.dirReady) {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+      }
+      const fd = openSync(path, APPEND_FLAGS, 0o600);
+      repairTornTail(fd, path);
+      this.fds.set(scenario, fd);
+      return fd;
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`could not open ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * If a previous process died mid-write, the file ends without '\n'. Terminate that torn line first so the next
+ * line is never glued onto it (readers then skip exactly one invalid line).
+ */
+function repairTornTail(fd: number, path: string): void {
+  const st = fstatSync(fd);
+  if (!st.isFile()) throw new StoreError(`${path} is not a regular file`);
+  if (st.size === 0) return;
+  // O_APPEND descriptors can still pread at an offset; we opened write-only, so read through a second descriptor.
+  const rfd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const b = Buffer.alloc(1);
+    readSync(rfd, b, 0, 1, st.size - 1);
+    if (b[0] !== 0x0a) writeSync(fd, '\n');
+  } finally {
+    closeSync(rfd);
+  }
+}

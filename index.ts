@@ -1,0 +1,15 @@
+// The public index: named exports only; see receivers/, processors/, exporters/ for the components.
+export { telemetry, createTelemetryInstance, TelemetryInstance, CREATED_ACK } from './receivers/index.js';
+export type { AppcdAck, TelemetryEventInput, TelemetryCrashInput, TelemetryPayload, TelemetryInstanceOptions } from './receivers/index.js';
+export { productTelemetry, ProductTelemetry } from './pipeline/productTelemetry.js';
+export type { ProductTelemetryOptions, ProductTelemetryStatus } from './pipeline/productTelemetry.js';
+export { installExitHooks } from './pipeline/exitHooks.js';
+export { ConsentState } from './core/consent.js';
+export type { ConsentReason } from './core/consent.js';
+export { loadPipelineConfig, pipelineSettings } from './core/config.js';
+export type { PipelineConfig, PipelineOptions } from './core/config.js';
+export { TelemetryError, ValidationError, ScenarioNameError, ConfigError, StoreError } from './core/errors.js';
+export { isSafeScenario, SCENARIO_PATTERN } from './core/scenario.js';
+export { TELEMETRY_SCOPE, ATTR_SCENARIO, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, ATTR_EVENT_ID, DEFAULT_FAILURE_EVENTS } from './core/record.js';
+export type { TelemetryLine } from './core/record.js';
+export { VERSION } from './core/version.js';

@@ -1,0 +1,80 @@
+import { diag } from '@opentelemetry/api';
+
+export interface ExitHookTargets {
+  /** Write everything buffered, synchronously (safe inside process.on('exit')). */
+  flushSync: () => void;
+  /** Full asynchronous shutdown (flush + exporters' own shutdown). */
+  shutdown: () => Promise<void>;
+  /** Deadline for `shutdown`; the process is never held open longer. */
+  timeoutMs: number;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Flush on every way a Node process ends, without changing how it ends:
+ * - `process.exit()` / normal end: 'exit' → synchronous flush (the JSONL store is written synchronously);
+ * - loop drained: 'beforeExit' → asynchronous shutdown, once, within the deadline;
+ * - SIGTERM / SIGINT: synchronous flush, then if no other listener handles the signal (so Node's default would have
+ *   killed the process), shut down within the deadline and re-raise the signal: same exit status as without us.
+ *   When the host has its own handler, the host decides; we only flushed.
+ * Returns a function that removes every listener (library code does not own the process).
+ */
+export function installExitHooks(targets: ExitHookTargets): () => void {
+  let shutdownStarted: Promise<void> | undefined;
+  const flushSync = (): void => {
+    try {
+      targets.flushSync();
+    } catch (err) {
+      diag.error(`otel-product-telemetry: flush at exit failed: ${(err as Error).message}`);
+    }
+  };
+  const shutdownWithin = (keepAlive: boolean): Promise<void> => {
+    shutdownStarted ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        diag.warn(`otel-product-telemetry: shutdown did not finish within ${targets.timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); exiting anyway`);
+        resolve();
+      }, targets.timeoutMs);
+      // While re-raising a signal we must stay alive until done; otherwise never hold the process open.
+      if (!keepAlive) timer.unref();
+      targets.shutdown().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          diag.error(`otel-product-telemetry: shutdown failed: ${(err as Error).message}`);
+          resolve();
+        },
+      );
+    });
+    return shutdownStarted;
+  };
+
+  const onExit = (): void => flushSync();
+  const onBeforeExit = (): void => {
+    if (!shutdownStarted) void shutdownWithin(false);
+  };
+  const signalHandlers = new Map<string, () => void>();
+  for (const sig of SIGNALS) {
+    const handler = (): void => {
+      flushSync();
+      if (process.listenerCount(sig) > 1) return;
+      uninstall();
+      void shutdownWithin(true).then(() => process.kill(process.pid, sig));
+    };
+    signalHandlers.set(sig, handler);
+    process.on(sig, handler);
+  }
+  process.on('exit', onExit);
+  process.on('beforeExit', onBeforeExit);
+
+  function uninstall(): void {
+    process.removeListener('exit', onExit);
+    process.removeListener('beforeExit', onBeforeExit);
+    for (const [sig, handler] of signalHandlers) process.removeListener(sig, handler);
+    signalHandlers.clear();
+  }
+  return uninstall;
+}

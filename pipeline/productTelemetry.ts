@@ -1,0 +1,139 @@
+import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { loadPipelineConfig, type PipelineConfig, type PipelineOptions } from '../core/config.js';
+import type { ConsentReason, ConsentState } from '../core/consent.js';
+import { consentFromConfig, setActiveRuntime, type TelemetryRuntime } from '../core/runtime.js';
+import { ConsentProcessor } from '../processors/consent/ConsentProcessor.js';
+import { PolicyProcessor } from '../processors/policy/PolicyProcessor.js';
+import { RedactionProcessor } from '../processors/redaction/RedactionProcessor.js';
+import { TelemetryBatchProcessor } from '../processors/batch/TelemetryBatchProcessor.js';
+import { JsonlFileExporter } from '../exporters/jsonl/JsonlFileExporter.js';
+
+export interface ProductTelemetryOptions extends PipelineOptions {
+  /** Environment to read settings from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Extra exporters that receive the same telemetry records, each behind its own bounded batch processor. */
+  exporters?: LogRecordExporter[];
+}
+
+export interface ProductTelemetryStatus {
+  enabled: boolean;
+  reason: ConsentReason;
+  environment: string;
+  dir: string;
+  defaultScenario: string;
+  queued: number;
+  dropped: { queue_full: number; crash_outside_production: number; invalid: number; too_large: number; export_failed: number };
+}
+
+/**
+ * The composition root of the in-process pipeline: consent → redaction → policy → batch → JSONL file exporter,
+ * configured from options and env vars (options win). Spread it into `new NodeSDK({ ...productTelemetry() })`:
+ * only `logRecordProcessors` is an own enumerable property; the controls below live on the prototype.
+ */
+export class ProductTelemetry {
+  readonly logRecordProcessors: LogRecordProcessor[];
+  readonly #config: PipelineConfig;
+  readonly #consent: ConsentState;
+  readonly #policy: PolicyProcessor;
+  readonly #batches: TelemetryBatchProcessor[];
+  readonly #jsonl: JsonlFileExporter;
+
+  constructor(options: ProductTelemetryOptions = {}) {
+    const { env, exporters = [], ...pipelineOptions } = options;
+    this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env);
+    this.#consent = consentFromConfig(this.#config, pipelineOptions.enabled !== undefined);
+    const c = this.#config;
+    this.#jsonl = new JsonlFileExporter({ dir: c.dir, defaultScenario: c.defaultScenario });
+    const batchOptions = {
+      maxQueueSize: c.maxQueueSize,
+      maxExportBatchSize: c.maxBatchSize,
+      maxBatchBytes: c.maxBatchBytes,
+      scheduledDelayMillis: c.flushIntervalMs,
+      exportTimeoutMillis: c.shutdownTimeoutMs * 5,
+    };
+    this.#batches = [this.#jsonl, ...exporters].map((exporter) => new TelemetryBatchProcessor({ exporter, ...batchOptions }));
+    const fanOut = this.#batches.length === 1 ? this.#batches[0]! : new FanOutProcessor(this.#batches);
+    this.#policy = new PolicyProcessor({ next: fanOut, environment: c.environment, defaultScenario: c.defaultScenario, maxEventBytes: c.maxEventBytes });
+    const redaction = new RedactionProcessor({ next: this.#policy, keys: c.redactKeys });
+    this.logRecordProcessors = [new ConsentProcessor({ next: redaction, consent: this.#consent })];
+    const runtime: TelemetryRuntime = { consent: this.#consent, config: c };
+    setActiveRuntime(runtime);
+  }
+
+  get config(): PipelineConfig {
+    return this.#config;
+  }
+
+  get consent(): ConsentState {
+    return this.#consent;
+  }
+
+  /** The JSONL exporter writing `{dir}/{scenario}.jsonl`. */
+  get jsonlExporter(): JsonlFileExporter {
+    return this.#jsonl;
+  }
+
+  isEnabled(): boolean {
+    return this.#consent.enabled;
+  }
+
+  /** Runtime toggle, persisted under the telemetry dir (survives restarts). */
+  setEnabled(enabled: boolean): void {
+    this.#consent.setEnabled(enabled);
+  }
+
+  /** Write everything buffered for the local store, synchronously (for exit paths). */
+  flushSync(): void {
+    for (const b of this.#batches) b.flushSync();
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.logRecordProcessors[0]!.forceFlush();
+  }
+
+  /** Flush and close; idempotent. The LoggerProvider/NodeSDK shutdown calls the same through the processors. */
+  shutdown(): Promise<void> {
+    return this.logRecordProcessors[0]!.shutdown();
+  }
+
+  status(): ProductTelemetryStatus {
+    const p = this.#policy.counts;
+    return {
+      enabled: this.#consent.enabled,
+      reason: this.#consent.reason,
+      environment: this.#config.environment ?? 'production',
+      dir: this.#config.dir,
+      defaultScenario: this.#config.defaultScenario,
+      queued: this.#batches.reduce((n, b) => n + b.queued, 0),
+      dropped: {
+        queue_full: this.#batches.reduce((n, b) => n + b.dropped, 0),
+        crash_outside_production: p.crash_outside_production,
+        invalid: p.invalid,
+        too_large: p.too_large,
+        export_failed: this.#batches.reduce((n, b) => n + b.failed, 0),
+      },
+    };
+  }
+}
+
+/** Hands one record to several downstream processors (the JSONL store plus extra exporters). */
+class FanOutProcessor implements LogRecordProcessor {
+  constructor(private readonly targets: LogRecordProcessor[]) {}
+  onEmit(...args: Parameters<LogRecordProcessor['onEmit']>): void {
+    for (const t of this.targets) t.onEmit(...args);
+  }
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.targets.map((t) => t.forceFlush()));
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all(this.targets.map((t) => t.shutdown()));
+  }
+}
+
+/**
+ * `new NodeSDK({ ...productTelemetry(), instrumentations: [...] })`: opt-in product telemetry for an OTel setup.
+ * Makes itself the active runtime for the `telemetry` API. Throws ConfigError at start-up on invalid settings.
+ */
+export function productTelemetry(options: ProductTelemetryOptions = {}): ProductTelemetry {
+  return new ProductTelemetry(options);
+}

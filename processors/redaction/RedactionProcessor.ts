@@ -1,0 +1,51 @@
+import type { Context } from '@opentelemetry/api';
+import type { AnyValue } from '@opentelemetry/api-logs';
+import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { TELEMETRY_SCOPE } from '../../core/record.js';
+import { DecoratingProcessor } from '../DecoratingProcessor.js';
+import { createRedactor, type Redactor } from './redact.js';
+
+export interface RedactionProcessorOptions {
+  next: LogRecordProcessor;
+  /** Key fragments to redact (case-insensitive, any depth). Default: TELEMETRY_REDACT_KEYS' default list. */
+  keys?: readonly string[];
+  /** Also handle records of other scopes. Default false. */
+  allScopes?: boolean;
+  /** For tests: the home dir and user name to scrub. Default: the current user's. */
+  home?: string;
+  user?: string;
+}
+
+export const DEFAULT_REDACT_KEYS: readonly string[] = ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'email'];
+
+/**
+ * Replaces secrets in the body and attributes before anything is serialised, written or sent: values under keys
+ * like `password` or `api_key`, and the home directory / user name inside strings such as stack traces.
+ * The caller's objects are never mutated (copy on write).
+ */
+export class RedactionProcessor extends DecoratingProcessor {
+  private readonly redact: Redactor;
+  private readonly allScopes: boolean;
+
+  constructor(options: RedactionProcessorOptions) {
+    super(options.next);
+    this.redact = createRedactor(options.keys ?? DEFAULT_REDACT_KEYS, options.home, options.user);
+    this.allScopes = options.allScopes ?? false;
+  }
+
+  onEmit(record: SdkLogRecord, context?: Context): void {
+    if (this.allScopes || record.instrumentationScope.name === TELEMETRY_SCOPE) {
+      if (record.body !== undefined) {
+        const body = this.redact(record.body);
+        if (body !== record.body) record.setBody(body as AnyValue);
+      }
+      const attrs = record.attributes;
+      for (const key in attrs) {
+        const value = attrs[key];
+        const next = this.redact.entry(key, value);
+        if (next !== value) record.setAttribute(key, next as AnyValue);
+      }
+    }
+    this.next.onEmit(record, context);
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Zero-code entry: `node --import otel-product-telemetry/register app.js` (or `--require`).
+ * Reads only environment variables, installs a LoggerProvider carrying the telemetry pipeline as the global one,
+ * and flushes on SIGTERM, SIGINT, `beforeExit` and `process.exit()` without changing the exit code.
+ *
+ * It does not start a NodeSDK: that would also start OTLP trace/metric exporters from env defaults (network
+ * traffic the user did not ask for). Apps that already run a NodeSDK should spread `productTelemetry()` into it.
+ */
+import { diag } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { productTelemetry } from './pipeline/productTelemetry.js';
+import { installExitHooks } from './pipeline/exitHooks.js';
+
+const pipeline = productTelemetry();
+const provider = new LoggerProvider({ processors: pipeline.logRecordProcessors });
+if (logs.setGlobalLoggerProvider(provider) !== provider) {
+  diag.warn('otel-product-telemetry/register: a global LoggerProvider was already set; telemetry records go through it');
+}
+installExitHooks({
+  flushSync: () => pipeline.flushSync(),
+  shutdown: () => provider.shutdown(),
+  timeoutMs: pipeline.config.shutdownTimeoutMs,
+});
+
+export { pipeline, provider };
