@@ -32,6 +32,19 @@ export function createRedactor(keys: readonly string[], home: string | undefined
   // Only whole-word user names, and not trivially short ones, to avoid mangling ordinary words.
   const userRe = user && user.length >= 3 ? new RegExp(`\\b${escapeRegExp(user)}\\b`, 'g') : undefined;
 
+  // Key decisions are cached (bounded): event details reuse the same few keys over and over.
+  const keyDecisions = new Map<string, boolean>();
+  const isSecretKey = (key: string): boolean => {
+    if (keyRe === undefined) return false;
+    let d = keyDecisions.get(key);
+    if (d === undefined) {
+      d = keyRe.test(key);
+      if (keyDecisions.size >= 4096) keyDecisions.clear();
+      keyDecisions.set(key, d);
+    }
+    return d;
+  };
+
   const redactString = (s: string): string => {
     let out = s;
     if (homeRe && out.includes(home!)) out = out.replace(homeRe, '~');
@@ -56,7 +69,7 @@ export function createRedactor(keys: readonly string[], home: string | undefined
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       const current = obj[key];
-      const next = keyRe !== undefined && keyRe.test(key) && current !== undefined && current !== null ? REDACTED : walk(current, depth + 1);
+      const next = isSecretKey(key) && current !== undefined && current !== null ? REDACTED : walk(current, depth + 1);
       if (next !== current) {
         // defineProperty keeps keys like "__proto__" as plain data instead of changing the copy's prototype
         copy ??= cloneOwn(obj);
@@ -68,7 +81,7 @@ export function createRedactor(keys: readonly string[], home: string | undefined
 
   const redactor = ((value: unknown) => walk(value, 0)) as Redactor;
   redactor.entry = (key, value) =>
-    keyRe !== undefined && keyRe.test(key) && value !== undefined && value !== null ? REDACTED : walk(value, 1);
+    isSecretKey(key) && value !== undefined && value !== null ? REDACTED : walk(value, 1);
   return redactor;
 }
 
