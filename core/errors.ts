@@ -47,3 +47,20 @@ export class StoreError extends TelemetryError {
     this.name = 'StoreError';
   }
 }
+
+/**
+ * A request the collector refuses. `statusCode` is the HTTP answer and `code` the stable `OPT_ERR_*` name; `field`,
+ * `line` and `position` (when known) point at the problem so the caller can act on it.
+ */
+export class RequestError extends TelemetryError {
+  readonly field: string | undefined;
+  readonly line: number | undefined;
+  readonly position: number | undefined;
+  constructor(code: string, statusCode: number, message: string, options?: { field?: string; line?: number; position?: number; cause?: unknown }) {
+    super(code, message, statusCode, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RequestError';
+    this.field = options?.field;
+    this.line = options?.line;
+    this.position = options?.position;
+  }
+}
