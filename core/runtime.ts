@@ -33,7 +33,7 @@ export function resolveRuntime(): TelemetryRuntime | undefined {
   if (fromEnv === undefined) {
     try {
       const config = loadPipelineConfig();
-      fromEnv = { config, consent: getActiveConsent() ?? consentFromConfig(config) };
+      fromEnv = { config, consent: getActiveConsent() ?? consentFromConfig(config, enabledSource(undefined, process.env)) };
     } catch (err) {
       diag.error(`otel-product-telemetry: telemetry disabled, configuration invalid: ${(err as Error).message}`);
       fromEnv = null;
@@ -42,11 +42,17 @@ export function resolveRuntime(): TelemetryRuntime | undefined {
   return fromEnv ?? undefined;
 }
 
-export function consentFromConfig(config: PipelineConfig, enabledFromOption?: boolean): ConsentState {
+/** Where the resolved `enabled` value came from (for `status` and the CLI): code option > env > default. */
+export function enabledSource(option: boolean | undefined, env: NodeJS.ProcessEnv): 'option' | 'TELEMETRY_ENABLED' | 'default' {
+  if (option !== undefined) return 'option';
+  return env.TELEMETRY_ENABLED?.trim() ? 'TELEMETRY_ENABLED' : 'default';
+}
+
+export function consentFromConfig(config: PipelineConfig, source: 'option' | 'TELEMETRY_ENABLED' | 'default'): ConsentState {
   return new ConsentState({
     dir: config.dir,
     enabled: config.enabled,
-    enabledSource: enabledFromOption ? 'option' : process.env.TELEMETRY_ENABLED?.trim() ? 'TELEMETRY_ENABLED' : 'default',
+    enabledSource: source,
     doNotTrack: config.doNotTrack,
     sdkDisabled: config.sdkDisabled,
   });

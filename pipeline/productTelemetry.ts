@@ -1,7 +1,7 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { loadPipelineConfig, type PipelineConfig, type PipelineOptions } from '../core/config.js';
 import type { ConsentReason, ConsentState } from '../core/consent.js';
-import { consentFromConfig, setActiveRuntime, type TelemetryRuntime } from '../core/runtime.js';
+import { consentFromConfig, enabledSource, setActiveRuntime, type TelemetryRuntime } from '../core/runtime.js';
 import { ConsentProcessor } from '../processors/consent/ConsentProcessor.js';
 import { PolicyProcessor } from '../processors/policy/PolicyProcessor.js';
 import { RedactionProcessor } from '../processors/redaction/RedactionProcessor.js';
@@ -41,7 +41,7 @@ export class ProductTelemetry {
   constructor(options: ProductTelemetryOptions = {}) {
     const { env, exporters = [], ...pipelineOptions } = options;
     this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env);
-    this.#consent = consentFromConfig(this.#config, pipelineOptions.enabled !== undefined);
+    this.#consent = consentFromConfig(this.#config, enabledSource(pipelineOptions.enabled, env ?? process.env));
     const c = this.#config;
     this.#jsonl = new JsonlFileExporter({ dir: c.dir, defaultScenario: c.defaultScenario });
     const batchOptions = {
