@@ -64,3 +64,13 @@ export class RequestError extends TelemetryError {
     this.position = options?.position;
   }
 }
+
+/** An upload to the endpoint failed; `statusCode` is the HTTP status (0 for network errors and timeouts). */
+export class UploadError extends TelemetryError {
+  readonly retryable: boolean;
+  constructor(message: string, statusCode: number, retryable: boolean, options?: { cause?: unknown }) {
+    super('OPT_ERR_UPLOAD', message, statusCode, options);
+    this.name = 'UploadError';
+    this.retryable = retryable;
+  }
+}
