@@ -13,3 +13,5 @@ export { isSafeScenario, SCENARIO_PATTERN } from './core/scenario.js';
 export { TELEMETRY_SCOPE, ATTR_SCENARIO, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, ATTR_EVENT_ID, DEFAULT_FAILURE_EVENTS } from './core/record.js';
 export type { TelemetryLine } from './core/record.js';
 export { VERSION } from './core/version.js';
+export { captureCrashes } from './receivers/crash/index.js';
+export type { CaptureCrashesOptions } from './receivers/crash/index.js';

@@ -12,7 +12,9 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { productTelemetry } from './pipeline/productTelemetry.js';
 import { installExitHooks } from './pipeline/exitHooks.js';
 
-const pipeline = productTelemetry();
+// Crash capture is on by default here (the user opted into zero-code telemetry); TELEMETRY_CAPTURE_CRASHES=false
+// turns it off. Nothing is recorded unless telemetry itself is enabled.
+const pipeline = productTelemetry(process.env.TELEMETRY_CAPTURE_CRASHES?.trim() ? {} : { captureCrashes: true });
 const provider = new LoggerProvider({ processors: pipeline.logRecordProcessors });
 if (logs.setGlobalLoggerProvider(provider) !== provider) {
   diag.warn('otel-product-telemetry/register: a global LoggerProvider was already set; telemetry records go through it');

@@ -30,6 +30,7 @@ export const pipelineSettings = {
   maxBatchBytes: integerSetting('TELEMETRY_MAX_BATCH_BYTES', 4 * MiB, 1024, 4 * MiB, 'Serialised bytes per export batch (never above 4 MiB, the upload limit).'),
   maxEventBytes: integerSetting('TELEMETRY_MAX_EVENT_BYTES', 256 * 1024, 256, 4 * MiB, 'Largest serialised event; larger ones are dropped with a diag error.'),
   shutdownTimeoutMs: integerSetting('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 2000, 1, 600_000, 'Deadline for flushing at shutdown; the process is never held open longer.'),
+  captureCrashes: booleanSetting('TELEMETRY_CAPTURE_CRASHES', false, 'Record uncaught exceptions and unhandled rejections as crash events (default true with the register entry).'),
   redactKeys: listSetting('TELEMETRY_REDACT_KEYS', ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'email'], 'Keys (case-insensitive, nested) whose values are replaced by `[REDACTED]` before anything is written or sent.'),
 } as const;
 

@@ -7,6 +7,8 @@ import { PolicyProcessor } from '../processors/policy/PolicyProcessor.js';
 import { RedactionProcessor } from '../processors/redaction/RedactionProcessor.js';
 import { TelemetryBatchProcessor } from '../processors/batch/TelemetryBatchProcessor.js';
 import { JsonlFileExporter } from '../exporters/jsonl/JsonlFileExporter.js';
+import { captureCrashes } from '../receivers/crash/captureCrashes.js';
+import { TelemetryInstance } from '../receivers/api/TelemetryInstance.js';
 
 export interface ProductTelemetryOptions extends PipelineOptions {
   /** Environment to read settings from (default `process.env`). */
@@ -58,7 +60,10 @@ export class ProductTelemetry {
     this.logRecordProcessors = [new ConsentProcessor({ next: redaction, consent: this.#consent })];
     const runtime: TelemetryRuntime = { consent: this.#consent, config: c };
     setActiveRuntime(runtime);
+    if (c.captureCrashes) this.#uncapture = captureCrashes({ instance: new TelemetryInstance({ runtime }) });
   }
+
+  #uncapture: (() => void) | undefined;
 
   get config(): PipelineConfig {
     return this.#config;
@@ -93,6 +98,8 @@ export class ProductTelemetry {
 
   /** Flush and close; idempotent. The LoggerProvider/NodeSDK shutdown calls the same through the processors. */
   shutdown(): Promise<void> {
+    this.#uncapture?.();
+    this.#uncapture = undefined;
     return this.logRecordProcessors[0]!.shutdown();
   }
 

@@ -1,0 +1,2 @@
+export { captureCrashes } from './captureCrashes.js';
+export type { CaptureCrashesOptions } from './captureCrashes.js';
