@@ -1,0 +1,123 @@
+import Table from 'cli-table3';
+import type { Output } from '../output.js';
+import type { Painter } from '../style.js';
+import { levelOfEvent, type Level } from './level.js';
+import type { LogEntry } from './query.js';
+
+export const FORMATS = ['table', 'json', 'jsonl'] as const;
+export type LogFormat = (typeof FORMATS)[number];
+
+/** Where matching lines go. `text` is the stored line as read (written unchanged by json and jsonl). */
+export interface EntrySink {
+  write(text: string, entry: LogEntry): void;
+  /** Push out rows held for layout (follow mode calls it after each read). */
+  flush(): void;
+  end(): void;
+}
+
+/** One stored line per output line, byte for byte. */
+export function jsonlSink(out: Output): EntrySink {
+  return {
+    write: (text) => out.write(text + '\n'),
+    flush: () => out.flush(),
+    end: () => out.flush(),
+  };
+}
+
+/** A JSON array streamed element by element (never held in memory as a whole). */
+export function jsonSink(out: Output): EntrySink {
+  let first = true;
+  return {
+    write(text) {
+      out.write(first ? '[\n' + text : ',\n' + text);
+      first = false;
+    },
+    flush: () => out.flush(),
+    end() {
+      out.write(first ? '[]\n' : '\n]\n');
+      first = true;
+      out.flush();
+    },
+  };
+}
+
+const LEVEL_STYLE: Record<Level, Parameters<Painter>[0] | undefined> = { debug: 'dim', info: undefined, warn: 'yellow', error: 'red', fatal: 'magenta' };
+
+export interface TableSinkOptions {
+  paint: Painter;
+  /** Terminal width (undefined when not a terminal: details are cut at 60 characters). */
+  columns?: number;
+  /** Rows rendered per block; follow mode flushes earlier. */
+  batchRows?: number;
+}
+
+/**
+ * Time, event, level, deployment and short details in fixed-width columns, so rows can be printed in blocks as they
+ * are found (a stream of any length, and follow mode) and still line up. Long cells are cut with `…`.
+ */
+export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
+  const { paint } = options;
+  const widths = [26, 26, 7, 20];
+  const fixed = widths.reduce((a, b) => a + b, 0);
+  const detailsWidth = options.columns === undefined ? 62 : Math.max(20, options.columns - fixed - 1);
+  const batchRows = options.batchRows ?? 500;
+  let rows: string[][] = [];
+  let headed = false;
+
+  const render = (): void => {
+    if (rows.length === 0 && headed) return;
+    const table = new Table({
+      head: headed ? [] : ['TIME', 'EVENT', 'LEVEL', 'DEPLOYMENT', 'DETAILS'].map((h) => paint('bold', h)),
+      colWidths: [...widths, detailsWidth],
+      wordWrap: false,
+      chars: {
+        top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+        left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+      },
+      style: { 'padding-left': 0, 'padding-right': 2, head: [], border: [], compact: true },
+    });
+    for (const r of rows) table.push(r);
+    headed = true;
+    rows = [];
+    const text = table.toString();
+    if (text.length > 0) out.write(text.replace(/[ \t]+$/gm, '') + '\n');
+  };
+
+  return {
+    write(_text, e) {
+      const level = levelOfEvent(e.event, e.level);
+      const style = LEVEL_STYLE[level];
+      let details = e.details === undefined ? '' : printable(JSON.stringify(e.details));
+      if (details.length > detailsWidth) details = details.slice(0, detailsWidth);
+      rows.push([
+        paint('dim', typeof e.ts === 'string' ? printable(e.ts) : ''),
+        printable(e.event),
+        style ? paint(style, level) : level,
+        typeof e.deployment_id === 'string' ? printable(e.deployment_id) : '',
+        details,
+      ]);
+      if (rows.length >= batchRows) render();
+    },
+    flush() {
+      if (rows.length > 0) render();
+      out.flush();
+    },
+    end() {
+      if (rows.length > 0 || !headed) render();
+      out.flush();
+    },
+  };
+}
+
+// Stored lines come from uploads, i.e. from anyone: control characters (terminal escapes) are shown, not obeyed.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+function printable(text: string): string {
+  return text.replace(CONTROL, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+export function makeSink(format: LogFormat, out: Output, table: TableSinkOptions): EntrySink {
+  if (format === 'json') return jsonSink(out);
+  if (format === 'jsonl') return jsonlSink(out);
+  return tableSink(out, table);
+}

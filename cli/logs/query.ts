@@ -1,0 +1,112 @@
+import { parseIsoTimestamp } from '../../core/time.js';
+import { levelOfEvent, levelRank, type Level } from './level.js';
+import { bytePrefilter, caselessPrefilter, type Prefilter } from './scanner.js';
+
+/** The filters of `logs` (and of the collector's events route). All optional; all must hold. */
+export interface LogQuery {
+  /** Minimum level (see level.ts for the rule). */
+  level?: Level;
+  /** Text that must occur in the event name or in a key or value of details (at any depth). */
+  search?: string;
+  /** Make `search` case-insensitive (default: case-sensitive, like grep). */
+  ignoreCase?: boolean;
+  /** Epoch ms bounds on the line's `ts`, both inclusive. Lines without a valid `ts` fail a time filter. */
+  since?: number;
+  until?: number;
+  /** Event names to keep (any of them). */
+  events?: readonly string[];
+}
+
+/** One stored line, parsed. Unknown fields are kept. */
+export interface LogEntry {
+  ts?: unknown;
+  scenario?: unknown;
+  deployment_id?: unknown;
+  event: string;
+  level?: unknown;
+  details?: unknown;
+  id?: unknown;
+  [key: string]: unknown;
+}
+
+/** Parse one line; a string is the reason it is not a valid event line. */
+export function parseEntry(text: string): LogEntry | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `invalid JSON (${(err as Error).message})`;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const entry = value as LogEntry;
+  if (typeof entry.event !== 'string' || entry.event.length === 0) return 'no "event" name';
+  return entry;
+}
+
+// A needle can be searched in raw bytes only when JSON writes it unchanged: printable ASCII without the characters
+// JSON may write as escapes (Go escapes <, > and &; PHP escapes /). A needle spelt with \u escapes in a line is not found.
+const RAW_SAFE = /^[\x20-\x7e]+$/;
+const ESCAPED = /["\\/<>&]/;
+
+function rawSafe(text: string): boolean {
+  return RAW_SAFE.test(text) && !ESCAPED.test(text);
+}
+
+export interface CompiledQuery {
+  /** A byte-level pre-check every matching line passes (undefined when none is sound for this query). */
+  prefilter(): Prefilter | undefined;
+  test(entry: LogEntry): boolean;
+}
+
+export function compileQuery(q: LogQuery): CompiledQuery {
+  const minRank = q.level === undefined ? undefined : levelRank(q.level);
+  const events = q.events && q.events.length > 0 ? new Set(q.events) : undefined;
+  const ignoreCase = q.ignoreCase === true;
+  const needle = q.search === undefined || q.search === '' ? undefined : ignoreCase ? q.search.toLowerCase() : q.search;
+  const timed = q.since !== undefined || q.until !== undefined;
+
+  const contains = ignoreCase ? (s: string) => s.toLowerCase().includes(needle!) : (s: string) => s.includes(needle!);
+  const inValue = (v: unknown, depth: number): boolean => {
+    if (typeof v === 'string') return contains(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return contains(String(v));
+    if (v === null || typeof v !== 'object' || depth > 32) return false;
+    if (Array.isArray(v)) return v.some((x) => inValue(x, depth + 1));
+    for (const [k, x] of Object.entries(v)) if (contains(k) || inValue(x, depth + 1)) return true;
+    return false;
+  };
+
+  return {
+    prefilter() {
+      if (needle !== undefined && rawSafe(needle)) return ignoreCase ? caselessPrefilter(needle) : bytePrefilter(needle);
+      if (events && events.size === 1) {
+        const [name] = events;
+        if (rawSafe(name!)) return bytePrefilter(name!);
+      }
+      return undefined;
+    },
+    test(e) {
+      if (events && !events.has(e.event)) return false;
+      if (minRank !== undefined && levelRank(levelOfEvent(e.event, e.level)) < minRank) return false;
+      if (timed) {
+        const t = typeof e.ts === 'string' ? parseIsoTimestamp(e.ts) : undefined;
+        if (t === undefined) return false;
+        if (q.since !== undefined && t < q.since) return false;
+        if (q.until !== undefined && t > q.until) return false;
+      }
+      if (needle !== undefined && !contains(e.event) && !inValue(e.details, 0)) return false;
+      return true;
+    },
+  };
+}
+
+/** The query as URL search parameters (for `logs --url` and the collector's events route). */
+export function queryToParams(q: LogQuery): URLSearchParams {
+  const p = new URLSearchParams();
+  if (q.level) p.set('level', q.level);
+  if (q.search) p.set('search', q.search);
+  if (q.ignoreCase) p.set('ignore_case', 'true');
+  if (q.since !== undefined) p.set('since', new Date(q.since).toISOString());
+  if (q.until !== undefined) p.set('until', new Date(q.until).toISOString());
+  for (const e of q.events ?? []) p.append('event', e);
+  return p;
+}

@@ -1,0 +1,119 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../errors.js';
+import type { EntrySink } from './format.js';
+import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';
+
+/** The scenario's file does not exist (and not following). */
+export class LogNotFoundError extends CliError {
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(`no telemetry file ${path}`, options);
+    this.name = 'LogNotFoundError';
+  }
+}
+
+export interface ReadLogOptions extends MatchOptions {
+  /** Keep reading as the file grows, across rotation (a new file at the path) and truncation. */
+  follow?: boolean;
+  /** How often follow checks the file (ms). */
+  pollMs?: number;
+  /** Between chunks: lets the output drain (back-pressure). */
+  drain: () => Promise<void>;
+  /** Ends follow mode. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Stream `{dir}/{scenario}.jsonl` through the filters into a sink, in constant memory: a fixed read buffer, a ring
+ * of `tail` lines at most, nothing else kept per line. Invalid lines are reported with their line numbers and skipped.
+ * With `follow`, it then polls like `tail -F`: appended lines are printed, a truncated file is read again from the
+ * start, and a file replaced at the path (rotation) is finished and the new one followed.
+ */
+export async function readLogFile(path: string, sink: EntrySink, options: ReadLogOptions): Promise<MatchResult> {
+  const matcher = new Matcher(() => path, sink, options);
+  const { scanner } = matcher;
+  const { warn, signal, drain } = options;
+  const pollMs = options.pollMs ?? 250;
+
+  let fh = await openLog(path, options.follow === true, pollMs, warn, signal);
+  if (fh === undefined) {
+    sink.end();
+    return matcher.result; // follow was stopped before the file appeared
+  }
+  try {
+    let pos = await scanner.readFrom(fh, 0, drain);
+    if (!options.follow || matcher.done) {
+      scanner.end();
+      matcher.releaseTail();
+      return matcher.result;
+    }
+    matcher.releaseTail();
+    sink.flush();
+
+    while (!signal?.aborted && !matcher.done) {
+      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) break;
+      if ((await fh.stat()).size < pos) {
+        warn(`${path}: file truncated; reading it again from the start`);
+        pos = 0;
+        scanner.reset();
+      }
+      pos = await scanner.readFrom(fh, pos, drain);
+      const current = await statOrNull(path);
+      if (!matcher.done && current !== null && !sameFile(current, await fh.stat())) {
+        // Rotated: the old file was read to its end just above; an unfinished last line there stays torn.
+        scanner.end();
+        await fh.close();
+        fh = undefined;
+        warn(`${path}: file replaced (rotation); following the new file`);
+        scanner.reset();
+        fh = await openLog(path, true, pollMs, warn, signal);
+        if (fh === undefined) break;
+        pos = await scanner.readFrom(fh, 0, drain);
+      }
+      sink.flush();
+    }
+    return matcher.result;
+  } finally {
+    sink.end();
+    await fh?.close();
+  }
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Open the log; with follow, a missing file is waited for (like `tail -F`). Undefined when stopped meanwhile. */
+async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal): Promise<FileHandle | undefined> {
+  let told = false;
+  for (;;) {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      if (!follow) throw new LogNotFoundError(path, { cause: err });
+      if (!told) warn(`${path}: does not exist yet; waiting for it`);
+      told = true;
+      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) return undefined;
+      continue;
+    }
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      throw new CliError(`${path} is not a regular file`);
+    }
+    return fh;
+  }
+}

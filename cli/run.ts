@@ -1,0 +1,42 @@
+import { CommanderError } from 'commander';
+import { ConfigError } from '../core/errors.js';
+import { createContext } from './context.js';
+import { CliError, UsageError } from './errors.js';
+import { buildProgram } from './program.js';
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_USAGE = 2;
+
+export interface RunIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+/**
+ * Run the CLI and return its exit code: 0 success, 1 runtime error, 2 usage or configuration error (unknown
+ * command or flag, bad value, conflicting options, invalid environment variable).
+ */
+export async function runCli(argv: string[], io: RunIO): Promise<number> {
+  const ctx = createContext(io);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version were printed on request; anything else was reported by commander already.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.stderr.write(ctx.paintErr('red', `error: ${message}`) + '\n(see --help)\n');
+      return EXIT_USAGE;
+    }
+    io.stderr.write(ctx.paintErr('red', `error: ${message}`) + '\n');
+    if (!(err instanceof CliError) && io.env.OPT_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return EXIT_RUNTIME;
+  }
+}
