@@ -20,7 +20,11 @@ if (logs.setGlobalLoggerProvider(provider) !== provider) {
   diag.warn('otel-product-telemetry/register: a global LoggerProvider was already set; telemetry records go through it');
 }
 installExitHooks({
-  flushSync: () => pipeline.flushSync(),
+  // The shutdown usage report first (once), so `process.exit()` and signals get it too, then the synchronous flush.
+  flushSync: () => {
+    pipeline.finalUsageReport();
+    pipeline.flushSync();
+  },
   shutdown: () => provider.shutdown(),
   timeoutMs: pipeline.config.shutdownTimeoutMs,
 });

@@ -1,4 +1,5 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { envDetector, type ResourceDetector } from '@opentelemetry/resources';
 import { loadPipelineConfig, type PipelineConfig, type PipelineOptions } from '../core/config.js';
 import type { ConsentReason, ConsentState } from '../core/consent.js';
 import { consentFromConfig, enabledSource, setActiveRuntime, type TelemetryRuntime } from '../core/runtime.js';
@@ -9,12 +10,20 @@ import { TelemetryBatchProcessor } from '../processors/batch/TelemetryBatchProce
 import { JsonlFileExporter } from '../exporters/jsonl/JsonlFileExporter.js';
 import { captureCrashes } from '../receivers/crash/captureCrashes.js';
 import { TelemetryInstance } from '../receivers/api/TelemetryInstance.js';
+import type { EnvironmentOptions } from '../receivers/environment/config.js';
+import type { UsageOptions } from '../receivers/usage/config.js';
+import { PipelineUsage } from '../receivers/usage/PipelineUsage.js';
+import type { TelemetryData } from '../receivers/usage/telemetryData.js';
 
 export interface ProductTelemetryOptions extends PipelineOptions {
   /** Environment to read settings from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Extra exporters that receive the same telemetry records, each behind its own bounded batch processor. */
   exporters?: LogRecordExporter[];
+  /** Product and environment settings (`TELEMETRY_PRODUCT_*`, database, app server, integrations, license). */
+  product?: EnvironmentOptions;
+  /** Usage report settings (`TELEMETRY_REPORT_INTERVAL_MS`, ...). */
+  usage?: UsageOptions;
 }
 
 export interface ProductTelemetryStatus {
@@ -30,10 +39,14 @@ export interface ProductTelemetryStatus {
 /**
  * The composition root of the in-process pipeline: consent → redaction → policy → batch → JSONL file exporter,
  * configured from options and env vars (options win). Spread it into `new NodeSDK({ ...productTelemetry() })`:
- * only `logRecordProcessors` is an own enumerable property; the controls below live on the prototype.
+ * only `logRecordProcessors` and `resourceDetectors` are own enumerable properties; the controls below live on the
+ * prototype. `resourceDetectors` is `[envDetector, ProductEnvironmentDetector]`: the stock process and host
+ * detectors are left out on purpose (they carry user names, host names and paths).
  */
 export class ProductTelemetry {
   readonly logRecordProcessors: LogRecordProcessor[];
+  readonly resourceDetectors: ResourceDetector[];
+  readonly #usage: PipelineUsage;
   readonly #config: PipelineConfig;
   readonly #consent: ConsentState;
   readonly #policy: PolicyProcessor;
@@ -41,7 +54,7 @@ export class ProductTelemetry {
   readonly #jsonl: JsonlFileExporter;
 
   constructor(options: ProductTelemetryOptions = {}) {
-    const { env, exporters = [], ...pipelineOptions } = options;
+    const { env, exporters = [], product, usage, ...pipelineOptions } = options;
     this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env);
     this.#consent = consentFromConfig(this.#config, enabledSource(pipelineOptions.enabled, env ?? process.env));
     const c = this.#config;
@@ -57,9 +70,14 @@ export class ProductTelemetry {
     const fanOut = this.#batches.length === 1 ? this.#batches[0]! : new FanOutProcessor(this.#batches);
     this.#policy = new PolicyProcessor({ next: fanOut, environment: c.environment, defaultScenario: c.defaultScenario, maxEventBytes: c.maxEventBytes });
     const redaction = new RedactionProcessor({ next: this.#policy, keys: c.redactKeys });
-    this.logRecordProcessors = [new ConsentProcessor({ next: redaction, consent: this.#consent })];
+    const head = new ConsentProcessor({ next: redaction, consent: this.#consent });
+    // The usage half wraps the head so that any shutdown path emits the final usage report first.
+    this.#usage = new PipelineUsage({ config: c, consent: this.#consent, head, product, usage, env: env ?? process.env });
+    this.logRecordProcessors = [this.#usage.processor];
+    this.resourceDetectors = [envDetector, this.#usage.detector];
     const runtime: TelemetryRuntime = { consent: this.#consent, config: c };
     setActiveRuntime(runtime);
+    this.#usage.activate();
     if (c.captureCrashes) this.#uncapture = captureCrashes({ instance: new TelemetryInstance({ runtime }) });
   }
 
@@ -87,8 +105,24 @@ export class ProductTelemetry {
     this.#consent.setEnabled(enabled);
   }
 
-  /** Write everything buffered for the local store, synchronously (for exit paths). */
+  /** What the usage report would carry now (also while telemetry is off; sends and writes nothing). */
+  getTelemetryData(): TelemetryData {
+    return this.#usage.reporter.getTelemetryData();
+  }
+
+  /** Emit a `usage_report` now (when telemetry is on); returns whether one was emitted. */
+  reportUsage(): boolean {
+    return this.#usage.reporter.report();
+  }
+
+  /** The shutdown usage report, synchronously and once (for exit paths that cannot wait for `shutdown()`). */
+  finalUsageReport(): void {
+    this.#usage.reporter.final();
+  }
+
+  /** Write everything buffered for the local store, synchronously (for exit paths); saves unreported usage counts. */
   flushSync(): void {
+    this.#usage.reporter.persistSync();
     for (const b of this.#batches) b.flushSync();
   }
 

@@ -1,0 +1,33 @@
+import { diag } from '@opentelemetry/api';
+import { resolveRuntime } from '../../core/runtime.js';
+import { loadEnvironmentConfig } from './config.js';
+import { ProductEnvironment } from './ProductEnvironment.js';
+
+// One per process, shared by ESM and CommonJS copies of this package: `productTelemetry()` makes its environment
+// the active one; without a pipeline it is built once from the environment variables.
+const ACTIVE = Symbol.for('otel-product-telemetry.environment');
+type GlobalWithEnvironment = typeof globalThis & { [ACTIVE]?: ProductEnvironment };
+
+export function setActiveEnvironment(environment: ProductEnvironment | undefined): void {
+  (globalThis as GlobalWithEnvironment)[ACTIVE] = environment;
+}
+
+let fromEnv: ProductEnvironment | null | undefined;
+
+/** The active environment, or one built once from env vars; undefined when the configuration is invalid. */
+export function resolveEnvironment(): ProductEnvironment | undefined {
+  const active = (globalThis as GlobalWithEnvironment)[ACTIVE];
+  if (active) return active;
+  if (fromEnv === undefined) {
+    fromEnv = null;
+    const runtime = resolveRuntime();
+    if (runtime) {
+      try {
+        fromEnv = new ProductEnvironment({ config: loadEnvironmentConfig(), dir: runtime.config.dir, consent: runtime.consent });
+      } catch (err) {
+        diag.warn(`otel-product-telemetry: environment data unavailable, configuration invalid: ${(err as Error).message}`);
+      }
+    }
+  }
+  return fromEnv ?? undefined;
+}

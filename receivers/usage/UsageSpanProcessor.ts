@@ -1,0 +1,102 @@
+import { diag, SpanKind, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { observedDatabases, type ObservedDatabases } from '../environment/observedDatabases.js';
+import { loadSpanBridgeConfig, type SpanBridgeConfig, type SpanBridgeSettings } from './config.js';
+import { usageState, type UsageState } from './usageState.js';
+
+export interface UsageSpanProcessorOptions extends SpanBridgeSettings {
+  /**
+   * Full control over which spans are commands and under which name: return the command name, or undefined for a
+   * span that is not one. Replaces `spans` and `commandAttribute`.
+   */
+  commandName?: (span: ReadableSpan) => string | undefined;
+  /** Default: the process-wide counters (those `telemetry.countCommand()` feeds). */
+  counters?: UsageState;
+  /** Default: the process-wide observations the environment reads. */
+  databases?: ObservedDatabases;
+  /** Environment to read `TELEMETRY_SPAN_*` from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Whether a span is an operation the app handled rather than a step inside one: a local root (no parent, or a
+ * parent in another process), or a server / consumer span. The collector's `/v1/traces` bridge uses the same rule.
+ */
+export function isEntrySpan(kind: SpanKind, hasLocalParent: boolean): boolean {
+  return !hasLocalParent || kind === SpanKind.SERVER || kind === SpanKind.CONSUMER;
+}
+
+export const EXCEPTION_EVENT = 'exception';
+
+/**
+ * The span bridge: an OTel `SpanProcessor` that turns an app's existing tracing into usage data, with no code.
+ * Each finished entry span counts as a command under its name (or an attribute, or a mapping); exceptions recorded
+ * on any span (`exception` events) count into the `errors` metric; `db.system.name` / `db.system` tells the
+ * environment which database the app uses. Nothing of the span is kept. Counting happens whether or not telemetry
+ * is on (like `countCommand`); only the report is gated by consent.
+ *
+ * `new NodeSDK({ ...productTelemetry(), spanProcessors: [new BatchSpanProcessor(exporter), new UsageSpanProcessor()] })`
+ */
+export class UsageSpanProcessor implements SpanProcessor {
+  readonly config: SpanBridgeConfig;
+  private readonly commandName: ((span: ReadableSpan) => string | undefined) | undefined;
+  private readonly counters: UsageState;
+  private readonly databases: ObservedDatabases;
+  private warned = false;
+
+  /** Throws ConfigError for invalid settings (at construction, never later). */
+  constructor(options: UsageSpanProcessorOptions = {}) {
+    const { commandName, counters, databases, env, ...settings } = options;
+    this.config = loadSpanBridgeConfig(settings, env ?? process.env);
+    this.commandName = commandName;
+    this.counters = counters ?? usageState();
+    this.databases = databases ?? observedDatabases();
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    try {
+      const attrs = span.attributes;
+      const db = attrs['db.system.name'] ?? attrs['db.system'];
+      if (typeof db === 'string') this.databases.record(db);
+      const events = span.events;
+      if (events.length > 0) {
+        let exceptions = 0;
+        for (let i = 0; i < events.length; i++) if (events[i]!.name === EXCEPTION_EVENT) exceptions++;
+        if (exceptions > 0) this.counters.metrics.add(this.config.errorsMetric, exceptions);
+      }
+      const name = this.nameOf(span);
+      if (name !== undefined) this.counters.commands.add(name);
+    } catch (err) {
+      if (!this.warned) {
+        this.warned = true;
+        diag.warn(`otel-product-telemetry: span bridge could not count a span: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private nameOf(span: ReadableSpan): string | undefined {
+    if (this.commandName) return this.commandName(span);
+    const mode = this.config.spans;
+    if (mode === 'none') return undefined;
+    if (mode === 'entry') {
+      const parent = span.parentSpanContext;
+      if (!isEntrySpan(span.kind, parent !== undefined && parent.isRemote !== true)) return undefined;
+    }
+    const attr = this.config.commandAttribute;
+    if (attr !== undefined) {
+      const v = span.attributes[attr];
+      if (typeof v === 'string' && v.length > 0) return v;
+    }
+    return span.name;
+  }
+}

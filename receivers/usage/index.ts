@@ -1,0 +1,17 @@
+export { usageSettings, spanBridgeSettings, loadUsageConfig, loadSpanBridgeConfig } from './config.js';
+export type { UsageOptions, UsageConfig, SpanBridgeSettings, SpanBridgeConfig } from './config.js';
+export { UsageCounters, MAX_COUNTER_NAME_LENGTH } from './UsageCounters.js';
+export { usageState } from './usageState.js';
+export type { UsageState } from './usageState.js';
+export { UsageReporter } from './UsageReporter.js';
+export type { UsageReporterOptions } from './UsageReporter.js';
+export { UsageSpanProcessor, isEntrySpan, EXCEPTION_EVENT } from './UsageSpanProcessor.js';
+export type { UsageSpanProcessorOptions } from './UsageSpanProcessor.js';
+export { telemetryDataHandler } from './telemetryDataHandler.js';
+export type { TelemetryDataHandlerOptions } from './telemetryDataHandler.js';
+export { getTelemetryData } from './activeUsage.js';
+export { buildTelemetryData, USAGE_REPORT_EVENT } from './telemetryData.js';
+export type { TelemetryData, TelemetryInternals, UsageCount } from './telemetryData.js';
+export { COUNTERS_FILE } from './counterStore.js';
+export { PipelineUsage } from './PipelineUsage.js';
+export type { PipelineUsageOptions } from './PipelineUsage.js';
