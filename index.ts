@@ -15,3 +15,30 @@ export type { TelemetryLine } from './core/record.js';
 export { VERSION } from './core/version.js';
 export { captureCrashes } from './receivers/crash/index.js';
 export type { CaptureCrashesOptions } from './receivers/crash/index.js';
+export {
+  ProductEnvironmentDetector,
+  productEnvironmentDetector,
+  ProductEnvironment,
+  PRODUCT_RESOURCE_ATTRIBUTES,
+  ATTR_APP_INSTALLATION_ID,
+  UsageSpanProcessor,
+  UsageCounters,
+  UsageReporter,
+  telemetryDataHandler,
+  getTelemetryData,
+  USAGE_REPORT_EVENT,
+  environmentSettings,
+  usageSettings,
+  spanBridgeSettings,
+} from './receivers/index.js';
+export type {
+  TelemetryData,
+  TelemetryInternals,
+  UsageCount,
+  EnvironmentOptions,
+  LicenseKeyInfo,
+  UsageOptions,
+  UsageSpanProcessorOptions,
+  TelemetryDataHandlerOptions,
+  VendorVersion,
+} from './receivers/index.js';

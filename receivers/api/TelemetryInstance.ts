@@ -9,6 +9,9 @@ import { ID_PATTERN } from '../../core/id.js';
 import { resolveRuntime, type TelemetryRuntime } from '../../core/runtime.js';
 import { VERSION } from '../../core/version.js';
 import { CRASH_OUTSIDE_PRODUCTION_ACK, CREATED_ACK, DISABLED_ACK, type AppcdAck } from './ack.js';
+import { usageState } from '../usage/usageState.js';
+import { getTelemetryData } from '../usage/activeUsage.js';
+import type { TelemetryData } from '../usage/telemetryData.js';
 
 /** appcd's `/appcd/telemetry` payload: `event` is required, everything else is kept as details. */
 export interface TelemetryEventInput {
@@ -181,6 +184,28 @@ export class TelemetryInstance {
   /** Whether events are recorded now. */
   isEnabled(): boolean {
     return (this.options.runtime ?? resolveRuntime())?.consent.enabled ?? false;
+  }
+
+  /**
+   * Count a command (Camunda's `commands`), e.g. `countCommand('CreateOrder')`. Cheap enough for hot paths: a known
+   * name is one Map lookup and an increment, no allocation. Counted while telemetry is off too (it shows in
+   * `getTelemetryData()`), but only reported, and saved to disk, while it is on. Never throws.
+   */
+  countCommand(name: string, n = 1): void {
+    usageState().commands.add(name, n);
+  }
+
+  /** Count a metric (Camunda's `metrics`), e.g. `countMetric('orders-exported', 20)`. Same costs and rules as `countCommand`. */
+  countMetric(name: string, n = 1): void {
+    usageState().metrics.add(name, n);
+  }
+
+  /**
+   * What the usage report would carry now, byte for byte (Camunda's `GET /telemetry/data`): installation, product,
+   * environment and counters. Works while telemetry is off, and sends and writes nothing.
+   */
+  getTelemetryData(): TelemetryData {
+    return getTelemetryData();
   }
 
   /** Runtime toggle (Camunda's `toggleTelemetry`), persisted under the telemetry dir. */

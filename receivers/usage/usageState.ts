@@ -10,9 +10,12 @@ export interface UsageState {
 const KEY = Symbol.for('otel-product-telemetry.usage');
 type GlobalWithUsage = typeof globalThis & { [KEY]?: UsageState };
 
+let cached: UsageState | undefined;
+
 export function usageState(): UsageState {
+  if (cached !== undefined) return cached;
   const g = globalThis as GlobalWithUsage;
-  return (g[KEY] ??= { commands: new UsageCounters(limitFromEnv()), metrics: new UsageCounters(limitFromEnv()) });
+  return (cached = g[KEY] ??= { commands: new UsageCounters(limitFromEnv()), metrics: new UsageCounters(limitFromEnv()) });
 }
 
 // The global counters exist before any configuration is resolved (counting must work at import time), so the one
