@@ -1,0 +1,154 @@
+import { diag } from '@opentelemetry/api';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RequestError, StoreError, type TelemetryError } from '../../core/errors.js';
+import type { CollectorConfig } from './config.js';
+import { BearerAuth } from './http/auth.js';
+import { RateLimiter } from './http/RateLimiter.js';
+import { asTelemetryError, sendError } from './http/respond.js';
+import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
+import type { TelemetryStore } from './store/TelemetryStore.js';
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The HTTP edge of the collector: node:http with a small routing table. For every request, in this order: route
+ * match (404/405), shutdown check (503), per-client rate limit (429 + Retry-After), bearer token (401), then the
+ * route, which checks content type and size before it parses. Nothing a client sends can throw out of here: every
+ * failure becomes a coded JSON answer (or the route's own error format) and unexpected ones are logged through diag.
+ */
+export class CollectorServer {
+  readonly server: Server;
+  readonly context: CollectorContext;
+  private readonly table: RouteTable;
+  private readonly auth: BearerAuth | undefined;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly inFlight = new Set<ServerResponse>();
+  private idleWaiters: (() => void)[] = [];
+  private closing = false;
+
+  constructor(config: CollectorConfig, store: TelemetryStore, routes: readonly Route[]) {
+    const stats: CollectorStats = { requests: 0, eventsReceived: 0, eventsStored: 0, duplicates: 0, rejected: 0, otlpAppLogs: 0 };
+    this.context = { config, store, stats };
+    this.table = new RouteTable(routes);
+    this.auth = config.authToken !== undefined ? new BearerAuth(config.authToken) : undefined;
+    this.limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, config.rateBurst > 0 ? config.rateBurst : config.rateLimit * 2) : undefined;
+    this.server = createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: config.headersTimeoutMs }, (req, res) => this.onRequest(req, res));
+    this.server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  }
+
+  listen(): Promise<AddressInfo> {
+    const { host, port } = this.context.config;
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(new RequestError('OPT_ERR_LISTEN', 500, `could not listen on ${host}:${port}: ${err.message}${err.code === 'EADDRINUSE' ? ' (set TELEMETRY_PORT to a free port, or 0 for any)' : ''}`, { cause: err }));
+      };
+      this.server.once('error', onError);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => diag.error(`otel-product-telemetry: collector server error: ${err.message}`));
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stop accepting connections, let in-flight requests finish (their connections then close), close idle
+   * keep-alive connections; after `timeoutMs` cut whatever is left. Resolves when the listener is closed.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    const drained = new Promise<'drained'>((resolve) => {
+      if (this.inFlight.size === 0) resolve('drained');
+      else this.idleWaiters.push(() => resolve('drained'));
+    });
+    if ((await Promise.race([drained, deadline])) === 'timeout') {
+      diag.warn(`otel-product-telemetry: ${this.inFlight.size} request(s) still running after ${timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); closing their connections`);
+    }
+    this.server.closeAllConnections();
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.context.stats.requests++;
+    this.inFlight.add(res);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      this.inFlight.delete(res);
+      if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    if (this.closing) res.shouldKeepAlive = false;
+    this.dispatch(req, res).catch((err: unknown) => {
+      // Only reached if an error answer itself failed; the connection is the last thing left to clean up.
+      diag.error(`otel-product-telemetry: collector could not answer ${req.method} ${req.url}: ${(err as Error).message}`);
+      res.destroy();
+    });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = normalizePath(q === -1 ? url : url.slice(0, q));
+    const query = q === -1 ? '' : url.slice(q + 1);
+    const match = this.table.match(req.method ?? 'GET', path);
+    let route: Route | undefined;
+    let params = NO_PARAMS;
+    const headers: Record<string, string> = {};
+    let ctx: RouteContext | undefined;
+    try {
+      if (match.kind === 'none') throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no route ${req.method} ${path.slice(0, 200)}`);
+      if (match.kind === 'bad-path') throw new RequestError('OPT_ERR_BAD_PATH', 400, 'malformed percent-encoding in the path');
+      if (match.kind === 'method') {
+        headers.allow = match.allow.join(', ');
+        throw new RequestError('OPT_ERR_METHOD', 405, `${req.method} is not allowed on ${path.slice(0, 200)} (allowed: ${headers.allow})`);
+      }
+      route = match.route;
+      params = match.params;
+      ctx = { req, res, path, query, params, collector: this.context };
+      if (this.closing) {
+        headers['retry-after'] = '1';
+        throw new RequestError('OPT_ERR_SHUTTING_DOWN', 503, 'the collector is shutting down; retry shortly');
+      }
+      if (route.rateLimited !== false && this.limiter !== undefined) {
+        const wait = this.limiter.take(req.socket.remoteAddress ?? '');
+        if (wait > 0) {
+          headers['retry-after'] = String(wait);
+          throw new RequestError('OPT_ERR_RATE_LIMIT', 429, `too many requests from this client; retry after ${wait} s (TELEMETRY_RATE_LIMIT)`);
+        }
+      }
+      if (route.auth !== false && this.auth !== undefined && !this.auth.check(req)) {
+        throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer <TELEMETRY_AUTH_TOKEN>)');
+      }
+      await route.handle(ctx);
+    } catch (err) {
+      let e: TelemetryError = asTelemetryError(err);
+      if (e instanceof StoreError) {
+        // Storage trouble (disk full, read-only dir) is the server's and usually passes: retryable, and logged.
+        diag.error(`otel-product-telemetry: collector store failed: ${e.message}`);
+        headers['retry-after'] = '5';
+        e = new RequestError('OPT_ERR_STORE', 503, `events could not be stored: ${e.message}`, { cause: e });
+      } else if (e.statusCode >= 500) {
+        diag.error(`otel-product-telemetry: collector failed on ${req.method} ${path}: ${(e.cause as Error | undefined)?.stack ?? e.message}`);
+      }
+      if (route?.onError !== undefined && ctx !== undefined) route.onError(ctx, e, headers);
+      else sendError(res, e, headers);
+    }
+  }
+}

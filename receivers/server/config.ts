@@ -1,0 +1,86 @@
+import { pipelineSettings } from '../../core/config.js';
+import { ConfigError } from '../../core/errors.js';
+import { defaultTelemetryDir } from '../../core/paths.js';
+import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
+import { SCENARIO_PATTERN } from '../../core/scenario.js';
+import {
+  booleanSetting,
+  enumSetting,
+  integerSetting,
+  listSetting,
+  resolveSettings,
+  stringSetting,
+  type SettingsOptions,
+  type SettingsValues,
+} from '../../core/settings.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Settings of the collector server. Precedence: `startCollector(options)` > environment variable > default.
+ * The collector does not read `TELEMETRY_ENABLED`: consent belongs to the app that records; the collector stores what
+ * it receives. The README's "Collector server" section lists this table.
+ */
+export const collectorSettings = {
+  host: stringSetting('TELEMETRY_HOST', '127.0.0.1', 'Interface to listen on. A non-loopback host requires `TELEMETRY_AUTH_TOKEN`.', undefined, 'host name or IP address'),
+  port: integerSetting('TELEMETRY_PORT', 4318, 0, 65535, 'Port to listen on (4318 is the OTLP/HTTP port; 0 picks a free one).'),
+  authToken: stringSetting('TELEMETRY_AUTH_TOKEN', undefined, 'When set, every route but `/healthz` requires `Authorization: Bearer <token>`.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'),
+  dir: pipelineSettings.dir,
+  environment: pipelineSettings.environment,
+  scenario: stringSetting('TELEMETRY_SCENARIO', 'default', 'Scenario of events that name none (appcd routes, uploads without `scenario`, OTLP records without a service name).', SCENARIO_PATTERN, 'name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
+  store: enumSetting('TELEMETRY_STORE', ['jsonl'] as const, 'jsonl', 'Storage backend of the collector.'),
+  failureEvents: listSetting('TELEMETRY_FAILURE_EVENTS', DEFAULT_FAILURE_EVENTS, 'Events counted as failures in summaries (`failure_counts`, `recent_failures`).'),
+  recentFailures: integerSetting('TELEMETRY_RECENT_FAILURES', 10, 0, 1000, 'How many newest failures a summary lists.'),
+  dedupWindow: integerSetting('TELEMETRY_DEDUP_WINDOW', 100_000, 0, 10_000_000, 'Event ids remembered for de-duplication (newest first, all scenarios together; 0 = off).'),
+  maxBodyBytes: integerSetting('TELEMETRY_MAX_BODY_BYTES', 4 * MiB, 1024, 256 * MiB, 'Largest request body, after gzip decompression too (413 beyond).'),
+  maxEventsPerRequest: integerSetting('TELEMETRY_MAX_EVENTS_PER_REQUEST', 10_000, 1, 1_000_000, 'Most events (or OTLP log records) in one request (413 beyond).'),
+  maxEventBytes: pipelineSettings.maxEventBytes,
+  maxDetailsDepth: integerSetting('TELEMETRY_MAX_DETAILS_DEPTH', 16, 1, 1000, 'Deepest nesting of objects/arrays inside `details`.'),
+  maxDetailsKeys: integerSetting('TELEMETRY_MAX_DETAILS_KEYS', 1000, 1, 1_000_000, 'Most keys and array items inside one event\'s `details`, all levels counted.'),
+  maxScenarios: integerSetting('TELEMETRY_MAX_SCENARIOS', 1000, 1, 1_000_000, 'Most distinct scenarios (files) in the store; events for a new scenario beyond it are rejected.'),
+  maxClockSkewMs: integerSetting('TELEMETRY_MAX_CLOCK_SKEW_MS', 86_400_000, 0, 31_536_000_000, 'How far in the future an event timestamp may be.'),
+  rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client address (token bucket; 429 with Retry-After beyond; 0 = off).'),
+  rateBurst: integerSetting('TELEMETRY_RATE_BURST', 0, 0, 1_000_000, 'Bucket size of the rate limit (0 = twice `TELEMETRY_RATE_LIMIT`).'),
+  otlpStoreLogs: booleanSetting('TELEMETRY_OTLP_STORE_LOGS', false, 'Store OTLP log records that carry no event name (as event `log`) instead of only counting them.'),
+  requestTimeoutMs: integerSetting('TELEMETRY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000, 'Deadline to receive a whole request (slow bodies get 408).'),
+  headersTimeoutMs: integerSetting('TELEMETRY_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000, 'Deadline to receive request headers (slow-loris guard).'),
+  keepAliveTimeoutMs: integerSetting('TELEMETRY_KEEP_ALIVE_TIMEOUT_MS', 5000, 0, 600_000, 'How long an idle keep-alive connection stays open.'),
+  shutdownTimeoutMs: integerSetting('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000, 1, 600_000, 'On close: how long in-flight requests may take before their connections are cut.'),
+} as const;
+
+export type CollectorSettingsOptions = SettingsOptions<typeof collectorSettings>;
+export type CollectorConfig = SettingsValues<typeof collectorSettings> & {
+  readonly dir: string;
+  readonly host: string;
+  readonly scenario: string;
+  readonly environment: string;
+};
+
+const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|\[::1\]|localhost|::ffff:127(?:\.\d{1,3}){3})$/i;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/**
+ * Resolve the collector's configuration once (options > env > defaults). Throws ConfigError naming each bad
+ * variable, and refuses a non-loopback host without a token: an open collector on a network would accept anyone's
+ * data and show everyone its summaries.
+ */
+export function loadCollectorConfig(options: CollectorSettingsOptions = {}, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+  const v = resolveSettings(collectorSettings, options as Record<string, unknown>, env);
+  const host = v.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && v.authToken === undefined) {
+    throw new ConfigError(
+      `refusing to listen on ${host} without TELEMETRY_AUTH_TOKEN: a collector reachable from other machines must require a token ` +
+        `(set TELEMETRY_AUTH_TOKEN, or TELEMETRY_HOST=127.0.0.1 to stay on this machine)`,
+    );
+  }
+  return Object.freeze({
+    ...v,
+    host,
+    dir: v.dir ?? defaultTelemetryDir(),
+    scenario: v.scenario ?? 'default',
+    environment: v.environment ?? 'production',
+  });
+}

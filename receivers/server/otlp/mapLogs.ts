@@ -1,0 +1,230 @@
+import { TelemetryError, ValidationError } from '../../../core/errors.js';
+import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO } from '../../../core/record.js';
+import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
+import { checkDetails, isForbiddenKey } from '../events/details.js';
+import { checkId, checkName, checkOptionalString, checkScenario, checkTimestamp, type EventLimits } from '../events/validate.js';
+import type { StoreEvent } from '../store/TelemetryStore.js';
+
+/** Event name of app logs (records without an event name) when TELEMETRY_OTLP_STORE_LOGS is on. */
+export const APP_LOG_EVENT = 'log';
+
+export interface OtlpMapOptions {
+  /** Scenario when neither `telemetry.scenario` nor a usable `service.name` is given. */
+  defaultScenario: string;
+  limits: EventLimits;
+  now: number;
+  /** Store records without an event name as event `log` instead of only counting them. */
+  storeAppLogs: boolean;
+  /** Most records in one request. */
+  maxRecords: number;
+}
+
+export interface OtlpMapResult {
+  events: StoreEvent[];
+  /** Records in the request. */
+  records: number;
+  /** Records refused by validation (not counting what the store refuses later). */
+  rejected: number;
+  /** The first few reasons, for the partial-success message. */
+  reasons: string[];
+  /** Records without an event name (app logs), counted. */
+  appLogs: number;
+}
+
+/** Attributes that the mapping itself consumes; every other attribute goes into details. */
+const MAPPED = new Set([ATTR_SCENARIO, ATTR_EVENT_ID, ATTR_DEPLOYMENT_ID, 'event.name']);
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Own property lookup (protobufjs messages keep defaults on the prototype; only set fields are own). */
+function own(o: Obj, camel: string, snake?: string): unknown {
+  if (Object.hasOwn(o, camel)) return o[camel];
+  if (snake !== undefined && Object.hasOwn(o, snake)) return o[snake];
+  return undefined;
+}
+
+/** int64 as it arrives: a number, a decimal string (OTLP/JSON) or a protobufjs Long. */
+function int64(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string') {
+    const n = Number(v);
+    return v.length > 0 && Number.isFinite(n) ? n : undefined;
+  }
+  if (isObj(v) && typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as unknown as { toNumber(): number }).toNumber();
+  return undefined;
+}
+
+/** Nanoseconds since the epoch (any int64 form) → ms; 0 and absent mean unknown. */
+function nanosToMillis(v: unknown): number | undefined {
+  if (typeof v === 'string') {
+    // Exact for any length without BigInt: drop the last six digits.
+    if (!/^\d{1,20}$/.test(v)) return undefined;
+    const ms = v.length > 6 ? Number(v.slice(0, -6)) : 0;
+    return ms > 0 ? ms : undefined;
+  }
+  const n = int64(v);
+  return n !== undefined && n > 0 ? Math.floor(n / 1e6) : undefined;
+}
+
+class Problem extends Error {}
+
+/** AnyValue → a JSON value; nesting bounded by `maxDepth` (so hostile input cannot exhaust the stack). */
+function anyValue(v: unknown, depth: number, maxDepth: number): unknown {
+  if (!isObj(v)) return null;
+  if (depth > maxDepth) throw new Problem(`nested deeper than ${maxDepth} levels (TELEMETRY_MAX_DETAILS_DEPTH)`);
+  let x = own(v, 'stringValue', 'string_value');
+  if (x !== undefined) return typeof x === 'string' ? x : String(x);
+  x = own(v, 'boolValue', 'bool_value');
+  if (x !== undefined) return x === true || x === 'true';
+  x = own(v, 'intValue', 'int_value');
+  if (x !== undefined) return int64(x) ?? null;
+  x = own(v, 'doubleValue', 'double_value');
+  if (x !== undefined) {
+    const n = typeof x === 'number' ? x : Number(x);
+    return Number.isFinite(n) ? n : null;
+  }
+  x = own(v, 'arrayValue', 'array_value');
+  if (x !== undefined) return arr(isObj(x) ? x.values : undefined).map((item) => anyValue(item, depth + 1, maxDepth));
+  x = own(v, 'kvlistValue', 'kvlist_value');
+  if (x !== undefined) return keyValues(arr(isObj(x) ? x.values : undefined), depth + 1, maxDepth);
+  x = own(v, 'bytesValue', 'bytes_value');
+  if (x !== undefined) return x instanceof Uint8Array ? Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') : String(x);
+  return null;
+}
+
+function keyValues(list: unknown[], depth: number, maxDepth: number): Obj {
+  const out: Obj = {};
+  for (const kv of list) {
+    if (!isObj(kv) || typeof kv.key !== 'string') continue;
+    if (isForbiddenKey(kv.key)) throw new Problem(`key "${kv.key}" is not allowed`);
+    out[kv.key] = anyValue(kv.value, depth, maxDepth);
+  }
+  return out;
+}
+
+/** The scenario a resource's `service.name` stands for (unsafe characters become `-`), if any. */
+function scenarioOfService(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  if (isSafeScenario(name)) return name;
+  return scenarioFromPackageName(name);
+}
+
+/**
+ * OTLP `ExportLogsServiceRequest` (decoded from JSON or protobuf; the same shape) → telemetry events:
+ * - event name: the record's `eventName`, else its `event.name` attribute; none → an app log (counted; stored as
+ *   event `log` only when `storeAppLogs`);
+ * - scenario: the `telemetry.scenario` attribute (validated, never rewritten), else the resource's `service.name`
+ *   (unsafe characters replaced by `-`; `unknown_service:*` is skipped), else the default scenario;
+ * - id: `telemetry.event.id`; deployment: the record's, else the resource's `deployment.id`;
+ * - details: the body when it is a map (else `{"body": value}`), plus every other record attribute not already a key;
+ *   resource attributes are not stored (privacy: host names, command lines);
+ * - time: `timeUnixNano`, else `observedTimeUnixNano`, else now; severity kept (the line's `level` for WARN and up).
+ * Invalid records are counted as rejected with a reason; they never sink the others.
+ */
+export function mapLogsRequest(request: unknown, options: OtlpMapOptions): OtlpMapResult {
+  const out: OtlpMapResult = { events: [], records: 0, rejected: 0, reasons: [], appLogs: 0 };
+  if (!isObj(request)) throw new ValidationError('resourceLogs', 'expected an ExportLogsServiceRequest object');
+  const resourceLogs = arr(own(request, 'resourceLogs', 'resource_logs'));
+  // Count first: the limit applies before any work per record.
+  for (const rl of resourceLogs) {
+    if (!isObj(rl)) continue;
+    for (const sl of arr(own(rl, 'scopeLogs', 'scope_logs'))) if (isObj(sl)) out.records += arr(own(sl, 'logRecords', 'log_records')).length;
+  }
+  if (out.records > options.maxRecords) {
+    throw new TelemetryError('OPT_ERR_TOO_MANY_EVENTS', `more than ${options.maxRecords} log records in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
+  }
+  for (const rl of resourceLogs) {
+    if (!isObj(rl)) continue;
+    const resource = own(rl, 'resource');
+    let serviceScenario: string | undefined;
+    let resourceDeployment: string | undefined;
+    if (isObj(resource)) {
+      for (const kv of arr(own(resource, 'attributes'))) {
+        if (!isObj(kv)) continue;
+        if (kv.key === 'service.name') {
+          const name = anyValue(kv.value, 1, 1);
+          if (typeof name === 'string' && !name.startsWith('unknown_service')) serviceScenario = scenarioOfService(name);
+        } else if (kv.key === ATTR_DEPLOYMENT_ID) {
+          const d = anyValue(kv.value, 1, 1);
+          if (typeof d === 'string' && d.length <= 256) resourceDeployment = d;
+        }
+      }
+    }
+    for (const sl of arr(own(rl, 'scopeLogs', 'scope_logs'))) {
+      if (!isObj(sl)) continue;
+      for (const lr of arr(own(sl, 'logRecords', 'log_records'))) {
+        try {
+          const e = mapRecord(lr, serviceScenario ?? options.defaultScenario, resourceDeployment, options, out);
+          if (e !== undefined) out.events.push(e);
+        } catch (err) {
+          out.rejected++;
+          if (out.reasons.length < 5) out.reasons.push(err instanceof Problem ? `details: ${err.message}` : (err as Error).message);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** One record → an event; undefined for an app log that is only counted. */
+function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: string | undefined, options: OtlpMapOptions, out: OtlpMapResult): StoreEvent | undefined {
+  if (!isObj(lr)) throw new ValidationError('logRecord', 'expected an object');
+  const { limits } = options;
+  const attrList = arr(own(lr, 'attributes'));
+  let name = own(lr, 'eventName', 'event_name');
+  if (typeof name !== 'string' || name.length === 0) {
+    name = undefined;
+    for (const kv of attrList) if (isObj(kv) && kv.key === 'event.name') name = anyValue(kv.value, 1, 1);
+  }
+  let storedAppLog = false;
+  if (typeof name !== 'string' || name.length === 0) {
+    out.appLogs++;
+    if (!options.storeAppLogs) return undefined;
+    name = APP_LOG_EVENT;
+    storedAppLog = true;
+  }
+  // Attributes are converted only for records that are kept (app logs are usually most of an OTLP stream).
+  const attrs = keyValues(attrList, 2, limits.maxDepth);
+  const scenarioAttr = attrs[ATTR_SCENARIO];
+  const event: StoreEvent = {
+    scenario: scenarioAttr !== undefined ? checkScenario(scenarioAttr, ATTR_SCENARIO) : scenarioFallback,
+    event: checkName(name, 'eventName'),
+    timestamp: checkTimestamp(nanosToMillis(own(lr, 'timeUnixNano', 'time_unix_nano')) ?? nanosToMillis(own(lr, 'observedTimeUnixNano', 'observed_time_unix_nano')) ?? options.now, 'timeUnixNano', options.now, limits.maxClockSkewMs),
+  };
+  const id = checkId(attrs[ATTR_EVENT_ID]);
+  if (id !== undefined) event.id = id;
+  const dep = checkOptionalString(attrs[ATTR_DEPLOYMENT_ID], ATTR_DEPLOYMENT_ID) ?? resourceDeployment;
+  if (dep !== undefined) event.deploymentId = dep;
+  const sev = int64(own(lr, 'severityNumber', 'severity_number'));
+  if (sev !== undefined && sev >= 1 && sev <= 24) event.severityNumber = sev;
+
+  const bodyValue = own(lr, 'body');
+  let details: Obj | undefined;
+  if (bodyValue !== undefined) {
+    const body = anyValue(bodyValue, 1, limits.maxDepth);
+    if (isObj(body)) details = body;
+    else if (body !== null) details = { body };
+  }
+  for (const key in attrs) {
+    if (MAPPED.has(key)) continue;
+    details ??= {};
+    if (!Object.hasOwn(details, key)) details[key] = attrs[key];
+  }
+  if (storedAppLog) {
+    const text = own(lr, 'severityText', 'severity_text');
+    if (typeof text === 'string' && text.length > 0 && details?.severity_text === undefined) (details ??= {}).severity_text = text;
+  }
+  if (details !== undefined) {
+    checkDetails(details, limits);
+    event.details = details;
+  }
+  return event;
+}

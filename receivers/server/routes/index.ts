@@ -1,0 +1,24 @@
+import type { Route } from '../router.js';
+import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
+import { healthRoute } from './health.js';
+import { otlpLogsRoute } from './otlpLogs.js';
+import { scenarioSummaryRoute, summariesRoute } from './summaries.js';
+import { uploadRoute } from './upload.js';
+
+/**
+ * The collector's routes. To add one (e.g. `POST /v1/traces`, `GET /telemetry/data`,
+ * `GET|POST /telemetry/configuration`): write a `Route` in its own file in this folder and list it here; the server
+ * applies matching, rate limit and token before calling it (see router.ts). Embedders can also pass extra routes to
+ * `startCollector({ routes })`.
+ */
+export const builtinRoutes: readonly Route[] = [
+  healthRoute,
+  uploadRoute,
+  summariesRoute,
+  scenarioSummaryRoute,
+  appcdEventRoute,
+  appcdCrashRoute,
+  otlpLogsRoute,
+];
+
+export { healthRoute, uploadRoute, summariesRoute, scenarioSummaryRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };

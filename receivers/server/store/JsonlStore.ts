@@ -1,0 +1,246 @@
+import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { join } from 'node:path';
+import { StoreError } from '../../../core/errors.js';
+import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../core/record.js';
+import { isSafeScenario } from '../../../core/scenario.js';
+import { VERSION } from '../../../core/version.js';
+import { JsonlFileExporter } from '../../../exporters/jsonl/JsonlFileExporter.js';
+import { TelemetryBatchProcessor } from '../../../processors/batch/TelemetryBatchProcessor.js';
+import { PolicyProcessor, type DropReason } from '../../../processors/policy/PolicyProcessor.js';
+import { millisFromIso } from '../isoTime.js';
+import { DedupWindow } from './DedupWindow.js';
+import { readJsonl } from './readJsonl.js';
+import { scanStoreDir } from './scan.js';
+import { SummaryBook } from './SummaryBook.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreRejection, TelemetryStore } from './TelemetryStore.js';
+
+export interface JsonlStoreOptions {
+  /** Data directory: `{dir}/{scenario}.jsonl`. */
+  dir: string;
+  /** Crash events are stored only when this is `production` (the default). */
+  environment?: string;
+  /** Events counted as failures in summaries. Default: the standard set. */
+  failureEvents?: readonly string[];
+  /** Newest failures listed per scenario. Default 10. */
+  recentFailures?: number;
+  /** Ids remembered for de-duplication, all scenarios together. Default 100 000; 0 turns de-duplication off. */
+  dedupWindow?: number;
+  /** Largest serialised event (the policy processor's limit). Default 256 KiB. */
+  maxEventBytes?: number;
+  /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
+  maxScenarios?: number;
+}
+
+const DROP_CODES: Record<DropReason, string> = {
+  crash_outside_production: 'OPT_ERR_NOT_RECORDED',
+  invalid: 'OPT_ERR_VALIDATION',
+  too_large: 'OPT_ERR_EVENT_TOO_LARGE',
+};
+
+/**
+ * The default collector store: JSONL files in the data dir, written by the same pipeline as in-process telemetry
+ * (an own LoggerProvider → PolicyProcessor → TelemetryBatchProcessor → JsonlFileExporter). `append` emits each
+ * event, learns synchronously which ones the policy dropped, and flushes the batch synchronously, so when it resolves
+ * the lines are in the files and the counts are exact.
+ *
+ * De-duplication: an event with an `id` already stored for its scenario among the newest `dedupWindow` stored ids
+ * (all scenarios together; rebuilt from the files at `open`, oldest-modified file first) is acknowledged as a
+ * duplicate and not written. Summaries are updated as lines are written and rebuilt from the files at `open`.
+ * One collector process per data dir: a second writer's lines would be in the files but not in this one's summaries.
+ */
+export class JsonlStore implements TelemetryStore {
+  readonly kind = 'jsonl';
+  readonly dir: string;
+  private readonly provider: LoggerProvider;
+  private readonly logger: Logger;
+  private readonly batch: TelemetryBatchProcessor;
+  private readonly exporter: JsonlFileExporter;
+  private readonly book: SummaryBook;
+  private readonly window: DedupWindow;
+  private readonly scenarios = new Set<string>();
+  private readonly maxScenarios: number;
+  // State of the append in progress (append is synchronous inside, so there is only ever one).
+  private events: readonly StoreEvent[] = [];
+  private result: AppendResult | undefined;
+  /** Indices of events handed to the batch processor and not yet written, in emit order. */
+  private pending: number[] = [];
+  private pendingHead = 0;
+  private dropped = false;
+  private opened = false;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: JsonlStoreOptions) {
+    this.dir = options.dir;
+    this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
+    this.window = new DedupWindow(options.dedupWindow ?? 100_000);
+    this.maxScenarios = options.maxScenarios ?? 1000;
+    const exporter = new JsonlFileExporter({ dir: options.dir, onWritten: (lines) => this.onWritten(lines.length) });
+    this.exporter = exporter;
+    // One export per append: the batch never flushes on count, and 4 MiB (its maximum) is the largest request body.
+    this.batch = new TelemetryBatchProcessor({ exporter, maxExportBatchSize: 1_000_000, maxQueueSize: 1_000_000, scheduledDelayMillis: 1000 });
+    const policy = new PolicyProcessor({
+      next: this.batch,
+      environment: options.environment ?? 'production',
+      maxEventBytes: options.maxEventBytes,
+      onDrop: (_record, reason, message) => this.onDrop(reason, message),
+    });
+    this.provider = new LoggerProvider({ processors: [policy] });
+    this.logger = this.provider.getLogger(TELEMETRY_SCOPE, VERSION);
+  }
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    this.opened = true;
+    const window = this.window;
+    const { files, lines } = await scanStoreDir(this.dir, this.book, {
+      onId: window.capacity > 0 ? (scenario, id) => window.add(scenario, id) : undefined,
+      onInvalid: (file, n, text) => diag.warn(`otel-product-telemetry: skipped unreadable line ${n} of ${file}: ${text}`),
+    });
+    for (const s of this.book.all()) this.scenarios.add(s.scenario);
+    diag.debug(`otel-product-telemetry: collector store loaded ${lines} events from ${files} files in ${this.dir}`);
+  }
+
+  append(events: readonly StoreEvent[]): Promise<AppendResult> {
+    try {
+      return Promise.resolve(this.appendSync(events));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** `append`, synchronously (the JSONL store never waits). Throws StoreError when the files could not be written. */
+  appendSync(events: readonly StoreEvent[]): AppendResult {
+    if (this.closePromise) throw new StoreError('the store is closed');
+    const result: AppendResult = { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
+    this.events = events;
+    this.result = result;
+    this.pending.length = 0;
+    this.pendingHead = 0;
+    const failedBefore = this.batch.failed;
+    let seen: Set<string> | undefined;
+    const window = this.window;
+    const logger = this.logger;
+    try {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        const id = e.id;
+        if (id !== undefined) {
+          const key = e.scenario + '\n' + id;
+          if (window.has(e.scenario, id) || (seen !== undefined && seen.has(key))) {
+            result.duplicates++;
+            continue;
+          }
+          (seen ??= new Set()).add(key);
+        }
+        if (!this.scenarios.has(e.scenario)) {
+          if (this.scenarios.size >= this.maxScenarios) {
+            this.reject(i, 'OPT_ERR_SCENARIO_LIMIT', `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
+            continue;
+          }
+          if (!isSafeScenario(e.scenario)) {
+            this.reject(i, 'OPT_ERR_SCENARIO', `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
+            continue;
+          }
+          this.scenarios.add(e.scenario);
+        }
+        const attributes: LogAttributes = id === undefined ? { [ATTR_SCENARIO]: e.scenario } : { [ATTR_SCENARIO]: e.scenario, [ATTR_EVENT_ID]: id };
+        if (e.deploymentId !== undefined) attributes[ATTR_DEPLOYMENT_ID] = e.deploymentId;
+        // Pushed before emit: a batch flush inside emit may already write this record (onWritten consumes in order).
+        this.pending.push(i);
+        this.dropped = false;
+        logger.emit({
+          eventName: e.event,
+          timestamp: e.timestamp,
+          severityNumber: e.severityNumber ?? SeverityNumber.INFO,
+          attributes,
+          body: e.details as AnyValueMap | undefined,
+          context: ROOT_CONTEXT,
+        });
+        if (this.dropped) this.pending.pop(); // a dropped record never reached the batch, so nothing consumed it
+      }
+      this.batch.flushSync();
+      const failed = this.batch.failed - failedBefore;
+      if (failed > 0) {
+        throw new StoreError(`could not write ${failed} event(s) to ${this.dir} (see the diag log for the cause); nothing after the failure was acknowledged`);
+      }
+      if (this.pendingHead !== this.pending.length) {
+        // Cannot happen: the policy serialised every record it passed, so the exporter writes them all.
+        throw new StoreError(`${this.pending.length - this.pendingHead} event(s) were not written`);
+      }
+      return result;
+    } finally {
+      this.events = [];
+      this.result = undefined;
+    }
+  }
+
+  async summaries(): Promise<ScenarioSummary[]> {
+    return this.book.all();
+  }
+
+  async summary(scenario: string): Promise<ScenarioSummary | undefined> {
+    return this.book.get(scenario);
+  }
+
+  async *query(q: StoreQuery): AsyncIterable<TelemetryLine> {
+    if (!isSafeScenario(q.scenario) || !this.book.has(q.scenario)) return;
+    let left = q.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    const path = join(this.dir, `${q.scenario}.jsonl`);
+    try {
+      for await (const { line } of readJsonl(path, { onInvalid: q.onInvalid })) {
+        if (q.event !== undefined && line.event !== q.event) continue;
+        if (q.since !== undefined || q.until !== undefined) {
+          const ms = typeof line.ts === 'string' ? millisFromIso(line.ts) : undefined;
+          if (ms === undefined || (q.since !== undefined && ms < q.since) || (q.until !== undefined && ms >= q.until)) continue;
+        }
+        yield line;
+        if (--left <= 0) return;
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+  }
+
+  /** fsync every open file. */
+  async flush(): Promise<void> {
+    this.batch.flushSync();
+    this.exporter.writer.syncAll();
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= this.provider.shutdown();
+    return this.closePromise;
+  }
+
+  private reject(index: number, code: string, error: string): void {
+    const r = this.result!;
+    r.dropped++;
+    r.rejections.push({ index, code, error } satisfies StoreRejection);
+  }
+
+  private onDrop(reason: DropReason, message: string): void {
+    // Synchronous inside emit: the record being emitted is the last one pushed to `pending`.
+    const index = this.pending[this.pending.length - 1];
+    if (this.result === undefined || index === undefined) return;
+    this.dropped = true;
+    this.reject(index, DROP_CODES[reason], message);
+  }
+
+  private onWritten(count: number): void {
+    const r = this.result;
+    if (r === undefined) return;
+    const events = this.events;
+    const book = this.book;
+    const window = this.window;
+    for (let k = 0; k < count; k++) {
+      const e = events[this.pending[this.pendingHead++]!]!;
+      book.add(e.scenario, e.event, e.timestamp, e.details);
+      if (e.id !== undefined) window.add(e.scenario, e.id);
+      r.stored++;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { DEFAULT_FAILURE_EVENTS } from '../../../core/record.js';
+import { formatHrTime } from '../../../core/time.js';
+import type { RecentFailure, ScenarioSummary } from './TelemetryStore.js';
+
+export interface SummaryOptions {
+  /** Events counted as failures. Default: the standard set (`DEFAULT_FAILURE_EVENTS`). */
+  failureEvents?: readonly string[];
+  /** How many newest failures to keep per scenario. Default 10. */
+  recentFailures?: number;
+}
+
+interface Failure {
+  ms: number;
+  event: string;
+  details: Record<string, unknown> | undefined;
+}
+
+interface ScenarioState {
+  total: number;
+  /** Newest event time in epoch ms (-Infinity while none has a time). */
+  lastMs: number;
+  failureCounts: Map<string, number>;
+  /** Sorted newest first, at most `recentLimit` long. */
+  recent: Failure[];
+}
+
+/**
+ * Per-scenario summaries kept incrementally: adding an event is a few field updates (failures also an insertion into
+ * a list of at most `recentFailures`), so `GET /api/v1/telemetry` never re-reads the files. The same class rebuilds
+ * the numbers from the files at start (and offline for the CLI), so both paths agree by construction.
+ *
+ * Ordering rules (identical for live updates and rebuilds, because files keep append order): `last_event` is the
+ * newest timestamp, not the last received; `recent_failures` are the newest by timestamp, newest first, and among
+ * equal timestamps the later-stored comes first.
+ */
+export class SummaryBook {
+  private readonly states = new Map<string, ScenarioState>();
+  private readonly failures: ReadonlySet<string>;
+  private readonly recentLimit: number;
+  private lastScenario = '';
+  private lastState: ScenarioState | undefined;
+
+  constructor(options: SummaryOptions = {}) {
+    this.failures = new Set(options.failureEvents ?? DEFAULT_FAILURE_EVENTS);
+    this.recentLimit = options.recentFailures ?? 10;
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  has(scenario: string): boolean {
+    return this.states.has(scenario);
+  }
+
+  /** Make a scenario known (e.g. an empty file found at start). */
+  touch(scenario: string): void {
+    this.state(scenario);
+  }
+
+  /** Count one stored event. `ms` is NaN when the event's time is unknown (foreign lines). */
+  add(scenario: string, event: string, ms: number, details: Record<string, unknown> | undefined): void {
+    const s = this.state(scenario);
+    s.total++;
+    if (ms > s.lastMs) s.lastMs = ms;
+    if (!this.failures.has(event)) return;
+    s.failureCounts.set(event, (s.failureCounts.get(event) ?? 0) + 1);
+    if (this.recentLimit === 0 || Number.isNaN(ms)) return;
+    const recent = s.recent;
+    // Insert before the first entry that is not newer (ties: later-stored first).
+    let i = 0;
+    while (i < recent.length && recent[i]!.ms > ms) i++;
+    if (i >= this.recentLimit) return;
+    recent.splice(i, 0, { ms, event, details: details !== undefined && hasKeys(details) ? details : undefined });
+    if (recent.length > this.recentLimit) recent.pop();
+  }
+
+  get(scenario: string): ScenarioSummary | undefined {
+    const s = this.states.get(scenario);
+    return s === undefined ? undefined : render(scenario, s);
+  }
+
+  /** All scenarios, sorted by name. */
+  all(): ScenarioSummary[] {
+    return [...this.states.keys()].sort().map((name) => render(name, this.states.get(name)!));
+  }
+
+  private state(scenario: string): ScenarioState {
+    if (scenario === this.lastScenario && this.lastState !== undefined) return this.lastState;
+    let s = this.states.get(scenario);
+    if (s === undefined) {
+      s = { total: 0, lastMs: Number.NEGATIVE_INFINITY, failureCounts: new Map(), recent: [] };
+      this.states.set(scenario, s);
+    }
+    this.lastScenario = scenario;
+    this.lastState = s;
+    return s;
+  }
+}
+
+function hasKeys(o: Record<string, unknown>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Epoch ms → the stored lines' ISO 8601 form (milliseconds, Z). */
+export function isoFromMillis(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return formatHrTime([sec, (ms - sec * 1000) * 1e6]);
+}
+
+function render(scenario: string, s: ScenarioState): ScenarioSummary {
+  // fromEntries defines own data properties, so an event named "__proto__" stays a plain key.
+  const counts: Record<string, number> = Object.fromEntries([...s.failureCounts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  return {
+    scenario,
+    total_events: s.total,
+    last_event: Number.isFinite(s.lastMs) ? isoFromMillis(s.lastMs) : null,
+    failure_counts: counts,
+    recent_failures: s.recent.map((f): RecentFailure => (f.details === undefined ? { timestamp: isoFromMillis(f.ms), event: f.event } : { timestamp: isoFromMillis(f.ms), event: f.event, details: f.details })),
+  };
+}

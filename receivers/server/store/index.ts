@@ -1,0 +1,30 @@
+import type { CollectorConfig } from '../config.js';
+import { JsonlStore } from './JsonlStore.js';
+import type { TelemetryStore } from './TelemetryStore.js';
+
+/** The store `TELEMETRY_STORE` names, configured from the collector's settings (issue 8 adds `clickhouse` here). */
+export function createStore(config: CollectorConfig): TelemetryStore {
+  switch (config.store) {
+    case 'jsonl':
+      return new JsonlStore({
+        dir: config.dir,
+        environment: config.environment,
+        failureEvents: config.failureEvents,
+        recentFailures: config.recentFailures,
+        dedupWindow: config.dedupWindow,
+        maxEventBytes: config.maxEventBytes,
+        maxScenarios: config.maxScenarios,
+      });
+  }
+}
+
+export { JsonlStore } from './JsonlStore.js';
+export type { JsonlStoreOptions } from './JsonlStore.js';
+export { SummaryBook, isoFromMillis } from './SummaryBook.js';
+export type { SummaryOptions } from './SummaryBook.js';
+export { DedupWindow } from './DedupWindow.js';
+export { buildSummaries, scanStoreDir, listScenarioFiles } from './scan.js';
+export type { ScanOptions, ScenarioFile } from './scan.js';
+export { readJsonl, readJsonlBatches, forEachJsonlLine, parseStoredLine } from './readJsonl.js';
+export type { JsonlReadOptions, JsonlLineHandler, StoredLine } from './readJsonl.js';
+export type { TelemetryStore, StoreEvent, AppendResult, StoreRejection, ScenarioSummary, RecentFailure, StoreQuery } from './TelemetryStore.js';

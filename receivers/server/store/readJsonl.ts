@@ -1,0 +1,133 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { TelemetryLine } from '../../../core/record.js';
+
+export interface JsonlReadOptions {
+  /** Told about each line that is not a JSON object with a string `event` (torn, invalid); 1-based line number. */
+  onInvalid?: (lineNumber: number, text: string) => void;
+  /** Longest line kept; a longer one is skipped as invalid without being held in memory. Default 16 MiB. */
+  maxLineBytes?: number;
+  /** Read chunk size. Default 1 MiB. */
+  chunkBytes?: number;
+}
+
+/** Return false to stop reading. */
+export type JsonlLineHandler = (line: TelemetryLine, lineNumber: number) => void | boolean;
+
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** Parse one stored line; undefined when it is not a telemetry line. */
+export function parseStoredLine(text: string): TelemetryLine | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.event !== 'string') return undefined;
+  if (o.details !== undefined && (o.details === null || typeof o.details !== 'object' || Array.isArray(o.details))) return undefined;
+  return o as unknown as TelemetryLine;
+}
+
+export interface StoredLine {
+  line: TelemetryLine;
+  /** 1-based. */
+  lineNumber: number;
+}
+
+/**
+ * Stream a JSONL file in constant memory (one chunk plus at most one partial line), as batches of parsed lines, one
+ * batch per chunk read: the next chunk is read only when the consumer asks, so a slow consumer holds the reader.
+ * Torn or invalid lines are reported and skipped, never thrown; a final line without '\n' counts when it parses (the
+ * writer terminates such a tail before its next append). Symlinks are not followed.
+ */
+export async function* readJsonlBatches(path: string, options: JsonlReadOptions = {}): AsyncGenerator<StoredLine[]> {
+  const maxLine = options.maxLineBytes ?? 16 * 1024 * 1024;
+  const fh = await open(path, constants.O_RDONLY | NOFOLLOW);
+  const buf = Buffer.allocUnsafe(options.chunkBytes ?? 1024 * 1024);
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let oversized = false;
+  let lineNo = 0;
+  let batch: StoredLine[] = [];
+
+  const handle = (text: string): void => {
+    lineNo++;
+    if (text.length === 0 || text === '\r') return;
+    const parsed = parseStoredLine(text);
+    if (parsed === undefined) {
+      options.onInvalid?.(lineNo, text.length > 200 ? text.slice(0, 200) + '…' : text);
+      return;
+    }
+    batch.push({ line: parsed, lineNumber: lineNo });
+  };
+  const skipOversized = (): void => {
+    lineNo++;
+    options.onInvalid?.(lineNo, `(line longer than ${maxLine} bytes skipped)`);
+  };
+
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl === -1 || nl >= bytesRead) break;
+        if (oversized) {
+          oversized = false;
+          skipOversized();
+        } else if (carryBytes > 0) {
+          carry.push(buf.subarray(start, nl));
+          const text = Buffer.concat(carry).toString('utf8');
+          carry = [];
+          carryBytes = 0;
+          handle(text);
+        } else {
+          handle(buf.toString('utf8', start, nl));
+        }
+        start = nl + 1;
+      }
+      if (start < bytesRead && !oversized) {
+        carryBytes += bytesRead - start;
+        if (carryBytes > maxLine) {
+          oversized = true;
+          carry = [];
+          carryBytes = 0;
+        } else {
+          // Copied: `buf` is reused for the next read.
+          carry.push(Buffer.from(buf.subarray(start, bytesRead)));
+        }
+      }
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        yield out;
+      }
+    }
+    if (oversized) skipOversized();
+    else if (carryBytes > 0) handle(Buffer.concat(carry).toString('utf8'));
+    if (batch.length > 0) yield batch;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Call `onLine` for every stored line of a file, in order (return false to stop). Resolves with the count read. */
+export async function forEachJsonlLine(path: string, onLine: JsonlLineHandler, options: JsonlReadOptions = {}): Promise<number> {
+  let n = 0;
+  for await (const batch of readJsonlBatches(path, options)) {
+    for (const { line, lineNumber } of batch) {
+      n++;
+      if (onLine(line, lineNumber) === false) return n;
+    }
+  }
+  return n;
+}
+
+/** The lines of a file as an async iterable (the CLI's `logs`, the store's `query`). */
+export async function* readJsonl(path: string, options: JsonlReadOptions = {}): AsyncGenerator<StoredLine> {
+  for await (const batch of readJsonlBatches(path, { ...options, chunkBytes: options.chunkBytes ?? 256 * 1024 })) yield* batch;
+}
