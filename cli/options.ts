@@ -1,9 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { isSafeScenario } from '../core/scenario.js';
 import { parseTimeBound } from './logs/time.js';
-import { pipelineSettings } from '../core/config.js';
 import { defaultTelemetryDir } from '../core/paths.js';
-import { resolveSettings } from '../core/settings.js';
 import { UsageError } from './errors.js';
 
 // Argument parsers for commander: a bad value throws InvalidArgumentError, which commander reports naming the
@@ -53,11 +51,15 @@ export function scenarioArg(value: string): string {
   return value;
 }
 
-/** The data dir: `--dir`, else `TELEMETRY_DIR`, else the platform default (only that setting is read). */
+/**
+ * The data dir: `--dir`, else `TELEMETRY_DIR` (blank = unset, as in core/config.ts), else the platform default.
+ * Read directly rather than through the settings table so `logs` does not load the schema library at start-up.
+ */
 export function resolveDir(dir: string | undefined, env: NodeJS.ProcessEnv): string {
   if (dir !== undefined) {
     if (dir.trim() === '') throw new UsageError('--dir must not be empty');
     return dir;
   }
-  return resolveSettings({ dir: pipelineSettings.dir }, {}, env).dir ?? defaultTelemetryDir();
+  const fromEnv = env.TELEMETRY_DIR;
+  return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : defaultTelemetryDir();
 }

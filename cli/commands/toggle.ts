@@ -1,9 +1,5 @@
 import { Command } from 'commander';
-import { TOGGLE_FILE, writeToggle } from '../../core/consent.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
-import { resolveDir } from '../options.js';
-import { explainReason, loadConsent } from '../settingsView.js';
 
 /**
  * `enable` / `disable`: the persisted toggle ({dir}/consent.json). It beats TELEMETRY_ENABLED but not DO_NOT_TRACK or
@@ -15,18 +11,14 @@ export function toggleCommand(ctx: CliContext, value: boolean): Command {
     .description(value ? 'Turn telemetry on (persisted in the data dir; DO_NOT_TRACK still wins)' : 'Turn telemetry off (persisted in the data dir)')
     .option('--dir <dir>', 'data directory (default: TELEMETRY_DIR, else the platform data dir)')
     .addHelpText('after', `
+The choice is saved in {dir}/consent.json and read by every app using that data dir. It overrides TELEMETRY_ENABLED;
+DO_NOT_TRACK and OTEL_SDK_DISABLED still force telemetry off.
+
 Examples:
   $ otel-product-telemetry ${name}
   $ otel-product-telemetry ${name} --dir ./telemetry`)
-    .action((o: { dir?: string }) => {
-      const dir = resolveDir(o.dir, ctx.env);
-      try {
-        writeToggle(dir, value);
-      } catch (err) {
-        throw new CliError(`could not save the setting in ${dir}/${TOGGLE_FILE}: ${(err as Error).message}`, { cause: err });
-      }
-      const { consent } = loadConsent(ctx.env, dir);
-      ctx.stdout.write(`Telemetry ${value ? 'enabled' : 'disabled'} (saved in ${dir}/${TOGGLE_FILE}).\n`);
-      if (consent.enabled !== value) ctx.warn(`telemetry is still ${consent.enabled ? 'on' : 'off'} here: ${explainReason(consent.reason, consent.enabled, ctx.env, dir)}`);
+    .action(async (o: { dir?: string }) => {
+      const { runToggle } = await import('./toggleRun.js');
+      runToggle(ctx, value, o);
     });
 }

@@ -1,8 +1,12 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import type { Output } from '../output.js';
 import type { Painter } from '../style.js';
 import { levelOfEvent, type Level } from './level.js';
 import type { LogEntry } from './query.js';
+
+// cli-table3 costs ~50 ms to load: only the table format pays for it.
+const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 
 export const FORMATS = ['table', 'json', 'jsonl'] as const;
 export type LogFormat = (typeof FORMATS)[number];
@@ -63,6 +67,7 @@ export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
   const batchRows = options.batchRows ?? 500;
   let rows: string[][] = [];
   let headed = false;
+  const Table = loadTable();
 
   const render = (): void => {
     if (rows.length === 0 && headed) return;

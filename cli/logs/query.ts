@@ -70,8 +70,12 @@ export function compileQuery(q: LogQuery): CompiledQuery {
     if (typeof v === 'string') return contains(v);
     if (typeof v === 'number' || typeof v === 'boolean') return contains(String(v));
     if (v === null || typeof v !== 'object' || depth > 32) return false;
-    if (Array.isArray(v)) return v.some((x) => inValue(x, depth + 1));
-    for (const [k, x] of Object.entries(v)) if (contains(k) || inValue(x, depth + 1)) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (inValue(x, depth + 1)) return true;
+      return false;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k in o) if (contains(k) || inValue(o[k], depth + 1)) return true;
     return false;
   };
 

@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -95,15 +96,23 @@ export class LineScanner {
    */
   async readFrom(fh: FileHandle, position: number, afterChunk?: () => Promise<void> | void): Promise<number> {
     let pos = position;
+    let sinceYield = 0;
     while (!this.stopped) {
       this.makeRoom();
-      const { bytesRead } = await fh.read(this.buf, this.len, this.buf.length - this.len, pos);
+      // Synchronous reads: the file is read ahead by the kernel, and a thread-pool round trip per chunk cost more
+      // than the read itself. The loop still yields every few chunks so signals and timers are served.
+      const bytesRead = readSync(fh.fd, this.buf, this.len, this.buf.length - this.len, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
       this.len += bytesRead;
       this.process();
       const wait = afterChunk?.();
       if (wait) await wait;
+      sinceYield += bytesRead;
+      if (sinceYield >= 16 * 1024 * 1024) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
     return pos;
   }
@@ -163,21 +172,31 @@ export class LineScanner {
       pf.begin(view);
       match = pf.next(0);
     }
+    let lineNo = this.lineNo;
     while (!this.stopped) {
       const nl = view.indexOf(NL, pos);
       if (nl === -1) break;
-      this.lineNo++;
+      lineNo++;
       if (this.skipping) {
         this.skipping = false;
-      } else if (pf === undefined) {
-        this.handleLine(view, pos, nl, false);
       } else {
-        if (match !== -1 && match < pos) match = pf.next(pos);
-        // Lines without a possible match are still checked for shape, so torn lines are reported either way.
-        this.handleLine(view, pos, nl, false, match !== -1 && match < nl);
+        let candidate = true;
+        if (pf !== undefined) {
+          if (match !== -1 && match < pos) match = pf.next(pos);
+          candidate = match !== -1 && match < nl;
+        }
+        if (view[pos] === OPEN && view[nl - 1] === CLOSE) {
+          // The common case, kept tight: a well-formed line, decoded only when it may match.
+          if (candidate && this.handlers.line(view.toString('utf8', pos, nl), lineNo) === false) this.stopped = true;
+        } else {
+          // Lines without a possible match are still checked for shape, so torn lines are reported either way.
+          this.lineNo = lineNo;
+          this.handleLine(view, pos, nl, false, candidate);
+        }
       }
       pos = nl + 1;
     }
+    this.lineNo = lineNo;
     if (pos > 0) {
       view.copy(this.buf, 0, pos, this.len);
       this.len -= pos;

@@ -1,0 +1,102 @@
+// Benchmark: `logs <scenario> --search x --format jsonl` over a generated 1,000,000-line JSONL file, against
+// `grep -c x` on the same file in the same run. Prints lines/s for both, the ratio (target: within 5x of grep), the
+// share of matching lines (the CLI parses those, grep does not) and the CLI's peak RSS.
+//
+//   node bench/logs.mjs                      # 1,000,000 lines, needle "x", 3 rounds, median
+//   BENCH_LINES=200000 BENCH_ROUNDS=1 node bench/logs.mjs     # a quick smoke run
+//   BENCH_NEEDLE=timeout node bench/logs.mjs # another search term
+//
+// Runs the built CLI (dist/cli.js) when it exists, else the sources through tsx (slower start-up; said in the output).
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const NEEDLE = process.env.BENCH_NEEDLE ?? 'x';
+const built = join(ROOT, 'dist', 'cli.js');
+const cli = process.env.BENCH_CLI ? [resolve(process.env.BENCH_CLI)] : existsSync(built) && !process.env.BENCH_FROM_SOURCE ? [built] : ['--import', 'tsx', join(ROOT, 'cli', 'main.ts')];
+
+const dir = mkdtempSync(join(tmpdir(), 'opt-bench-logs-'));
+if (!process.env.BENCH_KEEP) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+else console.log(`keeping ${dir}`);
+const file = join(dir, 'bench.jsonl');
+
+/** Lines shaped like real deployment telemetry: a lifecycle mix, platform only on app_start, uuid-like ids. */
+async function generate() {
+  const events = ['app_start', 'ready', 'service_started', 'service_stopped', 'migration_started', 'migration_completed', 'update_check_started', 'dependency_unreachable', 'shutdown', 'health_check_failed'];
+  const platforms = ['linux-x64', 'win-x64', 'darwin-arm64'];
+  const services = ['api', 'worker', 'sqlite', 'redis', 'scheduler'];
+  const out = createWriteStream(file);
+  let chunk = '';
+  const t0 = Date.UTC(2025, 0, 15);
+  for (let i = 0; i < LINES; i++) {
+    const event = events[i % events.length];
+    let details;
+    if (event === 'app_start') details = { version: '1.4.2', platform: platforms[i % 3], mode: 'desktop' };
+    else if (event === 'dependency_unreachable') details = { service_id: services[i % 5], dependency: 'sqlite', reason: 'connection timeout' };
+    else if (event === 'health_check_failed') details = { service_id: services[i % 5], check_type: 'http', error: 'status 503' };
+    else details = { service_id: services[i % 5], pid: 1000 + (i % 5000), uptime_ms: i * 7 };
+    const id = `0194${(i >>> 0).toString(16).padStart(8, '0')}-7abc-8def-0123-456789abcdef`.slice(0, 36);
+    chunk += `{"ts":"${new Date(t0 + i * 1000).toISOString()}","scenario":"bench","deployment_id":"deploy-${i % 97}","event":"${event}","details":${JSON.stringify(details)},"id":"${id}"}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await new Promise((r, j) => out.on('close', r).on('error', j));
+}
+
+// Both commands write into a pipe read here (as in `cmd | wc -l`). Not /dev/null: GNU grep notices /dev/null and
+// stops at the first match, which would make the baseline meaningless.
+function timeRun(cmd, args, env = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const t = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
+    let bytes = 0;
+    child.stdout.on('data', (d) => (bytes += d.length));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (code !== 0 && !(cmd === 'grep' && code === 1)) reject(new Error(`${cmd} exited ${code}: ${stderr}`));
+      else resolvePromise({ ms, stderr, bytes });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+await generate();
+const size = statSync(file).size;
+const grepCount = Number(spawnSync('grep', ['-c', '--', NEEDLE, file], { encoding: 'utf8' }).stdout.trim());
+const check = spawnSync(process.execPath, [...cli, 'logs', 'bench', '--dir', dir, '--search', NEEDLE, '--format', 'jsonl'], { cwd: ROOT, maxBuffer: 1 << 30 });
+const cliCount = check.stdout.toString('utf8').split('\n').filter((l) => l.length > 0).length;
+console.log(`file: ${LINES.toLocaleString('en')} lines, ${(size / 1048576).toFixed(0)} MiB; needle ${JSON.stringify(NEEDLE)} on ${grepCount.toLocaleString('en')} lines (${((100 * grepCount) / LINES).toFixed(1)}%); CLI ${cli.length === 1 ? cli[0].slice(ROOT.length + 1) : 'from source via tsx'}`);
+if (cliCount !== grepCount) console.log(`note: the CLI found ${cliCount} lines, grep ${grepCount} (the CLI searches only event names and details)`);
+
+const grepMs = [];
+const cliMs = [];
+const nodeMs = [];
+let rss = '';
+for (let r = 0; r < ROUNDS; r++) {
+  grepMs.push((await timeRun('grep', ['-c', '--', NEEDLE, file])).ms);
+  const run = await timeRun(process.execPath, [...cli, 'logs', 'bench', '--dir', dir, '--search', NEEDLE, '--format', 'jsonl'], { OPT_CLI_REPORT_RSS: '1' });
+  cliMs.push(run.ms);
+  nodeMs.push((await timeRun(process.execPath, ['-e', '0'])).ms);
+  rss = /max-rss-kb (\d+)/.exec(run.stderr)?.[1] ?? rss;
+}
+const g = median(grepMs);
+const c = median(cliMs);
+const rate = (ms) => Math.round(LINES / (ms / 1000)).toLocaleString('en');
+console.log(`grep -c ${NEEDLE}:                       ${g.toFixed(0)} ms  ${rate(g)} lines/s (median of ${ROUNDS})`);
+console.log(`logs --search ${NEEDLE} --format jsonl:  ${c.toFixed(0)} ms  ${rate(c)} lines/s (median of ${ROUNDS}; process start included)`);
+console.log(`ratio: CLI takes ${(c / g).toFixed(2)}x grep's time (target <= 5x)  ${c / g <= 5 ? 'OK' : 'ABOVE TARGET'}`);
+const n = median(nodeMs);
+console.log(`floor: \`node -e 0\` alone takes ${n.toFixed(0)} ms (${(n / g).toFixed(2)}x grep); the CLI's work after start-up is ~${Math.max(0, c - n).toFixed(0)} ms, ${rate(Math.max(1, c - n))} lines/s`);
+if (rss) console.log(`CLI peak RSS: ${(Number(rss) / 1024).toFixed(0)} MiB`);

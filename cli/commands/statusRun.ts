@@ -1,0 +1,98 @@
+import Table from 'cli-table3';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOGGLE_FILE } from '../../core/consent.js';
+import type { CliContext } from '../context.js';
+import { resolveDir } from '../options.js';
+import { explainReason, loadConsent } from '../settingsView.js';
+import { readUploadState, type UploadState } from '../uploadState.js';
+
+export interface StatusReport {
+  enabled: boolean;
+  reason: string;
+  reason_text: string;
+  environment: string;
+  dir: string;
+  toggle: boolean | null;
+  toggle_file: string;
+  default_scenario: string;
+  store: { files: number; bytes: number; scenarios: { scenario: string; bytes: number }[] };
+  upload: UploadState;
+}
+
+/** Sizes of `{dir}/*.jsonl`: the local store, which is also the upload queue. */
+function storeSizes(dir: string): StatusReport['store'] {
+  const scenarios: { scenario: string; bytes: number }[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no dir yet: nothing stored
+  }
+  for (const name of names) {
+    if (!name.endsWith('.jsonl')) continue;
+    try {
+      const st = statSync(join(dir, name));
+      if (st.isFile()) scenarios.push({ scenario: name.slice(0, -6), bytes: st.size });
+    } catch {
+      // removed meanwhile
+    }
+  }
+  scenarios.sort((a, b) => a.scenario.localeCompare(b.scenario));
+  return { files: scenarios.length, bytes: scenarios.reduce((n, s) => n + s.bytes, 0), scenarios };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export interface StatusOptions {
+  dir?: string;
+  format: 'table' | 'json';
+}
+
+/** `status`: loaded on demand (it reads the full pipeline configuration). */
+export function runStatus(ctx: CliContext, o: StatusOptions): void {
+  const { config, consent } = loadConsent(ctx.env, o.dir === undefined ? undefined : resolveDir(o.dir, ctx.env));
+  const report: StatusReport = {
+    enabled: consent.enabled,
+    reason: consent.reason,
+    reason_text: explainReason(consent.reason, consent.enabled, ctx.env, config.dir),
+    environment: config.environment ?? 'production',
+    dir: config.dir,
+    toggle: consent.persistedToggle ?? null,
+    toggle_file: join(config.dir, TOGGLE_FILE),
+    default_scenario: config.defaultScenario,
+    store: storeSizes(config.dir),
+    upload: readUploadState(config.dir, ctx.env),
+  };
+  if (o.format === 'json') {
+    ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
+  const p = ctx.paint;
+  const t = new Table({ chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '' }, style: { 'padding-left': 0, 'padding-right': 2, head: [], border: [], compact: true } });
+  const up = report.upload;
+  t.push(
+    { [p('bold', 'Telemetry')]: report.enabled ? p('green', 'enabled') : p('yellow', 'disabled') },
+    { [p('bold', 'Why')]: report.reason_text },
+    { [p('bold', 'Environment')]: `${report.environment}${report.environment === 'production' ? '' : ' (crash events are not recorded outside production)'}` },
+    { [p('bold', 'Data dir')]: report.dir },
+    { [p('bold', 'Default scenario')]: report.default_scenario },
+    { [p('bold', 'Stored (queue)')]: `${formatBytes(report.store.bytes)} in ${report.store.files} scenario file${report.store.files === 1 ? '' : 's'}` },
+    { [p('bold', 'Upload URL')]: up.url ?? 'not set (TELEMETRY_UPLOAD_URL): events stay local' },
+    { [p('bold', 'Upload spool')]: up.spool_bytes === null ? 'none' : formatBytes(up.spool_bytes) },
+    { [p('bold', 'Last upload')]: up.last_success ?? 'never' },
+  );
+  if (up.pending_bytes !== null) t.push({ [p('bold', 'Not yet uploaded')]: formatBytes(up.pending_bytes) });
+  if (up.last_error) t.push({ [p('bold', 'Last upload error')]: up.last_error });
+  ctx.stdout.write(t.toString().replace(/[ \t]+$/gm, '') + '\n');
+}
