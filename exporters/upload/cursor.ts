@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { diag } from '@opentelemetry/api';
+import type { StoreFile } from './storeFiles.js';
+
+export const CURSOR_FILE = 'upload-cursors.json';
+
+interface CursorEntry {
+  /** Last known name (for people reading the file; identity is the key). */
+  name: string;
+  /** Bytes of the file the endpoint acknowledged (or that were quarantined): always at a line boundary. */
+  offset: number;
+  /** Head hash of the file when the offset was recorded. */
+  head: string | undefined;
+}
+
+interface CursorFileV1 {
+  version: 1;
+  files: Record<string, CursorEntry>;
+}
+
+/**
+ * Persisted upload cursors, one per store file, keyed by file identity (`dev:ino`) so a cursor follows its file
+ * through a rename (rotation into a segment). A cursor applies only when the head hash still matches and the file
+ * is not shorter than the offset; otherwise the file was replaced or truncated and is read from its start (resending
+ * is safe: the endpoint de-duplicates by event id; skipping would lose data).
+ *
+ * Written atomically (temp file + rename) after every acknowledged batch, so a process killed at any moment resumes
+ * from the last acknowledgement. No fsync: a killed process loses nothing that rename() made visible; only a power
+ * loss can roll a cursor back, which resends (and the endpoint drops the duplicates).
+ */
+export class CursorStore {
+  readonly path: string;
+  private readonly dir: string;
+  private entries = new Map<string, CursorEntry>();
+  private saving: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.path = join(dir, CURSOR_FILE);
+  }
+
+  /** Read the persisted cursors (synchronously, once at start). A damaged file means "start over", said in diag. */
+  load(): void {
+    let raw: string;
+    try {
+      raw = readFileSync(this.path, 'utf8');
+    } catch {
+      return; // first run
+    }
+    try {
+      const parsed = JSON.parse(raw) as Partial<CursorFileV1>;
+      if (parsed.version !== 1 || typeof parsed.files !== 'object' || parsed.files === null) throw new Error('unknown format');
+      for (const [key, e] of Object.entries(parsed.files)) {
+        if (e && typeof e.offset === 'number' && Number.isSafeInteger(e.offset) && e.offset >= 0) {
+          this.entries.set(key, { name: String(e.name), offset: e.offset, head: typeof e.head === 'string' ? e.head : undefined });
+        }
+      }
+    } catch (err) {
+      diag.warn(`otel-product-telemetry: upload cursors in ${this.path} are unreadable (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
+    }
+  }
+
+  /** Where sending resumes in this file. */
+  offsetOf(file: StoreFile): number {
+    const e = this.entries.get(file.key);
+    if (e === undefined) return 0;
+    if (e.offset > file.size || (e.offset > 0 && e.head !== file.head)) return 0;
+    return e.offset;
+  }
+
+  /** Whether the stored cursor for this key exists but no longer applies (file replaced or truncated). */
+  isStale(file: StoreFile): boolean {
+    const e = this.entries.get(file.key);
+    return e !== undefined && e.offset > 0 && this.offsetOf(file) === 0;
+  }
+
+  set(file: StoreFile, offset: number): void {
+    const e = this.entries.get(file.key);
+    if (e !== undefined && e.offset === offset && e.head === file.head && e.name === file.name) return;
+    this.entries.set(file.key, { name: file.name, offset, head: file.head });
+    this.dirty = true;
+  }
+
+  /** The file is gone for good (deleted by compaction): its identity may be reused. */
+  delete(key: string): void {
+    if (this.entries.delete(key)) this.dirty = true;
+  }
+
+  /** Drop cursors of files that no longer exist. */
+  prune(liveKeys: ReadonlySet<string>): void {
+    for (const key of [...this.entries.keys()]) if (!liveKeys.has(key)) this.delete(key);
+  }
+
+  /** Persist (temp + rename, 0600). Serialised: concurrent calls write in order, the last state wins. */
+  save(): Promise<void> {
+    if (!this.dirty) return this.saving;
+    this.dirty = false;
+    const snapshot: CursorFileV1 = { version: 1, files: Object.fromEntries(this.entries) };
+    this.saving = this.saving.then(() => this.write(snapshot));
+    return this.saving;
+  }
+
+  private async write(snapshot: CursorFileV1): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, JSON.stringify(snapshot) + '\n', { mode: 0o600 });
+      await rename(tmp, this.path);
+    } catch (err) {
+      this.dirty = true;
+      diag.error(`otel-product-telemetry: could not persist upload cursors to ${this.path}: ${(err as Error).message} (a restart would resend; the endpoint drops duplicates by id)`);
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+}

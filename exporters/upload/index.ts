@@ -1,0 +1,15 @@
+export { UploadExporter, spoolNameFor } from './UploadExporter.js';
+export type { UploadExporterOptions } from './UploadExporter.js';
+export { Uploader } from './Uploader.js';
+export type { UploaderOptions, UploadStatus } from './Uploader.js';
+export { UploadingStoreExporter, createStoreUpload } from './pipelineUpload.js';
+export type { StoreUploadInputs } from './pipelineUpload.js';
+export { uploadSettings, loadUploadConfig, MAX_UPLOAD_BYTES } from './config.js';
+export type { UploadConfig, UploadOptions } from './config.js';
+export { readManifest, bundleManifestSchema } from './manifest.js';
+export type { BundleManifestTelemetry, ResolvedManifest } from './manifest.js';
+export { readUploadState, UPLOAD_STATE_FILE } from './state.js';
+export type { UploadState } from './state.js';
+export { StoreBudget } from './compaction.js';
+export { QUARANTINE_DIR } from './quarantine.js';
+export { CURSOR_FILE } from './cursor.js';

@@ -1,0 +1,127 @@
+import http from 'node:http';
+import https from 'node:https';
+import { gzip as gzipCb } from 'node:zlib';
+import { promisify } from 'node:util';
+import { UploadError } from '../../core/errors.js';
+import { VERSION } from '../../core/version.js';
+
+const gzipAsync = promisify(gzipCb);
+/** Bodies below this are sent plain: compressing them saves nothing worth a round through the thread pool. */
+export const GZIP_MIN_BYTES = 1024;
+/** Most of a response body kept (for the diag log and the quarantine's error file); the rest is drained. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface PostResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  /** The response body, first 64 KiB at most. */
+  readonly body: string;
+}
+
+export interface PostOptions {
+  format: 'json' | 'ndjson';
+  token: string | undefined;
+  gzip: boolean;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What went over the wire, for counters and the benchmark. */
+export interface SentBody {
+  readonly bytes: number;
+  readonly gzipped: boolean;
+}
+
+/**
+ * The HTTP client of the uploader: one POST per batch over a keep-alive agent.
+ *
+ * Sockets are `unref`'d: a background upload never keeps the host process alive (the data is safe in the store and
+ * is sent on the next start). When the host waits for delivery (forceFlush, shutdown), the uploader holds the
+ * process open itself, and only until its deadline.
+ */
+export class UploadTransport {
+  readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+
+  constructor(url: string) {
+    this.url = new URL(url);
+    const secure = this.url.protocol === 'https:';
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.request = secure ? https.request : http.request;
+  }
+
+  /** Compress when asked and worthwhile. */
+  async encode(body: Buffer, gzip: boolean): Promise<{ payload: Buffer; gzipped: boolean }> {
+    if (!gzip || body.length < GZIP_MIN_BYTES) return { payload: body, gzipped: false };
+    return { payload: await gzipAsync(body), gzipped: true };
+  }
+
+  /**
+   * POST a prepared payload. Resolves with the status and (bounded) body for any HTTP answer; rejects with a
+   * retryable UploadError (statusCode 0) on network errors, timeouts and aborts.
+   */
+  post(payload: Buffer, gzipped: boolean, options: PostOptions): Promise<PostResponse> {
+    if (options.signal?.aborted) return Promise.reject(new UploadError(`upload to ${redactUrl(this.url)} aborted (deadline or telemetry turned off)`, 0, true));
+    return new Promise<PostResponse>((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = {
+        'content-type': options.format === 'json' ? 'application/json' : 'application/x-ndjson',
+        'content-length': payload.length,
+        'user-agent': `otel-product-telemetry/${VERSION}`,
+        accept: 'application/json',
+      };
+      if (gzipped) headers['content-encoding'] = 'gzip';
+      if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (message: string, cause?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(new UploadError(message, 0, true, { cause }));
+      };
+      const req = this.request(this.url, { method: 'POST', agent: this.agent, headers, signal: options.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept < MAX_RESPONSE_BYTES) {
+            chunks.push(chunk.subarray(0, MAX_RESPONSE_BYTES - kept));
+            kept += Math.min(chunk.length, MAX_RESPONSE_BYTES - kept);
+          }
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (err) => fail(`response from ${redactUrl(this.url)} broke off: ${err.message}`, err));
+        res.on('aborted', () => fail(`response from ${redactUrl(this.url)} was aborted`));
+      });
+      timer = setTimeout(() => fail(`no answer from ${redactUrl(this.url)} within ${options.timeoutMs} ms (TELEMETRY_UPLOAD_TIMEOUT_MS)`), options.timeoutMs);
+      timer.unref();
+      req.on('socket', (socket) => socket.unref());
+      req.on('error', (err) => {
+        const aborted = (err as { name?: string }).name === 'AbortError';
+        fail(aborted ? `upload to ${redactUrl(this.url)} aborted (deadline or telemetry turned off)` : `could not reach ${redactUrl(this.url)}: ${err.message}`, err);
+      });
+      req.end(payload);
+    });
+  }
+
+  /** Close idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** A URL fit for logs: no user info, no query (either may carry credentials). */
+export function redactUrl(url: URL | string): string {
+  try {
+    const u = new URL(String(url));
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
