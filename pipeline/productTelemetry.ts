@@ -8,6 +8,9 @@ import { PolicyProcessor } from '../processors/policy/PolicyProcessor.js';
 import { RedactionProcessor } from '../processors/redaction/RedactionProcessor.js';
 import { TelemetryBatchProcessor } from '../processors/batch/TelemetryBatchProcessor.js';
 import { JsonlFileExporter } from '../exporters/jsonl/JsonlFileExporter.js';
+import { createStoreUpload, type UploadingStoreExporter } from '../exporters/upload/pipelineUpload.js';
+import type { UploadOptions } from '../exporters/upload/config.js';
+import type { Uploader, UploadStatus } from '../exporters/upload/Uploader.js';
 import { captureCrashes } from '../receivers/crash/captureCrashes.js';
 import { TelemetryInstance } from '../receivers/api/TelemetryInstance.js';
 import type { EnvironmentOptions } from '../receivers/environment/config.js';
@@ -24,6 +27,8 @@ export interface ProductTelemetryOptions extends PipelineOptions {
   product?: EnvironmentOptions;
   /** Usage report settings (`TELEMETRY_REPORT_INTERVAL_MS`, ...). */
   usage?: UsageOptions;
+  /** Upload settings (`TELEMETRY_UPLOAD_*`, `TELEMETRY_STORE_MAX_BYTES`, `TELEMETRY_MANIFEST`); `false` = never upload. */
+  upload?: UploadOptions | false;
 }
 
 export interface ProductTelemetryStatus {
@@ -34,6 +39,8 @@ export interface ProductTelemetryStatus {
   defaultScenario: string;
   queued: number;
   dropped: { queue_full: number; crash_outside_production: number; invalid: number; too_large: number; export_failed: number };
+  /** The uploader's status, when uploads are configured. */
+  upload?: UploadStatus;
 }
 
 /**
@@ -52,13 +59,17 @@ export class ProductTelemetry {
   readonly #policy: PolicyProcessor;
   readonly #batches: TelemetryBatchProcessor[];
   readonly #jsonl: JsonlFileExporter;
+  readonly #upload: UploadingStoreExporter | undefined;
 
   constructor(options: ProductTelemetryOptions = {}) {
-    const { env, exporters = [], product, usage, ...pipelineOptions } = options;
+    const { env, exporters = [], product, usage, upload, ...pipelineOptions } = options;
     this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env);
     this.#consent = consentFromConfig(this.#config, enabledSource(pipelineOptions.enabled, env ?? process.env));
     const c = this.#config;
     this.#jsonl = new JsonlFileExporter({ dir: c.dir, defaultScenario: c.defaultScenario });
+    // With an upload URL (or a manifest's upload_to) the uploader tails this same store; its exporter wraps the JSONL
+    // one (store cap on writes; forceFlush/shutdown also upload, within the shutdown deadline).
+    this.#upload = upload === false ? undefined : createStoreUpload({ dir: c.dir, defaultScenario: c.defaultScenario, shutdownTimeoutMs: c.shutdownTimeoutMs, consent: this.#consent, store: this.#jsonl, env: env ?? process.env, options: upload });
     const batchOptions = {
       maxQueueSize: c.maxQueueSize,
       maxExportBatchSize: c.maxBatchSize,
@@ -66,7 +77,7 @@ export class ProductTelemetry {
       scheduledDelayMillis: c.flushIntervalMs,
       exportTimeoutMillis: c.shutdownTimeoutMs * 5,
     };
-    this.#batches = [this.#jsonl, ...exporters].map((exporter) => new TelemetryBatchProcessor({ exporter, ...batchOptions }));
+    this.#batches = [this.#upload ?? this.#jsonl, ...exporters].map((exporter) => new TelemetryBatchProcessor({ exporter, ...batchOptions }));
     const fanOut = this.#batches.length === 1 ? this.#batches[0]! : new FanOutProcessor(this.#batches);
     this.#policy = new PolicyProcessor({ next: fanOut, environment: c.environment, defaultScenario: c.defaultScenario, maxEventBytes: c.maxEventBytes });
     const redaction = new RedactionProcessor({ next: this.#policy, keys: c.redactKeys });
@@ -94,6 +105,11 @@ export class ProductTelemetry {
   /** The JSONL exporter writing `{dir}/{scenario}.jsonl`. */
   get jsonlExporter(): JsonlFileExporter {
     return this.#jsonl;
+  }
+
+  /** The uploader sending this store to `TELEMETRY_UPLOAD_URL`, when uploads are configured. */
+  get uploader(): Uploader | undefined {
+    return this.#upload?.uploader;
   }
 
   isEnabled(): boolean {
@@ -153,6 +169,7 @@ export class ProductTelemetry {
         too_large: p.too_large,
         export_failed: this.#batches.reduce((n, b) => n + b.failed, 0),
       },
+      ...(this.#upload ? { upload: this.#upload.status() } : {}),
     };
   }
 }
