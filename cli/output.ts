@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-
 /**
  * Buffered writes to stdout with back-pressure: text is gathered into 64 KiB writes (one syscall per many lines)
  * and the reader waits for `drain` before reading more, so a slow consumer never makes memory grow.
@@ -24,15 +22,25 @@ export class Output {
     this.stream.write(text);
   }
 
-  /** Flush, then wait until the stream has room again. */
+  /** Flush, then wait until the stream has room again (or is gone: a closed client must not leave us waiting). */
   async drain(): Promise<void> {
     this.flush();
-    if (this.stream.writableNeedDrain && !this.stream.destroyed) await once(this.stream, 'drain');
+    if (!this.stream.writableNeedDrain || this.stream.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
   }
 
   /** Flush and wait until everything written has been handed to the OS. */
   async end(): Promise<void> {
     this.flush();
+    if (this.stream.destroyed) return;
     await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
   }
 }

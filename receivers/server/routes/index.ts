@@ -1,5 +1,6 @@
 import type { Route } from '../router.js';
 import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
+import { scenarioEventsRoute } from './events.js';
 import { healthRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { scenarioSummaryRoute, summariesRoute } from './summaries.js';
@@ -16,9 +17,10 @@ export const builtinRoutes: readonly Route[] = [
   uploadRoute,
   summariesRoute,
   scenarioSummaryRoute,
+  scenarioEventsRoute,
   appcdEventRoute,
   appcdCrashRoute,
   otlpLogsRoute,
 ];
 
-export { healthRoute, uploadRoute, summariesRoute, scenarioSummaryRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
+export { healthRoute, uploadRoute, summariesRoute, scenarioSummaryRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
