@@ -74,3 +74,21 @@ export class UploadError extends TelemetryError {
     this.retryable = retryable;
   }
 }
+
+/**
+ * A ClickHouse request failed (collector store or exporter). A StoreError, so the collector answers 503 with
+ * Retry-After; `retryable` says whether sending the same request again may succeed (network errors, timeouts, 5xx,
+ * 408, 429), `httpStatus` is ClickHouse's answer (0 for network errors) and `serverCode` its `Code: N` when given.
+ */
+export class ClickHouseError extends StoreError {
+  readonly retryable: boolean;
+  readonly httpStatus: number;
+  readonly serverCode: number | undefined;
+  constructor(message: string, httpStatus: number, retryable: boolean, serverCode?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClickHouseError';
+    this.retryable = retryable;
+    this.httpStatus = httpStatus;
+    this.serverCode = serverCode;
+  }
+}
