@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { readJsonl, tmpDir } from '../../../test/helpers.js';
+import { JsonlStore } from './JsonlStore.js';
+import type { StoreEvent } from './TelemetryStore.js';
+import { buildSummaries } from './scan.js';
+
+const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
+const ev = (over: Partial<StoreEvent> = {}): StoreEvent => ({ scenario: 's', event: 'e', timestamp: T0, ...over });
+
+async function open(options: Partial<ConstructorParameters<typeof JsonlStore>[0]> = {}): Promise<JsonlStore> {
+  const store = new JsonlStore({ dir: tmpDir('store-'), ...options });
+  await store.open();
+  return store;
+}
+
+describe('JsonlStore', () => {
+  it('writes lines through the pipeline before append resolves, with exact counts', async () => {
+    const store = await open();
+    const r = await store.append([ev({ event: 'a', deploymentId: 'd1', details: { k: 1 } }), ev({ event: 'b', scenario: 't', severityNumber: SeverityNumber.ERROR })]);
+    expect(r).toEqual({ stored: 2, duplicates: 0, dropped: 0, rejections: [] });
+    expect(readJsonl(join(store.dir, 's.jsonl'))).toEqual([{ ts: '2025-01-15T12:00:00.000Z', scenario: 's', deployment_id: 'd1', event: 'a', details: { k: 1 }, id: expect.any(String) }]);
+    expect(readJsonl(join(store.dir, 't.jsonl'))[0]).toMatchObject({ event: 'b', level: 'error' });
+    await store.close();
+  });
+
+  it('de-duplicates by id per scenario, within a call and across calls, inside the window', async () => {
+    const store = await open({ dedupWindow: 3 });
+    let r = await store.append([ev({ id: 'a' }), ev({ id: 'a' }), ev({ id: 'a', scenario: 'other' }), ev({ id: 'b' })]);
+    expect(r).toMatchObject({ stored: 3, duplicates: 1 });
+    r = await store.append([ev({ id: 'b' }), ev({ id: 'c' }), ev({ id: 'd' })]);
+    expect(r).toMatchObject({ stored: 2, duplicates: 1 });
+    // Window of 3: the ids remembered are now the newest three (b, c, d); "a" has been forgotten.
+    r = await store.append([ev({ id: 'a' }), ev({ id: 'd' })]);
+    expect(r).toMatchObject({ stored: 1, duplicates: 1 });
+    await store.close();
+  });
+
+  it('reports policy drops by index (crash outside production, too large) and the scenario limit', async () => {
+    const store = await open({ environment: 'test', maxEventBytes: 300, maxScenarios: 2 });
+    const r = await store.append([ev(), ev({ event: 'crash' }), ev({ details: { s: 'x'.repeat(400) } }), ev({ scenario: 'two' }), ev({ scenario: 'three' }), ev()]);
+    expect(r.stored).toBe(3);
+    expect(r.dropped).toBe(3);
+    expect(r.rejections.map((x) => [x.index, x.code])).toEqual([
+      [1, 'OPT_ERR_NOT_RECORDED'],
+      [2, 'OPT_ERR_EVENT_TOO_LARGE'],
+      [4, 'OPT_ERR_SCENARIO_LIMIT'],
+    ]);
+    expect(readJsonl(join(store.dir, 's.jsonl'))).toHaveLength(2);
+    await store.close();
+  });
+
+  it('keeps summaries incrementally and rebuilds the same from the files', async () => {
+    const store = await open();
+    await store.append([ev({ event: 'crash', timestamp: T0 + 1000, details: { m: 1 } }), ev({ event: 'app_start', timestamp: T0 + 5000 }), ev({ event: 'update_error', timestamp: T0 + 2000 })]);
+    const live = await store.summaries();
+    expect(live).toEqual([
+      {
+        scenario: 's',
+        total_events: 3,
+        last_event: '2025-01-15T12:00:05.000Z',
+        failure_counts: { crash: 1, update_error: 1 },
+        recent_failures: [
+          { timestamp: '2025-01-15T12:00:02.000Z', event: 'update_error' },
+          { timestamp: '2025-01-15T12:00:01.000Z', event: 'crash', details: { m: 1 } },
+        ],
+      },
+    ]);
+    expect(await store.summary('nope')).toBeUndefined();
+    await store.close();
+    expect(await buildSummaries(store.dir)).toEqual(live);
+    const again = new JsonlStore({ dir: store.dir });
+    await again.open();
+    expect(await again.summaries()).toEqual(live);
+    await again.close();
+  });
+
+  it('queries stored lines with filters and a limit', async () => {
+    const store = await open();
+    await store.append([ev({ event: 'a', timestamp: T0 }), ev({ event: 'b', timestamp: T0 + 1000 }), ev({ event: 'a', timestamp: T0 + 2000 }), ev({ event: 'a', timestamp: T0 + 3000 })]);
+    const all = [];
+    for await (const l of store.query({ scenario: 's' })) all.push(l.event);
+    expect(all).toEqual(['a', 'b', 'a', 'a']);
+    const some = [];
+    for await (const l of store.query({ scenario: 's', event: 'a', since: T0 + 1000, limit: 1 })) some.push(l.ts);
+    expect(some).toEqual(['2025-01-15T12:00:02.000Z']);
+    const none = [];
+    for await (const l of store.query({ scenario: '../x' })) none.push(l);
+    expect(none).toEqual([]);
+    await store.close();
+  });
+
+  it('fails the append (nothing acknowledged) when the files cannot be written', async () => {
+    const store = await open();
+    // A directory where the file should be: the open fails for every user, root included.
+    mkdirSync(join(store.dir, 's.jsonl'), { recursive: true });
+    await expect(store.append([ev({ id: 'kept-for-retry' })])).rejects.toMatchObject({ code: 'OPT_ERR_STORE' });
+    expect(await store.summaries()).toEqual([]);
+    // Other scenarios still work, and the failed id was not remembered, so a retry elsewhere is not a duplicate.
+    expect(await store.append([ev({ scenario: 'fine', id: 'kept-for-retry' })])).toMatchObject({ stored: 1, duplicates: 0 });
+    await store.close();
+  });
+
+  it('refuses appends after close', async () => {
+    const store = await open();
+    await store.close();
+    await store.close();
+    await expect(store.append([ev()])).rejects.toMatchObject({ code: 'OPT_ERR_STORE' });
+  });
+});
