@@ -76,6 +76,8 @@ interface PostOutcome {
 }
 
 const noop = (): void => undefined;
+/** A file whose last line has had no newline for this long was cut by a crash, not caught mid-write. */
+const TORN_TAIL_QUIET_MS = 5000;
 
 /**
  * Sends what the local JSONL store holds to the upload endpoint, durably: a persisted per-file cursor records what
@@ -412,15 +414,21 @@ export class Uploader {
       while (offset < f.size) {
         if (this.shouldStop(c)) return false;
         const r = await readBatch(fh, offset, f.size, limits);
-        if (r.kind === 'incomplete') break;
-        if (r.kind === 'oversize') {
-          const next = await this.setAsideOversize(fh, f, r.start);
-          if (next === undefined) break;
+        let next: number | undefined;
+        if (r.kind === 'oversize') next = await this.setAsideOversize(fh, f, r.start);
+        if (r.kind === 'incomplete' || (r.kind === 'oversize' && next === undefined)) {
+          // A tail without its newline: a writer mid-line, or one that died mid-write. Once the file has been quiet
+          // for a while it is the latter (the next writer would only terminate it): set it aside, do not wait forever.
+          if (Date.now() - f.mtimeMs < TORN_TAIL_QUIET_MS) break;
+          next = await this.setAsideTornTail(fh, f, offset);
+        }
+        if (next !== undefined) {
           offset = next;
           this.cursors.set(f, offset);
           await this.cursors.save();
           continue;
         }
+        if (r.kind !== 'batch') break;
         if (r.invalid.length > 0) await this.setAsideInvalid(f, r.invalid);
         if (!(await this.sendLines(f, r.lines, c))) return false;
         offset = r.end;
@@ -574,6 +582,22 @@ export class Uploader {
     diag.warn(`otel-product-telemetry: ${redactUrl(this.url)} refused ${rejected.length} of ${lines.length} event(s) (${short(reasons[0])}); moved them to ${this.dir}/quarantine/`);
     await this.setAside(f, rejected, { source: 'server', status: response.status, error: reasons.join('\n').slice(0, 65_536), file: f.path, start: rejected[0]!.start, end: rejected[rejected.length - 1]!.end });
     return rejected.length;
+  }
+
+  /** A torn last line (no newline, file quiet): keep its first 4 KiB in the quarantine and step over it. */
+  private async setAsideTornTail(fh: FileHandle, f: StoreFile, start: number): Promise<number> {
+    const end = f.size;
+    this.invalid++;
+    this.quarantined++;
+    diag.warn(`otel-product-telemetry: ${f.path} ends in an unterminated line (bytes ${start}-${end}, a write cut short by a crash); set aside, not sent`);
+    try {
+      const head = Buffer.alloc(Math.min(4096, end - start));
+      await fh.read(head, 0, head.length, start);
+      await quarantineLines(this.dir, f.scenario ?? 'extra', [head], { source: 'local', error: `unterminated line of ${end - start} bytes at the end of the file (torn write)`, file: f.path, start, end });
+    } catch {
+      // the count and the diag message say it
+    }
+    return end;
   }
 
   /** A line longer than any request: copy it aside in chunks and step over it. Undefined = it is not complete yet. */
