@@ -42,3 +42,6 @@ export type {
   TelemetryDataHandlerOptions,
   VendorVersion,
 } from './receivers/index.js';
+export { UploadExporter, Uploader, uploadSettings, loadUploadConfig, readUploadState, UPLOAD_STATE_FILE } from './exporters/index.js';
+export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadOptions, UploadState } from './exporters/index.js';
+export { UploadError } from './core/errors.js';

@@ -1,3 +1,20 @@
 export { JsonlFileExporter } from './jsonl/JsonlFileExporter.js';
 export type { JsonlFileExporterOptions } from './jsonl/JsonlFileExporter.js';
 export { JsonlFileWriter } from './jsonl/writer.js';
+export {
+  UploadExporter,
+  Uploader,
+  UploadingStoreExporter,
+  createStoreUpload,
+  uploadSettings,
+  loadUploadConfig,
+  readUploadState,
+  readManifest,
+  bundleManifestSchema,
+  StoreBudget,
+  MAX_UPLOAD_BYTES,
+  UPLOAD_STATE_FILE,
+  QUARANTINE_DIR,
+  CURSOR_FILE,
+} from './upload/index.js';
+export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadConfig, UploadOptions, UploadState, StoreUploadInputs, BundleManifestTelemetry, ResolvedManifest } from './upload/index.js';
