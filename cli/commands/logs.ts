@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { FORMATS, makeSink, type LogFormat } from '../logs/format.js';
 import { LEVEL_CHOICES, type Level } from '../logs/level.js';
 import type { LogQuery } from '../logs/query.js';
+import { scenarioFiles } from '../logs/files.js';
 import { LogNotFoundError, readLogFile } from '../logs/readFile.js';
 import { readRemoteLog } from '../logs/readRemote.js';
 import { collect, httpUrl, nonNegativeInt, positiveInt, resolveDir, scenarioArg, timeBound } from '../options.js';
@@ -72,9 +72,9 @@ export function logsCommand(ctx: CliContext): Command {
         result = await readRemoteLog(o.url, scenario, sink, { ...common, token: o.token });
       } else {
         const dir = resolveDir(o.dir, ctx.env);
-        const file = join(dir, `${scenario}.jsonl`);
+        const { active, segments } = await scenarioFiles(dir, scenario);
         try {
-          result = await readLogFile(file, sink, common);
+          result = await readLogFile(active, sink, { ...common, before: segments });
         } catch (err) {
           if (err instanceof LogNotFoundError) throw new CliError(`no events for scenario "${scenario}" in ${dir}${await knownScenarios(dir)}`);
           throw err;

@@ -5,7 +5,7 @@ import { TOGGLE_FILE } from '../../core/consent.js';
 import type { CliContext } from '../context.js';
 import { resolveDir } from '../options.js';
 import { explainReason, loadConsent } from '../settingsView.js';
-import { readUploadState, type UploadState } from '../uploadState.js';
+import { readUploadReport, type UploadReport } from '../uploadState.js';
 
 export interface StatusReport {
   enabled: boolean;
@@ -15,14 +15,14 @@ export interface StatusReport {
   dir: string;
   toggle: boolean | null;
   toggle_file: string;
-  default_scenario: string;
+  /** `files` counts scenarios (each may have rotated segments besides its active file). */
   store: { files: number; bytes: number; scenarios: { scenario: string; bytes: number }[] };
-  upload: UploadState;
+  upload: UploadReport;
 }
 
-/** Sizes of `{dir}/*.jsonl`: the local store, which is also the upload queue. */
+/** Sizes of `{dir}/{scenario}.jsonl` and rotated segments `{scenario}.jsonl.{N}`: the local store (the upload queue). */
 function storeSizes(dir: string): StatusReport['store'] {
-  const scenarios: { scenario: string; bytes: number }[] = [];
+  const bytes = new Map<string, number>();
   let names: string[] = [];
   try {
     names = readdirSync(dir);
@@ -30,15 +30,16 @@ function storeSizes(dir: string): StatusReport['store'] {
     // no dir yet: nothing stored
   }
   for (const name of names) {
-    if (!name.endsWith('.jsonl')) continue;
+    const m = /^(.+)\.jsonl(?:\.\d{1,16})?$/.exec(name);
+    if (!m) continue;
     try {
       const st = statSync(join(dir, name));
-      if (st.isFile()) scenarios.push({ scenario: name.slice(0, -6), bytes: st.size });
+      if (st.isFile()) bytes.set(m[1]!, (bytes.get(m[1]!) ?? 0) + st.size);
     } catch {
       // removed meanwhile
     }
   }
-  scenarios.sort((a, b) => a.scenario.localeCompare(b.scenario));
+  const scenarios = [...bytes].map(([scenario, n]) => ({ scenario, bytes: n })).sort((a, b) => (a.scenario < b.scenario ? -1 : 1));
   return { files: scenarios.length, bytes: scenarios.reduce((n, s) => n + s.bytes, 0), scenarios };
 }
 
@@ -70,9 +71,8 @@ export function runStatus(ctx: CliContext, o: StatusOptions): void {
     dir: config.dir,
     toggle: consent.persistedToggle ?? null,
     toggle_file: join(config.dir, TOGGLE_FILE),
-    default_scenario: config.defaultScenario,
     store: storeSizes(config.dir),
-    upload: readUploadState(config.dir, ctx.env),
+    upload: readUploadReport(config.dir, ctx.env),
   };
   if (o.format === 'json') {
     ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -86,13 +86,16 @@ export function runStatus(ctx: CliContext, o: StatusOptions): void {
     { [p('bold', 'Why')]: report.reason_text },
     { [p('bold', 'Environment')]: `${report.environment}${report.environment === 'production' ? '' : ' (crash events are not recorded outside production)'}` },
     { [p('bold', 'Data dir')]: report.dir },
-    { [p('bold', 'Default scenario')]: report.default_scenario },
     { [p('bold', 'Stored (queue)')]: `${formatBytes(report.store.bytes)} in ${report.store.files} scenario file${report.store.files === 1 ? '' : 's'}` },
     { [p('bold', 'Upload URL')]: up.url ?? 'not set (TELEMETRY_UPLOAD_URL): events stay local' },
-    { [p('bold', 'Upload spool')]: up.spool_bytes === null ? 'none' : formatBytes(up.spool_bytes) },
+    { [p('bold', 'Not yet uploaded')]: up.pending_bytes === null ? (up.url === null ? '-' : 'unknown (no upload has run yet)') : `${formatBytes(up.pending_bytes)} in ${up.pending_files ?? 0} file(s) (as of ${up.state_updated_at})` },
     { [p('bold', 'Last upload')]: up.last_success ?? 'never' },
   );
-  if (up.pending_bytes !== null) t.push({ [p('bold', 'Not yet uploaded')]: formatBytes(up.pending_bytes) });
-  if (up.last_error) t.push({ [p('bold', 'Last upload error')]: up.last_error });
+  if (up.last_error !== null) t.push({ [p('bold', 'Last upload error')]: p('red', `${up.last_error} (${up.consecutive_failures ?? 0} in a row; next try ${up.next_attempt ?? 'soon'})`) });
+  if (up.sent_events !== null) t.push({ [p('bold', 'Sent')]: `${up.sent_events} event(s)${up.dropped_events ? `, ${up.dropped_events} dropped (store full)` : ''}` });
+  t.push(
+    { [p('bold', 'Upload spool')]: formatBytes(up.spool_bytes) },
+    { [p('bold', 'Quarantine')]: `${formatBytes(up.quarantine_bytes)}${up.quarantined_events ? ` (${up.quarantined_events} event(s) refused or invalid)` : ''}` },
+  );
   ctx.stdout.write(t.toString().replace(/[ \t]+$/gm, '') + '\n');
 }

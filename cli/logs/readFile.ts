@@ -22,6 +22,8 @@ export interface ReadLogOptions extends MatchOptions {
   drain: () => Promise<void>;
   /** Ends follow mode. */
   signal?: AbortSignal;
+  /** Older files of the same log, read first in this order (rotated segments). */
+  before?: readonly string[];
 }
 
 /**
@@ -31,15 +33,41 @@ export interface ReadLogOptions extends MatchOptions {
  * start, and a file replaced at the path (rotation) is finished and the new one followed.
  */
 export async function readLogFile(path: string, sink: EntrySink, options: ReadLogOptions): Promise<MatchResult> {
-  const matcher = new Matcher(() => path, sink, options);
+  let label = path;
+  const matcher = new Matcher(() => label, sink, options);
   const { scanner } = matcher;
   const { warn, signal, drain } = options;
   const pollMs = options.pollMs ?? 250;
 
-  let fh = await openLog(path, options.follow === true, pollMs, warn, signal);
-  if (fh === undefined) {
+  // Older files first (rotated segments), each read to its end; a segment removed meanwhile was sent and compacted.
+  for (const older of options.before ?? []) {
+    if (matcher.done) break;
+    const ofh = await open(older, 'r').catch(() => undefined);
+    if (ofh === undefined) continue;
+    label = older;
+    try {
+      await scanner.readFrom(ofh, 0, drain);
+      scanner.end();
+    } finally {
+      await ofh.close();
+    }
+    if (!matcher.done) scanner.reset();
+  }
+  label = path;
+  if (matcher.done) {
+    matcher.releaseTail();
     sink.end();
-    return matcher.result; // follow was stopped before the file appeared
+    return matcher.result;
+  }
+
+  // A missing active file is an error only when there were no segments either; follow waits for it.
+  const haveOlder = (options.before?.length ?? 0) > 0;
+  let fh = await openLog(path, options.follow === true || haveOlder, pollMs, warn, signal, options.follow !== true);
+  if (fh === undefined) {
+    // follow was stopped before the file appeared, or only segments exist
+    matcher.releaseTail();
+    sink.end();
+    return matcher.result;
   }
   try {
     let pos = await scanner.readFrom(fh, 0, drain);
@@ -94,7 +122,7 @@ async function statOrNull(path: string): Promise<Stats | null> {
 }
 
 /** Open the log; with follow, a missing file is waited for (like `tail -F`). Undefined when stopped meanwhile. */
-async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal): Promise<FileHandle | undefined> {
+async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal, once = false): Promise<FileHandle | undefined> {
   let told = false;
   for (;;) {
     let fh: FileHandle;
@@ -104,6 +132,7 @@ async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: 
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
       if (!follow) throw new LogNotFoundError(path, { cause: err });
+      if (once) return undefined;
       if (!told) warn(`${path}: does not exist yet; waiting for it`);
       told = true;
       await sleep(pollMs, undefined, { signal }).catch(() => undefined);

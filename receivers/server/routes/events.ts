@@ -1,8 +1,8 @@
 import { diag } from '@opentelemetry/api';
-import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { RequestError } from '../../../core/errors.js';
 import { isSafeScenario } from '../../../core/scenario.js';
+import { scenarioFiles } from '../../../cli/logs/files.js';
 import { LogNotFoundError, readLogFile } from '../../../cli/logs/readFile.js';
 import { jsonlSink } from '../../../cli/logs/format.js';
 import { LEVEL_CHOICES, type Level } from '../../../cli/logs/level.js';
@@ -51,7 +51,7 @@ export const scenarioEventsRoute: Route = {
     res.setHeader('x-content-type-options', 'nosniff');
     const out = new Output(res);
     let skipped = 0;
-    const path = join(ctx.collector.config.dir, `${scenario}.jsonl`);
+    const { active: path, segments } = await scenarioFiles(ctx.collector.config.dir, scenario);
     try {
       await readLogFile(path, jsonlSink(out), {
         query,
@@ -61,6 +61,7 @@ export const scenarioEventsRoute: Route = {
         warn: () => void skipped++,
         drain: () => out.drain(),
         signal: stop.signal,
+        before: segments,
       });
     } catch (err) {
       if (err instanceof LogNotFoundError) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });

@@ -1,0 +1,43 @@
+import { startCollector, type StartCollectorOptions } from '../../receivers/server/index.js';
+import type { CliContext } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
+import { TelemetryError } from '../../core/errors.js';
+import type { ServeOptions } from './serve.js';
+
+/** Start the collector, print where it is, wait for SIGINT/SIGTERM (ctx.signal), close gracefully. */
+export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> {
+  if (o.dir !== undefined && o.dir.trim() === '') throw new UsageError('--dir must not be empty');
+  // Flags are code options to startCollector, so they beat the environment (code option > env > default).
+  const options: StartCollectorOptions = {
+    env: ctx.env,
+    ...(o.host !== undefined && { host: o.host }),
+    ...(o.port !== undefined && { port: o.port }),
+    ...(o.dir !== undefined && { dir: o.dir }),
+    ...(o.token !== undefined && { authToken: o.token }),
+    ...(o.scenario !== undefined && { scenario: o.scenario }),
+    ...(o.environment !== undefined && { environment: o.environment }),
+  };
+  let collector;
+  try {
+    collector = await startCollector(options);
+  } catch (err) {
+    // ConfigError (bad flag or variable, open host without a token) keeps its class: exit code 2.
+    if (err instanceof TelemetryError && err.code === 'OPT_ERR_CONFIG') throw err;
+    throw new CliError(`the collector could not start: ${(err as Error).message}`, { cause: err });
+  }
+  const p = ctx.paint;
+  ctx.stdout.write(
+    `otel-product-telemetry collector listening on ${p('bold', collector.url)}\n` +
+      `data directory: ${collector.dir}\n` +
+      `upload: POST ${collector.url}/api/v1/telemetry/upload   summaries: GET ${collector.url}/api/v1/telemetry\n` +
+      (collector.config.authToken !== undefined ? 'auth: bearer token required (except /healthz)\n' : '') +
+      'stop with Ctrl-C (SIGINT) or SIGTERM\n',
+  );
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  ctx.stdout.write('stopping: finishing in-flight requests and flushing\n');
+  await collector.close();
+  ctx.stdout.write('collector stopped\n');
+}
