@@ -19,7 +19,8 @@ const prefixMs = new Float64Array(SLOTS).fill(-1);
 const prefixes: string[] = new Array<string>(SLOTS).fill('');
 
 export function uuidv7(ms: number = Date.now()): string {
-  const slot = ms & (SLOTS - 1);
+  // Mix in the second: times on whole seconds (common in uploads) would otherwise share 8 of the 64 slots.
+  const slot = (ms ^ (ms / 1000)) & (SLOTS - 1);
   let msHex = prefixes[slot]!;
   if (prefixMs[slot] !== ms) {
     prefixMs[slot] = ms;
