@@ -1,6 +1,6 @@
 // Prints the installation id this process sees for TELEMETRY_DIR. START_AT (epoch ms) lines several processes up
 // so they create the id at the same moment.
-import { productTelemetry, telemetry } from '../../../index.ts';
+import { productTelemetry, telemetry } from '../../../index.js';
 
 const startAt = Number(process.env.START_AT ?? 0);
 while (Date.now() < startAt) {

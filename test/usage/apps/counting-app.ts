@@ -2,7 +2,7 @@
 // MODE=crash-after-save waits until the counters were saved to disk, then dies by SIGKILL (no exit hooks run).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { telemetry } from '../../../index.ts';
+import { telemetry } from '../../../index.js';
 
 const commands = Number(process.env.COMMANDS ?? 3);
 for (let i = 0; i < commands; i++) telemetry.countCommand(process.env.COMMAND ?? 'CreateOrder');

@@ -1,6 +1,6 @@
 // Counts one command and saves it to the shared counts file, ROUNDS times, as fast as it can: run several at once
 // on one TELEMETRY_DIR to check the file lock loses no update. START_AT lines the processes up.
-import { productTelemetry, telemetry } from '../../../index.ts';
+import { productTelemetry, telemetry } from '../../../index.js';
 
 const pt = productTelemetry();
 const rounds = Number(process.env.ROUNDS ?? 100);

@@ -1,0 +1,151 @@
+import { diag } from '@opentelemetry/api';
+import { RequestError, StoreError, ValidationError } from '../../../core/errors.js';
+import { isSafeScenario } from '../../../core/scenario.js';
+import { contentEncodingOf, readBody } from '../../server/http/body.js';
+import { mediaTypeOf, unsupportedType } from '../../server/http/contentType.js';
+import { sendJson, sendRaw } from '../../server/http/respond.js';
+import { parseJson } from '../../server/events/parse.js';
+import { otlpLogsRoute } from '../../server/routes/otlpLogs.js';
+import { utf8Text } from '../../server/routes/upload.js';
+import type { Route, RouteContext } from '../../server/router.js';
+import type { ScenarioSummary } from '../../server/store/TelemetryStore.js';
+import { collectorUsage } from './collectorUsage.js';
+import { traceUsageOf } from './traceUsage.js';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from './tracesProtobuf.js';
+
+const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
+const CONFIGURATION_MAX_BYTES = 4096;
+
+/** `GET /telemetry/data`: the collector installation's telemetry data (Camunda's route); sends nothing. */
+export const telemetryDataRoute: Route = {
+  method: 'GET',
+  path: '/telemetry/data',
+  handle(ctx) {
+    sendJson(ctx.res, 200, collectorUsage(ctx.collector).reporter.getTelemetryData());
+  },
+};
+
+/** `GET /telemetry/configuration` → `{"enableTelemetry":bool}` (Camunda's route): the effective consent of the dir. */
+export const telemetryConfigurationGetRoute: Route = {
+  method: 'GET',
+  path: '/telemetry/configuration',
+  handle(ctx) {
+    const { consent } = collectorUsage(ctx.collector);
+    consent.reload(); // the CLI or an app may have toggled it since
+    sendJson(ctx.res, 200, { enableTelemetry: consent.enabled });
+  },
+};
+
+/**
+ * `POST /telemetry/configuration` with `{"enableTelemetry":bool}` (Camunda's route): toggles telemetry for the
+ * collector's dir and persists it (`{dir}/consent.json`, read by every app and CLI on that dir). 204 like Camunda.
+ * The bearer token applies. `DO_NOT_TRACK` / `OTEL_SDK_DISABLED` in the collector's environment still force it off:
+ * the toggle is saved, and `GET` reports the effective state.
+ */
+export const telemetryConfigurationPostRoute: Route = {
+  method: 'POST',
+  path: '/telemetry/configuration',
+  async handle(ctx) {
+    const type = mediaTypeOf(ctx.req);
+    if (type !== 'application/json') throw unsupportedType(type, ['application/json']);
+    const body = await readBody(ctx.req, { maxBytes: Math.min(CONFIGURATION_MAX_BYTES, ctx.collector.config.maxBodyBytes) }, contentEncodingOf(ctx.req));
+    const parsed = parseJson(utf8Text(body));
+    if (parsed instanceof RequestError) throw parsed;
+    const value = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).enableTelemetry : undefined;
+    if (typeof value !== 'boolean') throw new ValidationError('enableTelemetry', 'required, true or false');
+    const { consent } = collectorUsage(ctx.collector);
+    consent.setEnabled(value);
+    diag.debug(`otel-product-telemetry: telemetry ${value ? 'enabled' : 'disabled'} through POST /telemetry/configuration (now ${consent.enabled ? 'on' : 'off'}: ${consent.reason})`);
+    ctx.res.writeHead(204);
+    ctx.res.end();
+  },
+};
+
+/**
+ * `POST /v1/traces`: OTLP/HTTP traces in JSON or protobuf (what `@opentelemetry/exporter-trace-otlp-http` and
+ * `-proto` send), turned into usage per scenario (scenario from `service.name`): entry spans count as commands by
+ * name, `exception` events as errors — shown as `commands` / `errors` in the scenario's summary. Spans are not
+ * stored. Answers per the OTLP spec, in the request's encoding; errors as google.rpc.Status (the logs route's).
+ */
+export const otlpTracesRoute: Route = {
+  method: 'POST',
+  path: '/v1/traces',
+  async handle(ctx) {
+    const { req, collector } = ctx;
+    const type = mediaTypeOf(req);
+    const protobuf = PROTOBUF_TYPES.has(type);
+    if (!protobuf && type !== 'application/json') throw unsupportedType(type, ['application/x-protobuf', 'application/json']);
+    const body = await readBody(req, { maxBytes: collector.config.maxBodyBytes }, contentEncodingOf(req));
+    let request: unknown;
+    if (protobuf) {
+      try {
+        request = ExportTraceServiceRequest.decode(body);
+      } catch (err) {
+        throw new RequestError('OPT_ERR_PARSE', 400, `invalid OTLP protobuf: ${(err as Error).message}`);
+      }
+    } else {
+      request = parseJson(utf8Text(body));
+      if (request instanceof RequestError) throw request;
+    }
+    const usage = traceUsageOf(request, { defaultScenario: collector.config.scenario, maxSpans: collector.config.maxEventsPerRequest });
+    let refused: number;
+    try {
+      refused = collectorUsage(collector).traces.add(usage);
+    } catch (err) {
+      throw new StoreError(`trace usage could not be saved: ${(err as Error).message}`, { cause: err });
+    }
+    const skipped = usage.skipped + refused;
+    const response = skipped > 0 ? { partialSuccess: { rejectedSpans: 0, errorMessage: `${skipped} entry span(s) not counted: name empty or over 128 characters, or a scenario/name limit reached` } } : {};
+    if (protobuf) sendRaw(ctx.res, 200, 'application/x-protobuf', ExportTraceServiceResponse.encode(response).finish());
+    else sendJson(ctx.res, 200, response);
+  },
+  // Same error answers as POST /v1/logs: google.rpc.Status in the request's encoding.
+  onError: otlpLogsRoute.onError,
+};
+
+/** A summary with the scenario's trace usage added (only when it has any, so other summaries keep their shape). */
+export type UsageScenarioSummary = ScenarioSummary & { commands?: Record<string, number>; errors?: number };
+
+function withTraceUsage(ctx: RouteContext, summary: ScenarioSummary): UsageScenarioSummary {
+  const t = collectorUsage(ctx.collector).traces.get(summary.scenario);
+  return t === undefined ? summary : { ...summary, commands: t.commands, errors: t.errors };
+}
+
+function traceOnly(scenario: string): ScenarioSummary {
+  return { scenario, total_events: 0, last_event: null, failure_counts: {}, recent_failures: [] };
+}
+
+/**
+ * `GET /api/v1/telemetry`: every scenario's summary, with `commands` / `errors` from traces where there are any;
+ * a scenario known only from traces is listed with zero events.
+ */
+export const summariesWithUsageRoute: Route = {
+  method: 'GET',
+  path: '/api/v1/telemetry',
+  async handle(ctx) {
+    const stored = await ctx.collector.store.summaries();
+    const known = new Set(stored.map((s) => s.scenario));
+    const all = [...stored, ...collectorUsage(ctx.collector).traces.scenarios().filter((s) => !known.has(s)).map(traceOnly)];
+    all.sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
+    const scenarios = all.map((s) => withTraceUsage(ctx, s));
+    sendJson(ctx.res, 200, { scenarios, total_scenarios: scenarios.length });
+  },
+};
+
+/** `GET /api/v1/telemetry/{scenario}`: one scenario's summary with its trace usage; 404 when nothing is known. */
+export const scenarioSummaryWithUsageRoute: Route = {
+  method: 'GET',
+  path: '/api/v1/telemetry/:scenario',
+  async handle(ctx) {
+    const scenario = ctx.params.scenario!;
+    if (!isSafeScenario(scenario)) {
+      throw new RequestError('OPT_ERR_SCENARIO', 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
+    }
+    const summary = (await ctx.collector.store.summary(scenario)) ?? (collectorUsage(ctx.collector).traces.get(scenario) ? traceOnly(scenario) : undefined);
+    if (summary === undefined) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
+    sendJson(ctx.res, 200, withTraceUsage(ctx, summary));
+  },
+};
+
+/** The collector routes of the environment-and-usage half, in the order `routes/index.ts` lists them. */
+export const usageRoutes: readonly Route[] = [telemetryDataRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, otlpTracesRoute];
