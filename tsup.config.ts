@@ -1,22 +1,42 @@
 import { defineConfig } from 'tsup';
 
 // One build, two module formats: OTel users still load things with --require as often as --import.
-export default defineConfig({
-  entry: {
-    index: 'index.ts',
-    'receivers/index': 'receivers/index.ts',
-    'processors/index': 'processors/index.ts',
-    'exporters/index': 'exporters/index.ts',
-    register: 'register.ts',
+// Second entry: the command line (ESM only; it uses top-level await), dist/cli.js plus its lazily loaded chunks in
+// dist/cli-chunks/. The library build's clean leaves those alone, since both builds run at the same time.
+export default defineConfig([
+  {
+    entry: {
+      index: 'index.ts',
+      'receivers/index': 'receivers/index.ts',
+      'processors/index': 'processors/index.ts',
+      'exporters/index': 'exporters/index.ts',
+      register: 'register.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: ['!cli.js', '!cli.js.map', '!cli-chunks/**'],
+    target: 'node20',
+    platform: 'node',
+    splitting: true,
+    shims: true,
+    // env-paths is ESM-only; bundle it so the CommonJS build needs no require(esm).
+    noExternal: ['env-paths'],
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: true,
-  shims: true,
-  // env-paths is ESM-only; bundle it so the CommonJS build needs no require(esm).
-  noExternal: ['env-paths'],
-});
+  {
+    entry: { cli: 'cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    platform: 'node',
+    // Splitting keeps each command's heavy modules (schema library, OTel API, tables) out of `logs` start-up.
+    splitting: true,
+    shims: true,
+    noExternal: ['env-paths'],
+    esbuildOptions(options) {
+      options.chunkNames = 'cli-chunks/chunk-[hash]';
+    },
+  },
+]);
