@@ -5,6 +5,9 @@ import { healthRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { scenarioSummaryRoute, summariesRoute } from './summaries.js';
 import { uploadRoute } from './upload.js';
+// Environment and usage data (receivers/usage/collector): Camunda's /telemetry routes, OTLP traces → usage, and the
+// summaries with the usage from traces (`commands`/`errors`), which serve the same paths as summaries.ts.
+import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../../usage/collector/routes.js';
 
 /**
  * The collector's routes. To add one (e.g. `POST /v1/traces`, `GET /telemetry/data`,
@@ -15,12 +18,16 @@ import { uploadRoute } from './upload.js';
 export const builtinRoutes: readonly Route[] = [
   healthRoute,
   uploadRoute,
-  summariesRoute,
-  scenarioSummaryRoute,
+  summariesWithUsageRoute,
+  scenarioSummaryWithUsageRoute,
   scenarioEventsRoute,
   appcdEventRoute,
   appcdCrashRoute,
   otlpLogsRoute,
+  otlpTracesRoute,
+  telemetryDataRoute,
+  telemetryConfigurationGetRoute,
+  telemetryConfigurationPostRoute,
 ];
 
 export { healthRoute, uploadRoute, summariesRoute, scenarioSummaryRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
