@@ -36,7 +36,7 @@ export function spoolNameFor(url: string): string {
  * cursors, retries and quarantine, so records survive outages and restarts. Put it behind any processor:
  *
  * ```ts
- * new LoggerProvider({ processors: [new BatchLogRecordProcessor(new UploadExporter({ url: 'https://collector/api/v1/telemetry/upload' }))] });
+ * new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: new UploadExporter({ url: 'https://collector/api/v1/telemetry/upload' }) })] });
  * ```
  *
  * Nothing is spooled or sent while telemetry consent is off. `productTelemetry()` does not use this class: there the
