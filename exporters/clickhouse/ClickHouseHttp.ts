@@ -1,0 +1,175 @@
+import { ClickHouseError } from '../../core/errors.js';
+import { VERSION } from '../../core/version.js';
+import type { ClickHouseConfig } from './config.js';
+
+/**
+ * Values travel to ClickHouse as an external-data table (HTTP multipart, one file field per table), never inside SQL
+ * text: the query reads them with `... IN (SELECT s FROM params)` or a scalar `(SELECT any(s) FROM params)`.
+ */
+export interface ExternalTable {
+  /** Table name inside the query, e.g. `params`. A constant of our code. */
+  readonly name: string;
+  /** ClickHouse structure, e.g. `s String, t UInt64`. A constant of our code. */
+  readonly structure: string;
+  readonly rows: readonly Record<string, string | number | null>[];
+}
+
+export interface RequestOptions {
+  /** Request body (an INSERT's JSONEachRow rows). Exclusive with `tables`. */
+  body?: string;
+  /** External data. */
+  tables?: readonly ExternalTable[];
+  signal?: AbortSignal;
+  /** Default: the connection's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** Most of an error body kept for the message. */
+const MAX_ERROR_CHARS = 2000;
+
+/**
+ * The HTTP interface of ClickHouse, spoken with plain `fetch`.
+ *
+ * Why not `@clickhouse/client`: it passes values as query parameters (`{x:String}` placeholders, `param_x=` in the
+ * URL), which ClickHouse 18.16 — Debian's package — does not know ("Unknown setting param_x"). External data (a
+ * multipart file read as a temporary table) works on every version, so values go that way; the SQL text holds only
+ * constants of this code and identifiers from validated configuration. The query itself is sent in the URL
+ * (`?query=`), which is all an 18.16 server reads there besides settings.
+ */
+export class ClickHouseHttp {
+  readonly config: ClickHouseConfig;
+  private readonly headers: Record<string, string>;
+
+  constructor(config: ClickHouseConfig) {
+    this.config = config;
+    this.headers = { 'user-agent': `otel-product-telemetry/${VERSION}` };
+    if (config.user !== undefined || config.password !== undefined) {
+      const token = Buffer.from(`${config.user ?? 'default'}:${config.password ?? ''}`).toString('base64');
+      this.headers.authorization = `Basic ${token}`;
+    }
+  }
+
+  /** Where requests go, for messages (never with credentials). */
+  get where(): string {
+    return this.config.url;
+  }
+
+  /**
+   * Send one statement; resolves with the 200 response and its timer (cleared by the caller once it has read what it
+   * needs). Throws ClickHouseError: retryable for network errors, timeouts, 408, 429 and 5xx; not retryable for
+   * other answers (bad SQL, unknown table, wrong credentials).
+   */
+  private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: Response; timer: NodeJS.Timeout }> {
+    const url = new URL(this.config.url);
+    url.searchParams.set('query', sql);
+    let body: string | FormData | undefined = options.body;
+    if (options.tables !== undefined && options.tables.length > 0) {
+      const form = new FormData();
+      for (const t of options.tables) {
+        url.searchParams.set(`${t.name}_structure`, t.structure);
+        url.searchParams.set(`${t.name}_format`, 'JSONEachRow');
+        let text = '';
+        for (const row of t.rows) text += JSON.stringify(row) + '\n';
+        form.append(t.name, new Blob([text]), t.name);
+      }
+      body = form;
+    }
+    const timeoutMs = Math.max(1, options.timeoutMs ?? this.config.timeoutMs);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+    const signals = [timeout.signal];
+    if (options.signal) signals.push(options.signal);
+    if (extraSignal) signals.push(extraSignal);
+    const signal = signals.length === 1 ? timeout.signal : AbortSignal.any(signals);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers: this.headers, body, signal });
+    } catch (err) {
+      clearTimeout(timer);
+      const reason = timeout.signal.aborted ? `no answer within ${timeoutMs} ms` : options.signal?.aborted ? 'aborted' : describe(err);
+      throw new ClickHouseError(`ClickHouse at ${this.where}: ${reason}`, 0, !options.signal?.aborted, undefined, { cause: err });
+    }
+    if (res.status === 200) return { res, timer };
+    let text = '';
+    try {
+      text = (await res.text()).slice(0, MAX_ERROR_CHARS).trim();
+    } catch {
+      // the body is only for the message
+    } finally {
+      clearTimeout(timer);
+    }
+    const code = /^Code: (\d+)/.exec(text);
+    const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
+    throw new ClickHouseError(`ClickHouse at ${this.where} answered ${res.status}: ${text || res.statusText}`, res.status, retryable, code ? Number(code[1]) : undefined);
+  }
+
+  /** Run a statement whose answer is not needed (DDL, INSERT); the timeout covers the whole exchange. */
+  async exec(sql: string, options: RequestOptions = {}): Promise<void> {
+    const { res, timer } = await this.send(sql, options);
+    try {
+      await res.arrayBuffer();
+    } catch (err) {
+      throw new ClickHouseError(`ClickHouse at ${this.where}: reading the answer failed: ${describe(err)}`, 0, true, undefined, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Run a `... FORMAT JSONEachRow` query and return its rows; the timeout covers the whole exchange. */
+  async rows<T>(sql: string, options: RequestOptions = {}): Promise<T[]> {
+    const out: T[] = [];
+    for await (const row of this.stream<T>(sql, options, true)) out.push(row);
+    return out;
+  }
+
+  /**
+   * Run a `... FORMAT JSONEachRow` query and yield its rows as they arrive (constant memory). The timeout covers
+   * the wait for the answer's start only (unless `wholeTimeout`): a long result is read at the consumer's pace.
+   * Stopping early cancels the response.
+   */
+  async *stream<T>(sql: string, options: RequestOptions = {}, wholeTimeout = false): AsyncGenerator<T> {
+    const abort = new AbortController();
+    const { res, timer } = await this.send(sql, options, abort.signal);
+    if (!wholeTimeout) clearTimeout(timer);
+    const decoder = new TextDecoder();
+    let carry = '';
+    try {
+      if (res.body === null) return;
+      for await (const chunk of res.body) {
+        const text = carry + decoder.decode(chunk, { stream: true });
+        let start = 0;
+        for (;;) {
+          const nl = text.indexOf('\n', start);
+          if (nl === -1) break;
+          if (nl > start) yield this.parseRow<T>(text.slice(start, nl));
+          start = nl + 1;
+        }
+        carry = text.slice(start);
+      }
+      carry += decoder.decode();
+      if (carry.trim().length > 0) yield this.parseRow<T>(carry);
+    } catch (err) {
+      if (err instanceof ClickHouseError) throw err;
+      throw new ClickHouseError(`ClickHouse at ${this.where}: reading the answer failed: ${describe(err)}`, 0, true, undefined, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  }
+
+  private parseRow<T>(line: string): T {
+    try {
+      return JSON.parse(line) as T;
+    } catch (err) {
+      // ClickHouse reports an error that happens after the first rows were sent inside the body ("Code: N, ...").
+      throw new ClickHouseError(`ClickHouse at ${this.where} sent a line that is not a JSON row: ${line.slice(0, 500)}`, 200, false, undefined, { cause: err });
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err));
+}

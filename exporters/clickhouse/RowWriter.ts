@@ -1,0 +1,74 @@
+import { diag } from '@opentelemetry/api';
+import { ClickHouseHttp } from './ClickHouseHttp.js';
+import type { ClickHouseConfig } from './config.js';
+import { withRetry, type Attempt } from './retry.js';
+import { encodeRows, rowKey, type EventRow } from './rows.js';
+import { qualifiedName } from './schema.js';
+
+const KEY_STRUCTURE = 's String, t UInt64, i String';
+
+/**
+ * Writes rows to the events table: one `INSERT ... FORMAT JSONEachRow` per call, retried under the retry policy.
+ *
+ * A failed attempt may still have stored the rows (the answer was lost, a timeout hit after the insert, a block was
+ * split across partitions). Before sending again, the writer asks which of the rows are there and sends only the
+ * others, so a retry never stores an event twice. (Should that check itself fail, the retry sends everything; the
+ * duplicate rows then share their key and collapse — see the README's guarantee.)
+ */
+export class RowWriter {
+  readonly http: ClickHouseHttp;
+  private readonly config: ClickHouseConfig;
+  private readonly insertSql: string;
+  private readonly existingSql: string;
+
+  constructor(config: ClickHouseConfig, http = new ClickHouseHttp(config)) {
+    this.config = config;
+    this.http = http;
+    const table = qualifiedName(config);
+    this.insertSql = `INSERT INTO ${table} FORMAT JSONEachRow`;
+    this.existingSql = `SELECT scenario, ts_ms, id FROM ${table} WHERE (scenario, ts_ms, id) IN (SELECT s, t, i FROM keys) FORMAT JSONEachRow`;
+  }
+
+  /**
+   * Insert all rows (retrying); resolves when ClickHouse has them, with the keys (rowKey) of the rows that were in the
+   * table before this call and so were not inserted — only rows for which `precheck` says yes are looked up first
+   * (rows with fresh ids cannot be there). Throws ClickHouseError when it gave up; then some rows may be stored (a
+   * later call with the same rows finds them and does not store them again).
+   */
+  async insert(rows: readonly EventRow[], options: { precheck?: (row: EventRow) => boolean; signal?: AbortSignal } = {}): Promise<Set<string>> {
+    const preexisting = new Set<string>();
+    if (rows.length === 0) return preexisting;
+    let pending = rows;
+    let phase: 'precheck' | 'clean' | 'maybe-stored' = options.precheck === undefined ? 'clean' : 'precheck';
+    const what = `inserting ${rows.length} row(s) into ${this.config.database}.${this.config.table}`;
+    await withRetry(this.config, what, async (a: Attempt) => {
+      if (phase !== 'clean') {
+        const candidates = phase === 'precheck' ? pending.filter(options.precheck!) : pending;
+        const found = await this.existingKeys(candidates, a);
+        if (found.size > 0) {
+          pending = pending.filter((r) => !found.has(rowKey(r.scenario, r.ts_ms, r.id)));
+          if (phase === 'precheck') for (const k of found) preexisting.add(k);
+          else diag.debug(`otel-product-telemetry: ClickHouse retry: ${found.size} row(s) of the failed insert were stored already`);
+        }
+        phase = 'clean';
+      }
+      if (pending.length === 0) return;
+      // From here a failure may have stored some rows: the next attempt looks them up first.
+      phase = 'maybe-stored';
+      await this.http.exec(this.insertSql, { body: encodeRows(pending), timeoutMs: a.timeoutMs, signal: a.signal });
+    }, options.signal);
+    return preexisting;
+  }
+
+  /** The keys (rowKey) among `rows` that the table already holds. One indexed lookup (scenario, ts_ms lead the key). */
+  async existingKeys(rows: readonly Pick<EventRow, 'scenario' | 'ts_ms' | 'id'>[], a?: Pick<Attempt, 'timeoutMs' | 'signal'>): Promise<Set<string>> {
+    const found = new Set<string>();
+    if (rows.length === 0) return found;
+    const keys = rows.map((r) => ({ s: r.scenario, t: r.ts_ms, i: r.id }));
+    const tables = [{ name: 'keys', structure: KEY_STRUCTURE, rows: keys }];
+    for await (const r of this.http.stream<{ scenario: string; ts_ms: string; id: string }>(this.existingSql, { tables, timeoutMs: a?.timeoutMs, signal: a?.signal })) {
+      found.add(rowKey(r.scenario, r.ts_ms, r.id));
+    }
+    return found;
+  }
+}

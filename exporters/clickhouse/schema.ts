@@ -1,0 +1,100 @@
+import { ClickHouseError, ConfigError } from '../../core/errors.js';
+import type { ClickHouseHttp } from './ClickHouseHttp.js';
+import { IDENTIFIER_PATTERN } from './config.js';
+
+/**
+ * The events table: one row per stored JSONL line.
+ *
+ * - Time is `ts_ms UInt64` (epoch milliseconds): ClickHouse 18.16 has no `DateTime64`, and milliseconds are what
+ *   the lines carry. `toDateTime(intDiv(ts_ms, 1000))` gives a `DateTime` in SQL.
+ * - `ReplacingMergeTree ORDER BY (scenario, ts_ms, id)`: sorted by scenario and time (what every query filters on);
+ *   rows with the same key — the same event stored twice — collapse into one when parts merge.
+ * - `seq` is the store order: a per-writer counter based on the microsecond clock, so rows of one writer keep their
+ *   order and rows of several writers interleave by time. Queries return rows by `seq` (the JSONL files' order).
+ * - `deployment_id` is Nullable: absent and "" stay different, as in the lines. `level` is "" for info (the line omits
+ *   it), `details` the JSON object's text ("" when the line has none).
+ */
+export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] = [
+  ['scenario', 'String'],
+  ['ts_ms', 'UInt64'],
+  ['id', 'String'],
+  ['event', 'String'],
+  ['deployment_id', 'Nullable(String)'],
+  ['level', 'String'],
+  ['details', 'String'],
+  ['seq', 'UInt64'],
+];
+
+export const PARTITION_BY = 'toYYYYMM(toDateTime(intDiv(ts_ms, 1000)))';
+export const ORDER_BY = '(scenario, ts_ms, id)';
+
+export interface TableName {
+  readonly database: string;
+  readonly table: string;
+}
+
+/** `` `db`.`table` `` — only for names that passed IDENTIFIER_PATTERN. */
+export function qualifiedName(t: TableName): string {
+  return `${identifier(t.database)}.${identifier(t.table)}`;
+}
+
+export function identifier(name: string): string {
+  if (!IDENTIFIER_PATTERN.test(name)) throw new ConfigError(`not a valid ClickHouse identifier: ${JSON.stringify(name)}`);
+  return '`' + name + '`';
+}
+
+function columnsSql(): string {
+  return EVENT_COLUMNS.map(([n, t]) => `    ${n} ${t}`).join(',\n');
+}
+
+/** The single-server DDL that `createSchema` runs (and the README shows). */
+export function schemaSql(t: TableName): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${identifier(t.database)}`,
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(t)} (\n${columnsSql()}\n) ENGINE = ReplacingMergeTree\nPARTITION BY ${PARTITION_BY}\nORDER BY ${ORDER_BY}`,
+  ];
+}
+
+/**
+ * The cluster variant (run once by an operator, with `TELEMETRY_CLICKHOUSE_CREATE_SCHEMA=false` on the collectors):
+ * a `ReplicatedReplacingMergeTree` table on every node and a `Distributed` table over them that the collectors use.
+ * The sharding key `cityHash64(scenario, id)` sends every copy of an event to the same shard, so merges there collapse
+ * duplicates and per-shard `FINAL`/`uniqExact` reads stay exact across the cluster.
+ */
+export function clusterSchemaSql(t: TableName, cluster: string): string[] {
+  const local: TableName = { database: t.database, table: `${t.table}_local` };
+  const c = identifier(cluster);
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${identifier(t.database)} ON CLUSTER ${c}`,
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(local)} ON CLUSTER ${c} (\n${columnsSql()}\n) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${t.database}/${local.table}', '{replica}')\nPARTITION BY ${PARTITION_BY}\nORDER BY ${ORDER_BY}`,
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(t)} ON CLUSTER ${c} AS ${qualifiedName(local)}\nENGINE = Distributed(${c}, ${identifier(t.database)}, ${identifier(local.table)}, cityHash64(scenario, id))`,
+  ];
+}
+
+/**
+ * Create the schema when asked, then check that the table has the columns this code reads and writes (a table made
+ * by someone else with other types fails here, at start, naming the differences — not on the first event).
+ */
+export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: boolean): Promise<void> {
+  if (create) for (const sql of schemaSql(t)) await http.exec(sql);
+  let described: { name: string; type: string }[];
+  try {
+    described = await http.rows<{ name: string; type: string }>(`DESCRIBE TABLE ${qualifiedName(t)} FORMAT JSONEachRow`);
+  } catch (err) {
+    if (err instanceof ClickHouseError && (err.serverCode === 60 || err.serverCode === 81)) {
+      throw new ClickHouseError(
+        `ClickHouse table ${t.database}.${t.table} does not exist at ${http.where} (TELEMETRY_CLICKHOUSE_CREATE_SCHEMA is off: create it with the DDL in the README)`,
+        err.httpStatus,
+        false,
+        err.serverCode,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const have = new Map(described.map((c) => [c.name, c.type]));
+  const wrong = EVENT_COLUMNS.filter(([n, type]) => have.get(n) !== type).map(([n, type]) => `${n} ${type} (found: ${have.get(n) ?? 'missing'})`);
+  if (wrong.length > 0) {
+    throw new ClickHouseError(`ClickHouse table ${t.database}.${t.table} at ${http.where} does not have the expected columns: ${wrong.join(', ')}`, 0, false);
+  }
+}

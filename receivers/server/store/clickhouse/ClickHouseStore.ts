@@ -1,0 +1,301 @@
+import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
+import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
+import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ClickHouseError, StoreError } from '../../../../core/errors.js';
+import { uuidv7 } from '../../../../core/id.js';
+import { levelOf } from '../../../../core/line.js';
+import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../../core/record.js';
+import { isSafeScenario } from '../../../../core/scenario.js';
+import { VERSION } from '../../../../core/version.js';
+import { withRetry } from '../../../../exporters/clickhouse/retry.js';
+import { RowWriter } from '../../../../exporters/clickhouse/RowWriter.js';
+import { detailsText, lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../../exporters/clickhouse/rows.js';
+import { ensureSchema } from '../../../../exporters/clickhouse/schema.js';
+import { SequenceClock } from '../../../../exporters/clickhouse/sequence.js';
+import { PolicyProcessor, type DropReason } from '../../../../processors/policy/PolicyProcessor.js';
+import { DedupWindow } from '../DedupWindow.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreRejection, TelemetryStore } from '../TelemetryStore.js';
+import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
+import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+import { readSummaries, type SummaryQueryOptions } from './summaries.js';
+
+export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions {
+  /** Crash events are stored only when this is `production` (the default). */
+  environment?: string;
+  /** Events counted as failures in summaries. Default: the standard set. */
+  failureEvents?: readonly string[];
+  /** Newest failures listed per scenario. Default 10. */
+  recentFailures?: number;
+  /** Client ids remembered in memory for de-duplication, all scenarios together. Default 100 000; 0 = none. */
+  dedupWindow?: number;
+  /** Largest serialised event (the policy processor's limit). Default 256 KiB. */
+  maxEventBytes?: number;
+  /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
+  maxScenarios?: number;
+  /** Environment to read `TELEMETRY_CLICKHOUSE_*` from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DROP_CODES: Record<DropReason, string> = {
+  crash_outside_production: 'OPT_ERR_NOT_RECORDED',
+  invalid: 'OPT_ERR_VALIDATION',
+  too_large: 'OPT_ERR_EVENT_TOO_LARGE',
+};
+
+/** One `append` call waiting for its INSERT. */
+interface PendingAppend {
+  readonly rows: EventRow[];
+  /** Rows whose id came from the client (the only ones that can be duplicates). */
+  readonly clientRows: Set<EventRow>;
+  readonly newScenarios: string[];
+  readonly result: AppendResult;
+  resolve(result: AppendResult): void;
+  reject(err: Error): void;
+}
+
+// The policy processor needs a next one; the store only wants its verdict.
+const VERDICT_ONLY: LogRecordProcessor = {
+  onEmit: () => undefined,
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/**
+ * The collector's ClickHouse store (`TELEMETRY_STORE=clickhouse`): events go to one `ReplacingMergeTree` table
+ * (exporters/clickhouse/schema.ts) over the HTTP interface; summaries and queries are SQL, nothing is kept in memory
+ * but a bounded window of recent client ids.
+ *
+ * `append` checks each event as the JSONL store does (the same PolicyProcessor: crash only in production, valid,
+ * size; scenario safety and limit), then queues its rows. Appends that arrive while an INSERT is running are grouped
+ * into the next one (group commit: one INSERT per group, at most `maxInsertRows` rows), so ClickHouse gets few, large
+ * inserts. Its promise resolves when ClickHouse has the rows, and rejects with a StoreError (the collector answers
+ * 503) when the insert failed after retries — then nothing of that call is acknowledged.
+ *
+ * De-duplication by client id, exactly as far as it goes:
+ * 1. within one group and against the newest `dedupWindow` client ids this store stored (same scenario, any time);
+ * 2. with `dedupCheck` (default), against the table: events whose (scenario, ts, id) is stored are not inserted —
+ *    a retried upload (the same line again) is never stored twice, however old;
+ * 3. what still gets in twice (two collectors racing on the same event, the check switched off, an insert whose
+ *    answer was lost and whose re-check failed too) has the same sorting key and collapses when ClickHouse merges;
+ *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
+ * An event re-sent with the same id but another timestamp beyond the window is a different row.
+ */
+export class ClickHouseStore implements TelemetryStore {
+  readonly kind = 'clickhouse';
+  readonly config: ClickHouseStoreConfig;
+  private readonly writer: RowWriter;
+  private readonly sql: StoreSql;
+  private readonly summaryOptions: SummaryQueryOptions;
+  private readonly provider: LoggerProvider;
+  private readonly logger: Logger;
+  private readonly window: DedupWindow;
+  private readonly seq = new SequenceClock();
+  private readonly scenarios = new Set<string>();
+  private readonly maxScenarios: number;
+  private readonly queue: PendingAppend[] = [];
+  private queuedRows = 0;
+  private pumping: Promise<void> | undefined;
+  // Set synchronously by the policy's onDrop inside emit.
+  private dropMessage: { reason: DropReason; message: string } | undefined;
+  private opened: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: ClickHouseStoreOptions = {}) {
+    const { environment, failureEvents, recentFailures, dedupWindow, maxEventBytes, maxScenarios, env, ...settings } = options;
+    this.config = loadClickHouseStoreConfig(settings, env ?? process.env);
+    this.writer = new RowWriter(this.config);
+    this.sql = storeSql(this.config);
+    this.summaryOptions = { failureEvents: failureEvents ?? undefined, recentFailures: recentFailures ?? 10 };
+    this.window = new DedupWindow(dedupWindow ?? 100_000);
+    this.maxScenarios = maxScenarios ?? 1000;
+    const policy = new PolicyProcessor({
+      next: VERDICT_ONLY,
+      environment: environment ?? 'production',
+      maxEventBytes,
+      onDrop: (_record, reason, message) => (this.dropMessage = { reason, message }),
+    });
+    this.provider = new LoggerProvider({ processors: [policy] });
+    this.logger = this.provider.getLogger(TELEMETRY_SCOPE, VERSION);
+  }
+
+  /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
+  open(): Promise<void> {
+    this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
+      await ensureSchema(this.writer.http, this.config, this.config.createSchema);
+      for (const r of await this.writer.http.rows<{ scenario: string; seq: string }>(this.sql.scenarios())) {
+        this.scenarios.add(r.scenario);
+        this.seq.atLeast(Number(r.seq));
+      }
+      if (!this.config.dedupCheck && this.window.capacity > 0) {
+        const newest = await this.writer.http.rows<{ scenario: string; id: string }>(this.sql.newestIds(this.window.capacity));
+        for (let i = newest.length - 1; i >= 0; i--) this.window.add(newest[i]!.scenario, newest[i]!.id);
+      }
+      diag.debug(`otel-product-telemetry: ClickHouse store ${this.config.database}.${this.config.table} at ${this.writer.http.where} open (${this.scenarios.size} scenarios)`);
+    });
+    return this.opened;
+  }
+
+  append(events: readonly StoreEvent[]): Promise<AppendResult> {
+    if (this.closePromise !== undefined) return Promise.reject(new StoreError('the store is closed'));
+    const result: AppendResult = { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
+    const rows: EventRow[] = [];
+    const clientRows = new Set<EventRow>();
+    const newScenarios: string[] = [];
+    const reject = (index: number, code: string, error: string): void => {
+      result.dropped++;
+      result.rejections.push({ index, code, error } satisfies StoreRejection);
+    };
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (!this.scenarios.has(e.scenario)) {
+        if (this.scenarios.size >= this.maxScenarios) {
+          reject(i, 'OPT_ERR_SCENARIO_LIMIT', `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
+          continue;
+        }
+        if (!isSafeScenario(e.scenario)) {
+          reject(i, 'OPT_ERR_SCENARIO', `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
+          continue;
+        }
+        this.scenarios.add(e.scenario);
+        newScenarios.push(e.scenario);
+      }
+      const id = e.id ?? uuidv7(e.timestamp);
+      const severity = e.severityNumber ?? SeverityNumber.INFO;
+      const attributes: LogAttributes = { [ATTR_SCENARIO]: e.scenario, [ATTR_EVENT_ID]: id };
+      if (e.deploymentId !== undefined) attributes[ATTR_DEPLOYMENT_ID] = e.deploymentId;
+      this.dropMessage = undefined;
+      this.logger.emit({ eventName: e.event, timestamp: e.timestamp, severityNumber: severity, attributes, body: e.details as AnyValueMap | undefined, context: ROOT_CONTEXT });
+      const drop = this.dropMessage as { reason: DropReason; message: string } | undefined;
+      if (drop !== undefined) {
+        reject(i, DROP_CODES[drop.reason], drop.message);
+        continue;
+      }
+      const row: EventRow = {
+        scenario: e.scenario,
+        ts_ms: Math.floor(e.timestamp),
+        id,
+        event: e.event,
+        deployment_id: e.deploymentId ?? null,
+        level: levelOf(severity) ?? '',
+        details: detailsText(e.details),
+        seq: 0,
+      };
+      rows.push(row);
+      if (e.id !== undefined) clientRows.add(row);
+    }
+    if (rows.length === 0) return Promise.resolve(result);
+    const limit = this.config.maxInsertRows * 10;
+    if (this.queuedRows + rows.length > limit) {
+      for (const s of newScenarios) this.scenarios.delete(s);
+      return Promise.reject(new StoreError(`ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted (limit ${limit}); try again later`));
+    }
+    return new Promise<AppendResult>((resolve, rejectAppend) => {
+      this.queue.push({ rows, clientRows, newScenarios, result, resolve, reject: rejectAppend });
+      this.queuedRows += rows.length;
+      this.pump();
+    });
+  }
+
+  summaries(): Promise<ScenarioSummary[]> {
+    return readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, undefined);
+  }
+
+  async summary(scenario: string): Promise<ScenarioSummary | undefined> {
+    if (!isSafeScenario(scenario)) return undefined;
+    const found = await readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, scenario);
+    return found[0];
+  }
+
+  /** Stored events of one scenario in stored order (`seq`), filtered in SQL; streamed. */
+  async *query(q: StoreQuery): AsyncIterable<TelemetryLine> {
+    if (!isSafeScenario(q.scenario)) return;
+    let left = q.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    // ts_ms are whole milliseconds: ts >= 10.5 is ts >= 11, and ts < 10.5 is ts < 11.
+    const since = q.since !== undefined && q.since > 0 ? Math.ceil(q.since) : undefined;
+    const until = q.until !== undefined ? Math.ceil(q.until) : undefined;
+    if (until !== undefined && until <= 0) return;
+    const params = { s: q.scenario, e: q.event ?? '', since: since ?? 0, until: until ?? 0 };
+    const sql = this.sql.query({ since: since !== undefined, until: until !== undefined, event: q.event !== undefined });
+    for await (const row of this.writer.http.stream<StoredRow>(sql, { tables: [{ name: 'params', structure: PARAMS_STRUCTURE, rows: [params] }] })) {
+      yield lineFromRow(row);
+      if (--left <= 0) return;
+    }
+  }
+
+  /** Resolves when every append made so far has been inserted (or failed). */
+  async flush(): Promise<void> {
+    while (this.pumping !== undefined) await this.pumping;
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= (async () => {
+      await this.flush();
+      await this.provider.shutdown();
+    })();
+    return this.closePromise;
+  }
+
+  private pump(): void {
+    if (this.pumping !== undefined) return;
+    this.pumping = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const group: PendingAppend[] = [];
+          let n = 0;
+          while (this.queue.length > 0 && (group.length === 0 || n + this.queue[0]!.rows.length <= this.config.maxInsertRows)) {
+            const next = this.queue.shift()!;
+            n += next.rows.length;
+            group.push(next);
+          }
+          this.queuedRows -= n;
+          await this.commit(group);
+        }
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+  }
+
+  /** One INSERT for a group of appends; settles each of them. Never throws. */
+  private async commit(group: PendingAppend[]): Promise<void> {
+    const rows: EventRow[] = [];
+    const owners: PendingAppend[] = [];
+    const clientRows = new Set<EventRow>();
+    const seen = new Set<string>();
+    const window = this.window;
+    for (const p of group) {
+      for (const row of p.rows) {
+        if (p.clientRows.has(row)) {
+          const key = row.scenario + '\n' + row.id;
+          if (window.has(row.scenario, row.id) || seen.has(key)) {
+            p.result.duplicates++;
+            continue;
+          }
+          seen.add(key);
+          clientRows.add(row);
+        }
+        row.seq = this.seq.next();
+        rows.push(row);
+        owners.push(p);
+      }
+    }
+    try {
+      const preexisting = await this.writer.insert(rows, { precheck: this.config.dedupCheck ? (r) => clientRows.has(r) : undefined });
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (preexisting.size > 0 && preexisting.has(rowKey(r.scenario, r.ts_ms, r.id))) owners[i]!.result.duplicates++;
+        else owners[i]!.result.stored++;
+        if (clientRows.has(r)) window.add(r.scenario, r.id);
+      }
+      for (const p of group) p.resolve(p.result);
+    } catch (err) {
+      const e = err instanceof StoreError ? err : new ClickHouseError(`inserting into ClickHouse failed: ${(err as Error).message}`, 0, false, undefined, { cause: err });
+      diag.error(`otel-product-telemetry: ClickHouse store: ${e.message}`);
+      for (const p of group) {
+        for (const s of p.newScenarios) this.scenarios.delete(s);
+        p.reject(e);
+      }
+    }
+  }
+}

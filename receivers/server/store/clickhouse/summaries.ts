@@ -1,0 +1,73 @@
+import type { ClickHouseHttp, ExternalTable } from '../../../../exporters/clickhouse/ClickHouseHttp.js';
+import { withRetry, type RetryPolicy } from '../../../../exporters/clickhouse/retry.js';
+import { isoFromMs } from '../../../../exporters/clickhouse/rows.js';
+import { DEFAULT_FAILURE_EVENTS } from '../../../../core/record.js';
+import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
+import { FAILURES_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+
+export interface SummaryQueryOptions {
+  failureEvents: readonly string[] | undefined;
+  recentFailures: number;
+}
+
+interface Totals {
+  scenario: string;
+  total: string;
+  last: string;
+}
+interface Count {
+  scenario: string;
+  event: string;
+  n: string;
+}
+interface Recent {
+  scenario: string;
+  ts_ms: string;
+  event: string;
+  details: string;
+}
+
+/**
+ * The summaries `GET /api/v1/telemetry` shows, computed by ClickHouse (three queries, run together): totals and newest
+ * time per scenario, counts per failure event, the newest failures. Shaped and ordered exactly as the JSONL store's
+ * SummaryBook renders them (scenarios and failure_counts keys sorted by JS string order, recent newest first).
+ * `scenario` narrows everything to one scenario (through the primary key).
+ */
+export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined): Promise<ScenarioSummary[]> {
+  const scoped = scenario !== undefined;
+  const failures = options.failureEvents ?? DEFAULT_FAILURE_EVENTS;
+  const params: ExternalTable = { name: 'params', structure: PARAMS_STRUCTURE, rows: [{ s: scenario ?? '', e: '', since: 0, until: 0 }] };
+  const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failures.map((e) => ({ e })) };
+  const base = scoped ? [params] : [];
+  const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
+    withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+  const wantFailures = failures.length > 0;
+  const [totals, counts, recent] = await Promise.all([
+    read<Totals>('summaries', sql.totals(scoped), base),
+    wantFailures ? read<Count>('failure counts', sql.failureCounts(scoped), [...base, failureTable]) : Promise.resolve([]),
+    wantFailures && options.recentFailures > 0 ? read<Recent>('recent failures', sql.recentFailures(scoped, options.recentFailures), [...base, failureTable]) : Promise.resolve([]),
+  ]);
+  const countsBy = new Map<string, [string, number][]>();
+  for (const c of counts) {
+    let list = countsBy.get(c.scenario);
+    if (list === undefined) countsBy.set(c.scenario, (list = []));
+    list.push([c.event, Number(c.n)]);
+  }
+  const recentBy = new Map<string, RecentFailure[]>();
+  for (const r of recent) {
+    let list = recentBy.get(r.scenario);
+    if (list === undefined) recentBy.set(r.scenario, (list = []));
+    const timestamp = isoFromMs(Number(r.ts_ms));
+    list.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: JSON.parse(r.details) as Record<string, unknown> });
+  }
+  return totals
+    .sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0))
+    .map((t) => ({
+      scenario: t.scenario,
+      total_events: Number(t.total),
+      last_event: isoFromMs(Number(t.last)),
+      // fromEntries defines own data properties, so an event named "__proto__" stays a plain key.
+      failure_counts: Object.fromEntries((countsBy.get(t.scenario) ?? []).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      recent_failures: recentBy.get(t.scenario) ?? [],
+    }));
+}
