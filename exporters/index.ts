@@ -18,3 +18,5 @@ export {
   CURSOR_FILE,
 } from './upload/index.js';
 export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadConfig, UploadOptions, UploadState, StoreUploadInputs, BundleManifestTelemetry, ResolvedManifest } from './upload/index.js';
+export { ClickHouseLogExporter, clickhouseSettings, loadClickHouseConfig, schemaSql, clusterSchemaSql } from './clickhouse/index.js';
+export type { ClickHouseLogExporterOptions, ClickHouseConfig, ClickHouseOptions } from './clickhouse/index.js';

@@ -28,7 +28,7 @@ export const collectorSettings = {
   dir: pipelineSettings.dir,
   environment: pipelineSettings.environment,
   scenario: stringSetting('TELEMETRY_SCENARIO', 'default', 'Scenario of events that name none (appcd routes, uploads without `scenario`, OTLP records without a service name).', SCENARIO_PATTERN, 'name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
-  store: enumSetting('TELEMETRY_STORE', ['jsonl'] as const, 'jsonl', 'Storage backend of the collector.'),
+  store: enumSetting('TELEMETRY_STORE', ['jsonl', 'clickhouse'] as const, 'jsonl', 'Storage backend of the collector: JSONL files in `TELEMETRY_DIR`, or ClickHouse (`TELEMETRY_CLICKHOUSE_*`, see "ClickHouse store").'),
   failureEvents: listSetting('TELEMETRY_FAILURE_EVENTS', DEFAULT_FAILURE_EVENTS, 'Events counted as failures in summaries (`failure_counts`, `recent_failures`).'),
   recentFailures: integerSetting('TELEMETRY_RECENT_FAILURES', 10, 0, 1000, 'How many newest failures a summary lists.'),
   dedupWindow: integerSetting('TELEMETRY_DEDUP_WINDOW', 100_000, 0, 10_000_000, 'Event ids remembered for de-duplication (newest first, all scenarios together; 0 = off).'),

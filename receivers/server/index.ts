@@ -13,6 +13,9 @@ export { otlpRoot } from './otlp/protobuf.js';
 export {
   createStore,
   JsonlStore,
+  ClickHouseStore,
+  clickhouseStoreSettings,
+  loadClickHouseStoreConfig,
   SummaryBook,
   DedupWindow,
   buildSummaries,
@@ -32,6 +35,8 @@ export type {
   RecentFailure,
   StoreQuery,
   JsonlStoreOptions,
+  ClickHouseStoreOptions,
+  ClickHouseStoreConfig,
   SummaryOptions,
   ScanOptions,
   ScenarioFile,

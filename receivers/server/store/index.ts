@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../config.js';
+import { createClickHouseStore } from './clickhouse/fromCollectorConfig.js';
 import { JsonlStore } from './JsonlStore.js';
 import type { TelemetryStore } from './TelemetryStore.js';
 
@@ -15,10 +16,15 @@ export function createStore(config: CollectorConfig): TelemetryStore {
         maxEventBytes: config.maxEventBytes,
         maxScenarios: config.maxScenarios,
       });
+    case 'clickhouse':
+      // TELEMETRY_CLICKHOUSE_* are read from the environment (or pass `customStore: new ClickHouseStore({...})`).
+      return createClickHouseStore(config);
   }
 }
 
 export { JsonlStore } from './JsonlStore.js';
+export { ClickHouseStore, clickhouseStoreSettings, loadClickHouseStoreConfig } from './clickhouse/index.js';
+export type { ClickHouseStoreOptions, ClickHouseStoreConfig } from './clickhouse/index.js';
 export type { JsonlStoreOptions } from './JsonlStore.js';
 export { SummaryBook, isoFromMillis } from './SummaryBook.js';
 export type { SummaryOptions } from './SummaryBook.js';
