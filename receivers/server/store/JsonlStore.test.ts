@@ -110,3 +110,18 @@ describe('JsonlStore', () => {
     await expect(store.append([ev()])).rejects.toMatchObject({ code: 'OPT_ERR_STORE' });
   });
 });
+
+describe('buildSummaries', () => {
+  it('counts rotated segments ({scenario}.jsonl.{N}) with the active file and ignores other names and symlinks', async () => {
+    const { writeFileSync, symlinkSync } = await import('node:fs');
+    const dir = tmpDir('segments-');
+    writeFileSync(join(dir, 'a.jsonl.1700000000000'), '{"ts":"2025-01-15T12:00:00.000Z","scenario":"a","event":"crash","id":"1"}\n');
+    writeFileSync(join(dir, 'a.jsonl'), '{"ts":"2025-01-15T12:00:01.000Z","scenario":"a","event":"app_start","id":"2"}\n');
+    writeFileSync(join(dir, 'a.jsonl.bak'), '{"ts":"2025-01-15T12:00:01.000Z","scenario":"a","event":"app_start","id":"3"}\n');
+    writeFileSync(join(dir, 'outside.txt'), '{"event":"x"}\n');
+    symlinkSync(join(dir, 'outside.txt'), join(dir, 'link.jsonl'));
+    const all = await buildSummaries(dir);
+    expect(all.map((s) => [s.scenario, s.total_events])).toEqual([['a', 2]]);
+    expect(all[0]!.failure_counts).toEqual({ crash: 1 });
+  });
+});

@@ -13,9 +13,12 @@ export interface ScenarioFile {
   mtimeMs: number;
 }
 
+// `{scenario}.jsonl`, and `{scenario}.jsonl.{N}`: segments rotated aside by the upload exporter's compaction.
+const FILE = /^(.+)\.jsonl(?:\.\d{1,16})?$/;
+
 /**
- * The store files of a data dir: regular files named `{scenario}.jsonl` with a safe scenario name (symlinks and other
- * names are ignored), oldest-modified first. A missing dir has none.
+ * The store files of a data dir: regular files named `{scenario}.jsonl` (or rotated segments `{scenario}.jsonl.{N}`)
+ * with a safe scenario name (symlinks and other names are ignored), oldest-modified first. A missing dir has none.
  */
 export async function listScenarioFiles(dir: string): Promise<ScenarioFile[]> {
   let names: string[];
@@ -27,8 +30,9 @@ export async function listScenarioFiles(dir: string): Promise<ScenarioFile[]> {
   }
   const files: ScenarioFile[] = [];
   for (const name of names) {
-    if (!name.endsWith('.jsonl')) continue;
-    const scenario = name.slice(0, -'.jsonl'.length);
+    const m = FILE.exec(name);
+    if (m === null) continue;
+    const scenario = m[1]!;
     if (!isSafeScenario(scenario)) continue;
     const path = join(dir, name);
     try {
