@@ -1,0 +1,72 @@
+// Server side of bench/server.mjs, run as a child process: `node --import tsx bench/server-child.mjs <ours|baseline> <dir>`.
+// Sends {url} over IPC once listening; answers {peakRss} to a 'report' message, then exits on 'stop'.
+import { createServer } from 'node:http';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+const [mode, dir] = process.argv.slice(2);
+let peakRss = process.memoryUsage.rss();
+setInterval(() => {
+  const r = process.memoryUsage.rss();
+  if (r > peakRss) peakRss = r;
+}, 50).unref();
+
+const MAX = 4 * 1024 * 1024;
+
+/** The baseline: a raw node:http server that only JSON.parses and appends the same lines (no validation, no rules). */
+function startBaseline() {
+  mkdirSync(dir, { recursive: true });
+  const fds = new Map();
+  const fdFor = (s) => {
+    let fd = fds.get(s);
+    if (fd === undefined) fds.set(s, (fd = openSync(join(dir, `${s}.jsonl`), 'a')));
+    return fd;
+  };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size <= MAX) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > MAX) {
+        res.writeHead(413).end();
+        return;
+      }
+      const events = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const out = new Map();
+      for (const e of events) {
+        const line = JSON.stringify({ ts: new Date(e.timestamp ?? Date.now()).toISOString(), scenario: e.scenario, deployment_id: e.deployment_id, event: e.event, details: e.details, id: randomUUID() }) + '\n';
+        out.set(e.scenario, (out.get(e.scenario) ?? '') + line);
+      }
+      for (const [s, text] of out) writeSync(fdFor(s), text);
+      const body = JSON.stringify({ status: 'accepted', events_received: events.length, events_stored: events.length });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) })));
+}
+
+async function startOurs() {
+  const { startCollector } = await import('../receivers/server/index.ts');
+  const c = await startCollector({ port: 0, host: '127.0.0.1', dir, env: {} });
+  return { url: c.url, close: () => c.close() };
+}
+
+const server = mode === 'ours' ? await startOurs() : await startBaseline();
+process.send({ url: server.url });
+let cpuMark = process.cpuUsage();
+process.on('message', async (m) => {
+  // CPU time of this server process since the last mark (user + system, µs): robust to a busy machine.
+  if (m === 'mark') cpuMark = process.cpuUsage();
+  if (m === 'report') {
+    const d = process.cpuUsage(cpuMark);
+    process.send({ peakRss, cpuMicros: d.user + d.system });
+  }
+  if (m === 'stop') {
+    await server.close();
+    process.exit(0);
+  }
+});
