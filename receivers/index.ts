@@ -56,6 +56,14 @@ export {
   EXCEPTION_EVENT,
   COUNTERS_FILE,
   MAX_COUNTER_NAME_LENGTH,
+  otlpTracesRoute,
+  telemetryDataRoute,
+  telemetryConfigurationGetRoute,
+  telemetryConfigurationPostRoute,
+  usageRoutes,
+  traceUsageOf,
+  TraceUsageBook,
+  TRACE_USAGE_FILE,
 } from './usage/index.js';
 export type {
   TelemetryData,
@@ -70,4 +78,7 @@ export type {
   SpanBridgeConfig,
   TelemetryDataHandlerOptions,
   PipelineUsageOptions,
+  UsageScenarioSummary,
+  TraceUsageResult,
+  TraceUsageSummary,
 } from './usage/index.js';
