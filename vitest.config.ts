@@ -9,5 +9,7 @@ export default defineConfig({
     // Child-process and server tests are I/O bound; two workers match the 2-core machines.
     maxWorkers: 2,
     typecheck: { enabled: false },
+    // Starts a real clickhouse-server for test/clickhouse/ when installed (else those tests skip, saying why).
+    globalSetup: ['test/clickhouse/globalSetup.ts'],
   },
 });

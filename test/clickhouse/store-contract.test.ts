@@ -1,0 +1,80 @@
+/**
+ * One store contract, two stores: the identical cases of storeContract.ts run against the JSONL store (always) and
+ * the ClickHouse store (a real server from globalSetup.ts; skipped with a printed reason when none can run). A last
+ * case feeds both stores the same uploads and compares what they answer, byte for byte.
+ */
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClickHouseStore } from '../../receivers/server/store/clickhouse/ClickHouseStore.js';
+import { JsonlStore } from '../../receivers/server/store/JsonlStore.js';
+import type { StoreEvent } from '../../receivers/server/store/TelemetryStore.js';
+import { tmpDir } from '../helpers.js';
+import { clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
+import { collect, ev, storeContract, type StoreUnderTest } from './storeContract.js';
+
+const url = clickhouseUrl('store-contract.test.ts');
+const database = uniqueDatabase('contract');
+let tables = 0;
+
+afterAll(() => dropDatabase(url, database));
+
+const jsonl: StoreUnderTest = {
+  name: 'JsonlStore',
+  async fresh() {
+    const dir = tmpDir('opt-contract-');
+    return { make: (o = {}) => new JsonlStore({ dir, ...o }), cleanup: async () => undefined };
+  },
+};
+
+const clickhouse: StoreUnderTest = {
+  name: 'ClickHouseStore',
+  async fresh() {
+    const table = `events_${++tables}`;
+    // env: {} so that nothing from the outside (TELEMETRY_CLICKHOUSE_*) changes the case.
+    return { make: (o = {}) => new ClickHouseStore({ url, database, table, env: {}, ...o }), cleanup: async () => undefined };
+  },
+};
+
+storeContract(jsonl);
+describe.skipIf(url === undefined)('ClickHouse', () => {
+  storeContract(clickhouse);
+
+  it('answers exactly what the JSONL store answers for the same uploads', async () => {
+    const j = new JsonlStore({ dir: tmpDir('opt-same-') });
+    const c = new ClickHouseStore({ url, database, table: `same_${++tables}`, env: {} });
+    await Promise.all([j.open(), c.open()]);
+    try {
+      const failures = ['crash', 'service_crashed', 'dependency_unreachable', 'migration_failed', 'health_check_failed'];
+      const batches: StoreEvent[][] = [];
+      let n = 0;
+      for (let b = 0; b < 6; b++) {
+        const batch: StoreEvent[] = [];
+        for (let i = 0; i < 40; i++, n++) {
+          const scenario = ['alpha', 'beta', 'gamma.v2'][n % 3]!;
+          const event = n % 7 === 0 ? failures[n % failures.length]! : ['app_start', 'page_view', 'click'][Math.floor(n / 3) % 3]!;
+          // Times wander back and forth; some repeat.
+          const t = ((n * 7919) % 500) * 3;
+          batch.push(ev(scenario, event, t, { id: `id-${n}`, deploymentId: n % 4 === 0 ? `dep-${n % 3}` : undefined, details: n % 2 === 0 ? { n, tags: ['a', n % 5], ok: n % 3 === 0 } : undefined, severityNumber: event === 'crash' ? SeverityNumber.FATAL : undefined }));
+        }
+        // Every batch re-sends a few events of the previous one (a client retrying).
+        if (b > 0) batch.push(...batches[b - 1]!.slice(0, 5));
+        batches.push(batch);
+      }
+      for (const batch of batches) {
+        const [rj, rc] = [await j.append(batch), await c.append(batch)];
+        expect(rc).toEqual(rj);
+      }
+      expect(JSON.stringify(await c.summaries())).toBe(JSON.stringify(await j.summaries()));
+      for (const scenario of ['alpha', 'beta', 'gamma.v2']) {
+        expect(JSON.stringify(await c.summary(scenario))).toBe(JSON.stringify(await j.summary(scenario)));
+        for (const q of [{}, { event: 'click' }, { since: Date.UTC(2025, 0, 15, 12, 0, 0, 300), until: Date.UTC(2025, 0, 15, 12, 0, 1, 0) }, { limit: 7 }]) {
+          const [lj, lc] = [await collect(j, { scenario, ...q }), await collect(c, { scenario, ...q })];
+          expect(lc.length).toBeGreaterThan(0);
+          expect(lc.map((l) => JSON.stringify(l))).toEqual(lj.map((l) => JSON.stringify(l)));
+        }
+      }
+    } finally {
+      await Promise.all([j.close(), c.close()]);
+    }
+  });
+});
