@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { productTelemetry, type ProductTelemetryOptions } from '../../pipeline/productTelemetry.js';
 import { telemetry } from '../api/telemetry.js';
@@ -176,5 +178,25 @@ describe('usage report', () => {
     pt.flushSync();
     await provider.shutdown();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('telemetry log: what was sent at debug (counts, bytes), problems at warn, through diag', async () => {
+    const messages: { level: string; text: string }[] = [];
+    const record = (level: string) => (text: string) => messages.push({ level, text });
+    const logger: DiagLogger = { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug'), verbose: record('verbose') };
+    diag.setLogger(logger, { logLevel: DiagLogLevel.DEBUG, suppressOverrideMessage: true });
+    try {
+      const { dir, pt, provider } = setup();
+      telemetry.countCommand('Logged', 2);
+      expect(pt.reportUsage()).toBe(true);
+      const sent = messages.find((m) => m.level === 'debug' && m.text.includes('usage report emitted'));
+      expect(sent?.text).toMatch(/usage report emitted: 1 commands, 0 metrics, \d+ bytes/);
+      writeFileSync(join(dir, COUNTERS_FILE), '{not json');
+      pt.getTelemetryData();
+      expect(messages.some((m) => m.level === 'warn' && m.text.includes('ignoring unreadable usage-counters.json'))).toBe(true);
+      await provider.shutdown();
+    } finally {
+      diag.disable();
+    }
   });
 });

@@ -57,8 +57,10 @@ export function buildTelemetryData(env: EnvironmentSnapshot, counts: CountSet): 
 function countsObject(map: ReadonlyMap<string, number>): Record<string, UsageCount> {
   const out: Record<string, UsageCount> = {};
   for (const name of [...map.keys()].sort()) {
-    // defineProperty keeps a command named "__proto__" as plain data
-    Object.defineProperty(out, name, { value: { count: map.get(name)! }, enumerable: true, writable: true, configurable: true });
+    const value = { count: map.get(name)! };
+    // defineProperty keeps a command named "__proto__" as plain data; plain assignment elsewhere keeps it fast
+    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    else out[name] = value;
   }
   return out;
 }
