@@ -45,3 +45,5 @@ export type {
 export { UploadExporter, Uploader, uploadSettings, loadUploadConfig, readUploadState, UPLOAD_STATE_FILE } from './exporters/index.js';
 export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadOptions, UploadState } from './exporters/index.js';
 export { UploadError } from './core/errors.js';
+export { startCollector, collectorSettings, builtinRoutes, createStore, JsonlStore, buildSummaries, readJsonl } from './receivers/index.js';
+export type { Collector, StartCollectorOptions, CollectorConfig, Route, RouteContext, TelemetryStore, StoreEvent, AppendResult, ScenarioSummary, RecentFailure, StoreQuery, StoredLine } from './receivers/index.js';
