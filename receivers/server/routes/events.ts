@@ -10,6 +10,7 @@ import type { LogQuery } from '../../../cli/logs/query.js';
 import { parseTimeBound } from '../../../cli/logs/time.js';
 import { Output } from '../../../cli/output.js';
 import type { Route } from '../router.js';
+import { sendStoreEvents } from '../store/clickhouse/readStoreLog.js';
 
 /**
  * `GET /api/v1/telemetry/{scenario}/events`: a scenario's stored lines as NDJSON, streamed in constant memory, with
@@ -26,15 +27,14 @@ export const scenarioEventsRoute: Route = {
     if (!isSafeScenario(scenario)) {
       throw new RequestError('OPT_ERR_SCENARIO', 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
     }
-    if (ctx.collector.store.kind !== 'jsonl') {
-      throw new RequestError('OPT_ERR_NOT_SUPPORTED', 501, `reading events back needs the jsonl store (TELEMETRY_STORE=${ctx.collector.store.kind})`);
-    }
     const p = new URLSearchParams(ctx.query);
     const query = parseQuery(p);
     const limit = intParam(p, 'limit', 1);
     const tail = intParam(p, 'tail', 0);
     if (limit !== undefined && tail !== undefined) throw new RequestError('OPT_ERR_QUERY', 400, 'limit and tail are exclusive', { field: 'tail' });
     const follow = boolParam(p, 'follow');
+    // Other stores (ClickHouse) answer through their query, filtered by the same matcher; no follow.
+    if (ctx.collector.store.kind !== 'jsonl') return sendStoreEvents(ctx, scenario, { query, limit, tail, follow });
 
     // Ends a follow stream when the client goes away or the collector stops listening (it is shutting down).
     const stop = new AbortController();
