@@ -45,7 +45,7 @@ export interface Collector {
 export async function startCollector(options: StartCollectorOptions = {}): Promise<Collector> {
   const { env, routes = [], customStore, ...settings } = options;
   const config = loadCollectorConfig(settings, env ?? process.env);
-  const store = customStore ?? createStore(config);
+  const store = customStore ?? createStore(config, env ?? process.env);
   await store.open();
   const server = new CollectorServer(config, store, [...builtinRoutes, ...routes]);
   let address;

@@ -4,7 +4,7 @@ import { JsonlStore } from './JsonlStore.js';
 import type { TelemetryStore } from './TelemetryStore.js';
 
 /** The store `TELEMETRY_STORE` names, configured from the collector's settings (issue 8 adds `clickhouse` here). */
-export function createStore(config: CollectorConfig): TelemetryStore {
+export function createStore(config: CollectorConfig, env: NodeJS.ProcessEnv = process.env): TelemetryStore {
   switch (config.store) {
     case 'jsonl':
       return new JsonlStore({
@@ -17,8 +17,8 @@ export function createStore(config: CollectorConfig): TelemetryStore {
         maxScenarios: config.maxScenarios,
       });
     case 'clickhouse':
-      // TELEMETRY_CLICKHOUSE_* are read from the environment (or pass `customStore: new ClickHouseStore({...})`).
-      return createClickHouseStore(config);
+      // TELEMETRY_CLICKHOUSE_* come from `env` (startCollector's), or pass `customStore: new ClickHouseStore({...})`.
+      return createClickHouseStore(config, env);
   }
 }
 
