@@ -146,6 +146,20 @@ describe('Uploader', () => {
     expect(quarantineFiles(dir).some((f) => f.endsWith('.error.json'))).toBe(true);
   });
 
+  it('a damaged line that looks like one of ours sinks the JSON batch at the endpoint: it is set aside and the rest is sent', async () => {
+    // Like the collector: a body that is not JSON is refused whole with 400.
+    const ep = await endpoint((req, i) => (req.events.length === 0 ? { status: 400, body: { error: 'invalid JSON at position 400' } } : accept(req, i)));
+    const dir = tmpDir();
+    const damaged = '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","event":"x","details":{"a":1,,"id":"broken-1"}';
+    writeFileSync(join(dir, 's.jsonl'), storeLines('s', 0, 3, 'd') + damaged + '\n' + storeLines('s', 3, 3, 'd'));
+    const u = uploader(dir, ep.url, { gzip: false });
+    await u.runOnce();
+    expect(ep.acceptedIds()).toEqual(['d-0', 'd-1', 'd-2', 'd-3', 'd-4', 'd-5']);
+    expect(u.status().invalid_lines).toBe(1);
+    const q = quarantineFiles(dir).filter((f) => f.endsWith('.jsonl'));
+    expect(q.map((f) => readFileSync(join(dir, QUARANTINE_DIR, f), 'utf8')).join('')).toBe(damaged + '\n');
+  });
+
   it('retries after 5xx and network errors with backoff, and delivers each event once', async () => {
     let fail = 2;
     const ep = await endpoint((req, i) => (fail-- > 0 ? (i === 0 ? { status: 503, body: { error: 'busy' } } : 'destroy') : accept(req, i)));

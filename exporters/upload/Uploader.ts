@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { diag } from '@opentelemetry/api';
 import type { ConsentState } from '../../core/consent.js';
 import type { JsonlFileWriter } from '../jsonl/writer.js';
-import { buildBody, idPrefixFor, readBatch, type BatchLine, type InvalidLine } from './batchReader.js';
+import { buildBody, idPrefixFor, readBatch, recheckLine, type BatchLine, type InvalidLine, type ReadResult } from './batchReader.js';
 import { compactStore, StoreBudget } from './compaction.js';
 import { MAX_UPLOAD_BYTES } from './config.js';
 import { CursorStore } from './cursor.js';
@@ -197,7 +197,7 @@ export class Uploader {
       this.cycle?.controller.abort();
       await this.cycle?.promise;
       if (wasStarted) {
-        await this.cursors.save();
+        await this.cursors.flush();
         await this.saveState();
       }
       this.lock.release();
@@ -320,7 +320,7 @@ export class Uploader {
     this.lastFailed = !ok && !c.controller.signal.aborted;
     if (mode === 'background' && !Number.isFinite(c.deadline)) await this.compact();
     else this.updatePending(files);
-    await this.cursors.save();
+    await this.cursors.flush();
     await this.saveState();
   }
 
@@ -404,6 +404,7 @@ export class Uploader {
     let offset = this.cursors.offsetOf(f);
     if (offset >= f.size) return true;
     let fh: FileHandle;
+    let ahead: Promise<ReadResult> | undefined;
     try {
       fh = await open(f.path, openFlags(f.kind));
     } catch {
@@ -413,7 +414,8 @@ export class Uploader {
       const limits = { maxBytes: this.o.maxBatchBytes, maxCount: this.o.batchSize, scenario: f.scenario ?? this.o.defaultScenario, idPrefix: idPrefixFor(f.head, f.key) };
       while (offset < f.size) {
         if (this.shouldStop(c)) return false;
-        const r = await readBatch(fh, offset, f.size, limits);
+        const r = await (ahead ?? readBatch(fh, offset, f.size, limits));
+        ahead = undefined;
         let next: number | undefined;
         if (r.kind === 'oversize') next = await this.setAsideOversize(fh, f, r.start);
         if (r.kind === 'incomplete' || (r.kind === 'oversize' && next === undefined)) {
@@ -425,18 +427,24 @@ export class Uploader {
         if (next !== undefined) {
           offset = next;
           this.cursors.set(f, offset);
-          await this.cursors.save();
+          void this.cursors.save();
           continue;
         }
         if (r.kind !== 'batch') break;
         if (r.invalid.length > 0) await this.setAsideInvalid(f, r.invalid);
+        // Read and check the next batch while this one is on the wire (the endpoint's work overlaps ours).
+        if (r.end < f.size) {
+          ahead = readBatch(fh, r.end, f.size, limits);
+          ahead.catch(noop);
+        }
         if (!(await this.sendLines(f, r.lines, c))) return false;
         offset = r.end;
         this.cursors.set(f, offset);
-        await this.cursors.save();
+        void this.cursors.save();
       }
       return true;
     } finally {
+      await ahead?.catch(noop); // never close the file under a read in flight
       await fh.close().catch(noop);
     }
   }
@@ -457,14 +465,14 @@ export class Uploader {
         this.lastError = null;
         this.lastSuccessAt = new Date().toISOString();
         this.cursors.set(f, last.end);
-        await this.cursors.save();
+        void this.cursors.save();
         return true;
       }
       case 'split': {
         if (lines.length === 1) {
           await this.setAside(f, lines, { source: 'server', status: 413, error: `a single event is too large for the endpoint: ${out.response?.body ?? ''}`.slice(0, 65_536), file: f.path, start: lines[0]!.start, end: last.end });
           this.cursors.set(f, last.end);
-          await this.cursors.save();
+          void this.cursors.save();
           return true;
         }
         const mid = Math.ceil(lines.length / 2);
@@ -474,10 +482,25 @@ export class Uploader {
       }
       case 'quarantine': {
         const status = out.response?.status ?? 0;
+        if (lines.some((l) => !l.parsed)) {
+          // Lines sent on their shape alone: parse them now; if some are broken, set those aside and send the rest.
+          const good: BatchLine[] = [];
+          const bad: InvalidLine[] = [];
+          for (const l of lines) {
+            const r = l.parsed ? { line: l } : recheckLine(l);
+            if ('line' in r) good.push(r.line);
+            else bad.push(r.invalid);
+          }
+          if (bad.length > 0) {
+            await this.setAsideInvalid(f, bad);
+            return this.sendLines(f, good, c);
+          }
+          lines = good;
+        }
         diag.error(`otel-product-telemetry: ${redactUrl(this.url)} refused ${lines.length} event(s) with ${status}: ${short(out.response?.body)}; moved them to ${this.dir}/quarantine/`);
         await this.setAside(f, lines, { source: 'server', status, error: out.response?.body ?? '', file: f.path, start: lines[0]!.start, end: last.end });
         this.cursors.set(f, last.end);
-        await this.cursors.save();
+        void this.cursors.save();
         return true;
       }
       default:

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpDir } from '../../test/helpers.js';
 import { storeLines } from '../../test/upload/endpoint.js';
-import { buildBody, idPrefixFor, readBatch, type ReadLimits } from './batchReader.js';
+import { buildBody, idPrefixFor, looksLikeOwnLine, readBatch, type ReadLimits } from './batchReader.js';
 
 async function read(content: string, start: number, limits: Partial<ReadLimits> = {}) {
   const path = join(tmpDir(), 's.jsonl');
@@ -61,6 +61,17 @@ describe('readBatch', () => {
     expect(sent[2]).toEqual({ scenario: 's', id: `lp-${r.lines[2]!.start.toString(36)}` });
   });
 
+  it('recognises lines of our own serialiser by shape (no parse), and only those', async () => {
+    const own = storeLines('s', 0, 1, 'own').trim();
+    expect(looksLikeOwnLine(Buffer.from(own))).toBe(true);
+    expect(looksLikeOwnLine(Buffer.from(own.slice(0, -20)))).toBe(false); // torn
+    expect(looksLikeOwnLine(Buffer.from('{"ts":"2025-01-15T12:00:00.000Z","event":"x","id":"a"}'))).toBe(false); // no scenario
+    expect(looksLikeOwnLine(Buffer.from(own.replace('"id":"own-0"', '"id":"own\\"-0"')))).toBe(false); // escaped id
+    const r = await read(storeLines('s', 0, 2, 'own') + '{"event":"x","id":"y"}\n', 0);
+    if (r.kind !== 'batch') throw new Error(r.kind);
+    expect(r.lines.map((l) => l.parsed)).toEqual([false, false, true]);
+  });
+
   it('makes valid id prefixes', () => {
     expect(idPrefixFor('0123456789abcdef', '1:2')).toBe('l0123456789abcdef');
     expect(idPrefixFor(undefined, '66:12345')).toBe('l6612345');
@@ -68,7 +79,7 @@ describe('readBatch', () => {
 });
 
 describe('buildBody', () => {
-  const lines = [{ start: 0, end: 8, json: Buffer.from('{"a":1}') }, { start: 8, end: 16, json: Buffer.from('{"b":2}') }];
+  const lines = [{ start: 0, end: 8, json: Buffer.from('{"a":1}'), parsed: true }, { start: 8, end: 16, json: Buffer.from('{"b":2}'), parsed: true }];
   it('JSON array and NDJSON', () => {
     expect(buildBody(lines, 'json').toString()).toBe('[{"a":1},{"b":2}]');
     expect(buildBody(lines, 'ndjson').toString()).toBe('{"a":1}\n{"b":2}\n');

@@ -36,6 +36,8 @@ export class CursorStore {
   private entries = new Map<string, CursorEntry>();
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
+  private queued = false;
+  private dirReady = false;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -94,19 +96,37 @@ export class CursorStore {
     for (const key of [...this.entries.keys()]) if (!liveKeys.has(key)) this.delete(key);
   }
 
-  /** Persist (temp + rename, 0600). Serialised: concurrent calls write in order, the last state wins. */
+  /**
+   * Persist (temp + rename, 0600) in the background. Writes are serialised and coalesced: while one is in flight at
+   * most one more is queued, and it writes the state as it is when it starts. So the uploader need not wait for the
+   * disk before its next request; the persisted cursor lags the acknowledged one by at most two batches, which a
+   * restart after a kill resends (and the endpoint drops by id). The returned promise never rejects.
+   */
   save(): Promise<void> {
-    if (!this.dirty) return this.saving;
-    this.dirty = false;
-    const snapshot: CursorFileV1 = { version: 1, files: Object.fromEntries(this.entries) };
-    this.saving = this.saving.then(() => this.write(snapshot));
+    if (!this.dirty || this.queued) return this.saving;
+    this.queued = true;
+    this.saving = this.saving.then(() => {
+      this.queued = false;
+      if (!this.dirty) return undefined;
+      this.dirty = false;
+      return this.write({ version: 1, files: Object.fromEntries(this.entries) });
+    });
     return this.saving;
+  }
+
+  /** Wait until everything set so far is on disk. */
+  async flush(): Promise<void> {
+    await this.save();
+    if (this.dirty) await this.save();
   }
 
   private async write(snapshot: CursorFileV1): Promise<void> {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      if (!this.dirReady) {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+      }
       await writeFile(tmp, JSON.stringify(snapshot) + '\n', { mode: 0o600 });
       await rename(tmp, this.path);
     } catch (err) {

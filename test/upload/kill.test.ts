@@ -92,7 +92,8 @@ describe('upload through crashes: SIGKILL on either side loses nothing and doubl
     const ids = ours(storedIds(serverDir));
     expect(duplicates(ids)).toEqual([]);
     expect(ids.sort()).toEqual([...written].sort());
-    // Resumed from the cursor: at most the batch that was in flight at the kill was sent again (and dropped by id).
-    expect(collector.stats.duplicates - duplicatesBefore).toBeLessThanOrEqual(100);
+    // Resumed from the cursor, not from the start: at most the last two batches (the one in flight and one whose
+    // cursor write was still queued; batches of 100) were sent again, and the collector dropped them by id.
+    expect(collector.stats.duplicates - duplicatesBefore).toBeLessThanOrEqual(200);
   });
 });
