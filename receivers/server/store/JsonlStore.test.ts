@@ -103,6 +103,21 @@ describe('JsonlStore', () => {
     await store.close();
   });
 
+  it('keeps exact counts when the batch flushes inside one append (over 4 MiB of lines, crash records)', async () => {
+    const store = await open({ maxEventBytes: 1024 * 1024 });
+    const big = 'x'.repeat(100 * 1024);
+    const events = Array.from({ length: 60 }, (_, i) => (i % 7 === 3 ? ev({ event: 'crash', severityNumber: SeverityNumber.FATAL, id: `c${i}`, timestamp: T0 + i }) : ev({ details: { big }, id: `e${i}`, timestamp: T0 + i })));
+    events.push(ev({ id: 'e0' }), ev({ id: 'c3' }));
+    const r = await store.append(events);
+    expect(r).toEqual({ stored: 60, duplicates: 2, dropped: 0, rejections: [] });
+    const lines = readJsonl(join(store.dir, 's.jsonl'));
+    expect(lines.map((l) => l.id)).toEqual(events.slice(0, 60).map((e) => e.id));
+    const [summary] = await store.summaries();
+    expect(summary!.total_events).toBe(60);
+    expect(summary!.failure_counts).toEqual({ crash: 9 });
+    await store.close();
+  });
+
   it('refuses appends after close', async () => {
     const store = await open();
     await store.close();

@@ -1,6 +1,7 @@
 import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import type { ExportResult } from '@opentelemetry/core';
+import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { join } from 'node:path';
 import { StoreError } from '../../../core/errors.js';
 import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../core/record.js';
@@ -8,6 +9,7 @@ import { isSafeScenario } from '../../../core/scenario.js';
 import { VERSION } from '../../../core/version.js';
 import { JsonlFileExporter } from '../../../exporters/jsonl/JsonlFileExporter.js';
 import { TelemetryBatchProcessor } from '../../../processors/batch/TelemetryBatchProcessor.js';
+import type { SyncLogRecordExporter } from '../../../processors/batch/SyncLogRecordExporter.js';
 import { PolicyProcessor, type DropReason } from '../../../processors/policy/PolicyProcessor.js';
 import { millisFromIso } from '../isoTime.js';
 import { DedupWindow } from './DedupWindow.js';
@@ -31,6 +33,27 @@ export interface JsonlStoreOptions {
   maxEventBytes?: number;
   /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
   maxScenarios?: number;
+}
+
+/**
+ * The batch processor writes and fsyncs a FATAL record at once: right for a process that may be dying, wrong for a
+ * collector receiving other processes' crashes (an upload of many crash events would cost one disk flush each, a
+ * denial of service). Here every export is a plain write(2), done before the answer; files are fsync'ed on close.
+ */
+class WithoutFsync implements SyncLogRecordExporter {
+  constructor(private readonly inner: JsonlFileExporter) {}
+  export(logs: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    this.inner.export(logs, done);
+  }
+  exportSync(logs: readonly ReadableLogRecord[]): ExportResult {
+    return this.inner.exportSync(logs);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
 }
 
 const DROP_CODES: Record<DropReason, string> = {
@@ -79,7 +102,7 @@ export class JsonlStore implements TelemetryStore {
     const exporter = new JsonlFileExporter({ dir: options.dir, onWritten: (lines) => this.onWritten(lines.length) });
     this.exporter = exporter;
     // One export per append: the batch never flushes on count, and 4 MiB (its maximum) is the largest request body.
-    this.batch = new TelemetryBatchProcessor({ exporter, maxExportBatchSize: 1_000_000, maxQueueSize: 1_000_000, scheduledDelayMillis: 1000 });
+    this.batch = new TelemetryBatchProcessor({ exporter: new WithoutFsync(exporter), maxExportBatchSize: 1_000_000, maxQueueSize: 1_000_000, scheduledDelayMillis: 1000 });
     const policy = new PolicyProcessor({
       next: this.batch,
       environment: options.environment ?? 'production',
