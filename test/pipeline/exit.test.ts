@@ -20,7 +20,10 @@ describe('register entry: flush on every way out, exit status unchanged', () => 
       const r = await runNode(plainApp, { nodeArgs: [loader, 'otel-product-telemetry/register'], env: { TELEMETRY_ENABLED: 'true', TELEMETRY_DIR: dir, TELEMETRY_SCENARIO: 'plain', EVENTS: '25', ...env } });
       expect({ code: r.code, signal: r.signal }).toEqual(expected);
       const lines = readJsonl(join(dir, 'plain.jsonl'));
-      expect(lines.map((l) => (l.details as { n: number }).n)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      const events = lines.filter((l) => l.event === 'plain_event');
+      expect(events.map((l) => (l.details as { n: number }).n)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      // Crash capture is on by default with the register entry: the uncaught exception leaves one crash line.
+      expect(lines.filter((l) => l.event === 'crash')).toHaveLength(env.EXIT_MODE === 'throw' ? 1 : 0);
       if (env.EXIT_MODE === 'throw') expect(r.stderr).toContain('uncaught on purpose');
     });
   }
