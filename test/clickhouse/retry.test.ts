@@ -1,0 +1,125 @@
+/**
+ * Failure handling of the ClickHouse store against a real server behind a real failure-injecting proxy: the
+ * uploader's retry rules (backoff on 5xx and network errors, no retry on other 4xx, a deadline), and the promise
+ * that nothing acknowledged is lost and nothing is stored twice — also when ClickHouse executed an insert whose
+ * answer never arrived.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ClickHouseError } from '../../core/errors.js';
+import { ClickHouseStore } from '../../receivers/server/store/clickhouse/ClickHouseStore.js';
+import type { StoreEvent } from '../../receivers/server/store/TelemetryStore.js';
+import { collector, request, upload } from '../server/setup.js';
+import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
+import { ClickHouseProxy } from './proxy.js';
+
+const url = clickhouseUrl('retry.test.ts');
+const database = uniqueDatabase('retry');
+let tables = 0;
+const proxies: ClickHouseProxy[] = [];
+const stores: ClickHouseStore[] = [];
+
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const p of proxies.splice(0)) await p.close();
+});
+afterAll(() => dropDatabase(url, database));
+
+async function setup(options: { retryDeadlineMs?: number } = {}): Promise<{ proxy: ClickHouseProxy; store: ClickHouseStore; table: string }> {
+  const proxy = await ClickHouseProxy.start(url!);
+  proxies.push(proxy);
+  const table = `events_${++tables}`;
+  const store = new ClickHouseStore({ url: proxy.url, database, table, env: {}, backoffMs: 10, maxBackoffMs: 50, retryDeadlineMs: options.retryDeadlineMs ?? 10_000 });
+  stores.push(store);
+  await store.open();
+  return { proxy, store, table };
+}
+
+/** Rows in the table as stored, before any merge (no FINAL): duplicates would show here. */
+async function rawCount(table: string): Promise<number> {
+  return Number((await clickhouseSql(url!, `SELECT count() FROM ${database}.${table}`)).trim());
+}
+
+function events(n: number, prefix: string): StoreEvent[] {
+  return Array.from({ length: n }, (_, i) => ({ scenario: 'app', event: i % 4 === 0 ? 'crash' : 'tick', timestamp: Date.UTC(2025, 0, 15, 12) + i, id: `${prefix}-${i}` }));
+}
+
+describe.skipIf(url === undefined)('ClickHouse store failures', () => {
+  it('retries an INSERT answered 503 (backoff with jitter) and stores every event once', async () => {
+    const { proxy, store, table } = await setup();
+    let failures = 2;
+    proxy.decide = (sql) => (sql.startsWith('INSERT') && failures-- > 0 ? 'fail' : 'forward');
+    expect(await store.append(events(50, 'a'))).toEqual({ stored: 50, duplicates: 0, dropped: 0, rejections: [] });
+    expect(proxy.count('INSERT')).toBe(3);
+    expect(await rawCount(table)).toBe(50);
+  });
+
+  it('does not store twice an insert that ClickHouse executed but whose answer was lost', async () => {
+    const { proxy, store, table } = await setup();
+    let drops = 1;
+    proxy.decide = (sql) => (sql.startsWith('INSERT') && drops-- > 0 ? 'forward-then-drop' : 'forward');
+    expect(await store.append(events(40, 'b'))).toEqual({ stored: 40, duplicates: 0, dropped: 0, rejections: [] });
+    // The retry looked the rows up, found them all, and sent no second INSERT.
+    expect(proxy.count('INSERT')).toBe(1);
+    expect(await rawCount(table)).toBe(40);
+    expect((await store.summary('app'))!.total_events).toBe(40);
+  });
+
+  it('gives up after the retry deadline: the append fails, acknowledging nothing; the same events later are stored once', async () => {
+    const { proxy, store, table } = await setup({ retryDeadlineMs: 300 });
+    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'fail' : 'forward');
+    const err = await store.append(events(10, 'c')).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickHouseError);
+    expect((err as ClickHouseError).code).toBe('OPT_ERR_STORE');
+    expect((err as ClickHouseError).message).toMatch(/failed after \d+ attempt\(s\).*TELEMETRY_CLICKHOUSE_RETRY_DEADLINE_MS=300/);
+    expect(proxy.count('INSERT')).toBeGreaterThanOrEqual(2);
+    expect(await rawCount(table)).toBe(0);
+    proxy.decide = () => 'forward';
+    expect(await store.append(events(10, 'c'))).toMatchObject({ stored: 10, duplicates: 0 });
+    expect(await rawCount(table)).toBe(10);
+  });
+
+  it('does not retry a statement ClickHouse refuses (4xx)', async () => {
+    const { proxy, store } = await setup();
+    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'refuse' : 'forward');
+    const err = await store.append(events(3, 'd')).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ClickHouseError);
+    expect((err as ClickHouseError).retryable).toBe(false);
+    expect((err as ClickHouseError).httpStatus).toBe(400);
+    expect(proxy.count('INSERT')).toBe(1);
+  });
+
+  it('collector: an outage answers 503 with Retry-After; the client retry stores each event once, even when the lost answer hid a stored insert', async () => {
+    const proxy = await ClickHouseProxy.start(url!);
+    proxies.push(proxy);
+    const table = `collector_${++tables}`;
+    const c = await collector({
+      store: 'clickhouse',
+      env: {
+        TELEMETRY_CLICKHOUSE_URL: proxy.url,
+        TELEMETRY_CLICKHOUSE_DATABASE: database,
+        TELEMETRY_CLICKHOUSE_TABLE: table,
+        TELEMETRY_CLICKHOUSE_RETRY_DEADLINE_MS: '300',
+        TELEMETRY_CLICKHOUSE_BACKOFF_MS: '10',
+      },
+    });
+    expect(c.store.kind).toBe('clickhouse');
+    const body = events(20, 'e').map((e) => ({ scenario: e.scenario, event: e.event, timestamp: new Date(e.timestamp).toISOString(), id: e.id }));
+    // ClickHouse executes every INSERT, but no answer gets back.
+    // The first duplicate check (before the first INSERT) passes; the ones that would tell the retries what was stored
+    // fail too, so the collector cannot know and must not acknowledge.
+    let checks = 0;
+    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'forward-then-drop' : sql.startsWith('SELECT scenario, ts_ms, id') && checks++ > 0 ? 'fail' : 'forward');
+    const down = await upload(c, body);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(down.body).toMatchObject({ status: 'error', code: 'OPT_ERR_STORE' });
+    expect(await rawCount(table)).toBe(20); // stored, though not acknowledged
+    proxy.decide = () => 'forward';
+    const retry = await upload(c, body);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ status: 'accepted', events_received: 20, events_stored: 0, events_duplicate: 20 });
+    expect(await rawCount(table)).toBe(20);
+    const summary = await request(`${c.url}/api/v1/telemetry/app`);
+    expect(summary.body).toMatchObject({ scenario: 'app', total_events: 20, failure_counts: { crash: 5 } });
+  });
+});
