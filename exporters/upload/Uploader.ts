@@ -10,7 +10,7 @@ import { DirLock } from './lock.js';
 import { quarantineLines, trimQuarantine, type QuarantineReason } from './quarantine.js';
 import { backoffDelay, classifyStatus, parseRetryAfter, type Verdict } from './retry.js';
 import { readUploadState, writeUploadState, type UploadState } from './state.js';
-import { openFlags, scanStore, type StoreFile } from './storeFiles.js';
+import { openFlags, scanStore, storeBytesSync, type StoreFile } from './storeFiles.js';
 import { GZIP_MIN_BYTES, redactUrl, UploadTransport, type PostResponse } from './transport.js';
 
 export interface UploaderOptions {
@@ -169,6 +169,9 @@ export class Uploader {
     this.started = true;
     this.cursors.load();
     this.loadCounters();
+    // The cap applies from the first write, before the first scan has measured the store.
+    this.storeBytes = storeBytesSync(this.dir);
+    this.budget.bytes = this.storeBytes;
     this.unsubscribe = this.o.consent?.onChange((on) => {
       if (on) this.schedule(this.initialDelayMs);
       else this.pause();

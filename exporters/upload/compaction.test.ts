@@ -149,5 +149,16 @@ describe('store cap and compaction with the uploader', () => {
     expect(ids).toEqual(range('cap', ids.length)); // the oldest are kept, in order
     expect(ids.length).toBeLessThan(1000);
     expect(pt.status().upload!.dropped_events).toBe(1000 - ids.length);
+
+    // The next start finds the store full before its first upload run: new events are dropped from the first one.
+    await provider.shutdown();
+    const pt2 = productTelemetry({ dir, scenario: 'cap', enabled: true, env: {}, upload: { url: 'http://127.0.0.1:9/up', storeMaxBytes: 64 * KiB, intervalMs: 3_600_000 } });
+    const provider2 = new LoggerProvider({ processors: pt2.logRecordProcessors });
+    cleanups.push(() => provider2.shutdown());
+    const t2 = createTelemetryInstance({ loggerProvider: provider2, runtime: { consent: pt2.consent, config: pt2.config } });
+    for (let i = 0; i < 10; i++) await t2.event({ event: 'fill', id: `late-${i}`, pad: 'x'.repeat(200) });
+    pt2.flushSync();
+    expect(storedIds(dir).filter((id) => id.startsWith('late-'))).toEqual([]);
+    expect(pt2.status().upload!.dropped_events).toBe(1000 - ids.length + 10); // cumulative over restarts
   });
 });

@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
@@ -139,4 +139,25 @@ export async function scanStore(dir: string, extraFiles: readonly string[] = [])
     }
   }
   return out;
+}
+
+/** Bytes of the store files of `dir` (active files and segments), synchronously: the budget before the first scan. */
+export function storeBytesSync(dir: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!parseStoreName(name)) continue;
+    try {
+      const st = lstatSync(join(dir, name));
+      if (st.isFile()) total += st.size;
+    } catch {
+      // vanished
+    }
+  }
+  return total;
 }
