@@ -57,7 +57,12 @@ export function serializeRecord(record: ReadableLogRecord, defaultScenario: stri
   const event = record.eventName ?? attrs['event.name'];
   if (typeof event !== 'string' || event.length === 0) throw new ValidationError('event', 'a non-empty event name is required');
   let id = attrs[ATTR_EVENT_ID];
-  if (typeof id !== 'string') id = uuidv7(hrTimeToMillis(record.hrTime));
+  // Our own ids need no check: isPlainId would flatten the freshly concatenated string for nothing.
+  let plainId = false;
+  if (typeof id !== 'string') {
+    id = uuidv7(hrTimeToMillis(record.hrTime));
+    plainId = true;
+  } else plainId = isPlainId(id);
 
   // Scenario is from a safe alphabet and the id from uuidv7 or a validated edge: neither needs escaping.
   let line = '{"ts":"' + formatHrTime(record.hrTime) + '","scenario":"' + scenario + '"';
@@ -71,7 +76,7 @@ export function serializeRecord(record: ReadableLogRecord, defaultScenario: stri
     const json = JSON.stringify(details);
     if (json !== undefined && json !== '{}') line += ',"details":' + json;
   }
-  line += ',"id":' + (typeof id === 'string' && isPlainId(id) ? '"' + id + '"' : JSON.stringify(id)) + '}\n';
+  line += ',"id":' + (plainId ? '"' + id + '"' : JSON.stringify(id)) + '}\n';
   const out: SerializedLine = { scenario, line };
   (record as WithLine)[LINE] = out;
   return out;
