@@ -31,7 +31,10 @@ export async function readRemoteLog(baseUrl: string, scenario: string, sink: Ent
     try {
       res = await fetch(url, { headers: { accept: 'application/x-ndjson', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) }, signal: abort.signal });
     } catch (err) {
-      if (options.signal?.aborted) return matcher.result;
+      if (options.signal?.aborted) {
+        sink.end();
+        return matcher.result;
+      }
       throw new CliError(`cannot reach the collector at ${baseUrl}: ${describe(err)}`, { cause: err });
     }
     if (!res.ok) {
@@ -51,13 +54,14 @@ export async function readRemoteLog(baseUrl: string, scenario: string, sink: Ent
     } catch (err) {
       if (!options.signal?.aborted && !matcher.done) throw new CliError(`reading from the collector at ${baseUrl} failed: ${describe(err)}`, { cause: err });
     }
+    if (options.follow && !matcher.done && !options.signal?.aborted) options.warn(`the collector at ${baseUrl} ended the stream (it is shutting down?)`);
     if (!matcher.done && !options.signal?.aborted) matcher.scanner.end();
     matcher.releaseTail();
+    sink.end();
     return matcher.result;
   } finally {
     abort.abort();
     options.signal?.removeEventListener('abort', onStop);
-    sink.end();
   }
 }
 
