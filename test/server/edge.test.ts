@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { isLoopbackHost, loadCollectorConfig, startCollector } from '../../receivers/server/index.js';
 import { ConfigError } from '../../core/errors.js';
-import { tmpDir } from '../helpers.js';
-import { collector, request, upload } from './setup.js';
+import { readJsonl, tmpDir } from '../helpers.js';
+import { collector, request, stop, upload } from './setup.js';
 
 const TOKEN = 'correct-horse-battery-staple';
 
@@ -81,5 +83,36 @@ describe('collector edge: auth, methods, rate limit, start-up checks', () => {
     expect(statuses).toContain(429);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect((await request(`${c.url}/healthz`)).status).toBe(200);
+  });
+
+  it('closes gracefully: an in-flight upload finishes and is stored, new connections are refused, close is idempotent', async () => {
+    const c = await collector();
+    const body = JSON.stringify([{ scenario: 'late', event: 'in_flight', id: 'f-1' }]);
+    const answer = new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(`${c.url}/api/v1/telemetry/upload`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      // Finish the body only once the collector is closing.
+      const started = Date.now();
+      const waitForRequest = setInterval(() => {
+        if (c.stats.requests === 0 && Date.now() - started < 10_000) return;
+        clearInterval(waitForRequest);
+        closing = stop(c);
+        setTimeout(() => req.end(body.slice(10)), 100);
+      }, 10);
+    });
+    let closing: Promise<void> | undefined;
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ status: 'accepted', events_received: 1, events_stored: 1 });
+    expect(res.connection).toBe('close');
+    await closing;
+    await c.close();
+    expect(readJsonl(join(c.dir, 'late.jsonl')).map((l) => l.id)).toEqual(['f-1']);
+    await expect(fetch(`${c.url}/healthz`)).rejects.toThrow();
   });
 });
