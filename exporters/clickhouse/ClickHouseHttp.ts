@@ -20,6 +20,8 @@ export interface RequestOptions {
   /** External data. */
   tables?: readonly ExternalTable[];
   signal?: AbortSignal;
+  /** ClickHouse settings for this statement (constants of our code, sent as URL parameters). */
+  settings?: Readonly<Record<string, string>>;
   /** Default: the connection's `timeoutMs`. */
   timeoutMs?: number;
 }
@@ -62,6 +64,7 @@ export class ClickHouseHttp {
   private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: Response; timer: NodeJS.Timeout }> {
     const url = new URL(this.config.url);
     url.searchParams.set('query', sql);
+    if (options.settings !== undefined) for (const [k, v] of Object.entries(options.settings)) url.searchParams.set(k, v);
     let body: string | FormData | undefined = options.body;
     if (options.tables !== undefined && options.tables.length > 0) {
       const form = new FormData();

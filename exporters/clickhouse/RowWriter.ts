@@ -8,6 +8,13 @@ import { qualifiedName } from './schema.js';
 const KEY_STRUCTURE = 's String, t UInt64, i String';
 
 /**
+ * `insert_distributed_sync=1`: into a `Distributed` table (the cluster variant), answer only once the shards have the
+ * rows — by default ClickHouse queues them on the node that was asked and answers at once, so an acknowledged event
+ * would be invisible to summaries and to the duplicate check for a while. No effect on other tables.
+ */
+const INSERT_SETTINGS = { insert_distributed_sync: '1' } as const;
+
+/**
  * Writes rows to the events table: one `INSERT ... FORMAT JSONEachRow` per call, retried under the retry policy.
  *
  * A failed attempt may still have stored the rows (the answer was lost, a timeout hit after the insert, a block was
@@ -55,7 +62,7 @@ export class RowWriter {
       if (pending.length === 0) return;
       // From here a failure may have stored some rows: the next attempt looks them up first.
       phase = 'maybe-stored';
-      await this.http.exec(this.insertSql, { body: encodeRows(pending), timeoutMs: a.timeoutMs, signal: a.signal });
+      await this.http.exec(this.insertSql, { body: encodeRows(pending), timeoutMs: a.timeoutMs, signal: a.signal, settings: INSERT_SETTINGS });
     }, options.signal);
     return preexisting;
   }

@@ -41,11 +41,12 @@ export function storeSql(t: TableName): StoreSql {
     failureCounts: (scoped) =>
       `SELECT scenario, event, uniqExact(ts_ms, id) AS n FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''} GROUP BY scenario, event FORMAT JSONEachRow`,
     // Two steps so that `details` is read for the chosen rows only: the keys of the newest failures first (FINAL:
-    // one row per key), then those rows.
+    // one row per key), then those rows. GLOBAL: on a Distributed table the inner query runs once, across the
+    // cluster, and its result goes to the shards (a plain IN would send the Distributed table's name to them).
     recentFailures: (scoped, limit) => {
       const and = scoped ? ` AND ${SCENARIO_IS}` : '';
       const newest = `SELECT scenario, ts_ms, id FROM ${T} FINAL WHERE event IN (SELECT e FROM failures)${and} ORDER BY scenario, ts_ms DESC, seq DESC LIMIT ${integer(limit)} BY scenario`;
-      return `SELECT scenario, ts_ms, event, details FROM ${T} FINAL WHERE (scenario, ts_ms, id) IN (${newest})${and} ORDER BY scenario, ts_ms DESC, seq DESC FORMAT JSONEachRow`;
+      return `SELECT scenario, ts_ms, event, details FROM ${T} FINAL WHERE (scenario, ts_ms, id) GLOBAL IN (${newest})${and} ORDER BY scenario, ts_ms DESC, seq DESC FORMAT JSONEachRow`;
     },
     query: (f) =>
       `SELECT ts_ms, scenario, deployment_id, event, level, details, id FROM ${T} FINAL WHERE ${SCENARIO_IS}` +
