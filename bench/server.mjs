@@ -2,7 +2,8 @@
 // request at 10 and 50 connections; in the same run a raw node:http baseline that only JSON.parses and appends the same
 // lines. Each server runs in its own child process (the load generator keeps the other core). Prints events/s for both,
 // the ratio, p50/p99 latency, peak RSS of each server, and counts the stored lines afterwards (lost = acknowledged -
-// stored). Run: node bench/server.mjs [--duration 10] [--connections 10,50] [--events 100]
+// stored). Run: node bench/server.mjs [--duration 10] [--connections 10,50] [--events 100] [--rounds 3]
+// With several rounds, the variants alternate and the medians are printed (a busy machine affects both alike).
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10,50' },
     events: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' },
   },
 });
+const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
 const CONNECTIONS = args.connections.split(',').map(Number);
 const PER_REQUEST = Number(args.events);
@@ -86,11 +89,24 @@ async function run(mode, connections) {
 
 const k = (x) => `${(x / 1000).toFixed(1)}k`;
 const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
-console.log(`# collector server bench: ${PER_REQUEST} events/request (${(body.length / 1024).toFixed(1)} KiB), ${DURATION} s per run after ${WARMUP} s warm-up, loopback`);
+console.log(`# collector server bench: ${PER_REQUEST} events/request (${(body.length / 1024).toFixed(1)} KiB), ${DURATION} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s), loopback`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Medians over rounds of the figures; counts are summed, so lost/failed cover every round. */
+function combine(runs) {
+  const m = (key) => median(runs.map((r) => r[key]));
+  const sum = (key) => runs.reduce((n, r) => n + r[key], 0);
+  return { eps: m('eps'), cpuPerEvent: m('cpuPerEvent'), p50: m('p50'), p99: m('p99'), peakRss: Math.max(...runs.map((r) => r.peakRss)), acknowledged: sum('acknowledged'), stored: sum('stored'), failed: sum('failed') };
+}
 const rows = [];
 for (const c of CONNECTIONS) {
-  const base = await run('baseline', c);
-  const ours = await run('ours', c);
+  const baseRuns = [];
+  const oursRuns = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    baseRuns.push(await run('baseline', c));
+    oursRuns.push(await run('ours', c));
+  }
+  const base = combine(baseRuns);
+  const ours = combine(oursRuns);
   rows.push({ c, base, ours });
   for (const [name, x] of [['baseline', base], ['ours', ours]]) {
     console.log(
@@ -105,5 +121,5 @@ for (const c of CONNECTIONS) {
 }
 // Lost = acknowledged (2xx) but not in the files. Stored may exceed acknowledged by the requests in flight when
 // autocannon stopped (at most connections x events per request): they were stored, their answers not counted.
-const allOk = rows.every((r) => r.ours.failed === 0 && r.ours.stored >= r.ours.acknowledged && r.ours.stored - r.ours.acknowledged <= r.c * PER_REQUEST * 2);
+const allOk = rows.every((r) => r.ours.failed === 0 && r.ours.stored >= r.ours.acknowledged && r.ours.stored - r.ours.acknowledged <= r.c * PER_REQUEST * 2 * ROUNDS);
 console.log(`no failed or lost events (ours): ${allOk ? 'yes' : 'NO'}`);

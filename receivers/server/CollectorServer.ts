@@ -81,10 +81,8 @@ export class CollectorServer {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.context.stats.requests++;
     this.inFlight.add(res);
-    let done = false;
+    // 'close' comes after 'finish' (answer handed to the OS) or when the connection drops: either way, not in flight.
     const finish = (): void => {
-      if (done) return;
-      done = true;
       this.inFlight.delete(res);
       if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
@@ -92,7 +90,6 @@ export class CollectorServer {
         for (const w of waiters) w();
       }
     };
-    res.once('finish', finish);
     res.once('close', finish);
     if (this.closing) res.shouldKeepAlive = false;
     this.dispatch(req, res).catch((err: unknown) => {
