@@ -95,6 +95,19 @@ describe('upload end to end: misbehaving endpoints (a real app process against a
     return ep;
   }
 
+  it('telemetry off (the default): no request at all, even with an upload URL and events left from an earlier run', async () => {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const ep = await endpoint();
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'e2e-app.jsonl'), '{"ts":"2025-01-15T12:00:00.000Z","scenario":"e2e-app","event":"old","id":"old-1"}\n');
+    const env = clientEnv(dir, ep.url, { CLIENT_EVENTS: '5', CLIENT_UNTIL_FILE: '/nonexistent/never', CLIENT_WAIT_MS: '1500' });
+    delete env.TELEMETRY_ENABLED;
+    const r = await runNode(client, { env });
+    expect(r.code).toBe(0);
+    expect(ep.requests).toHaveLength(0);
+    expect(existsSync(join(dir, 'upload-state.json'))).toBe(false);
+  });
+
   it('413 splits the batch until the endpoint takes it', async () => {
     const ep = await endpoint((req) => (req.events.length > 7 ? { status: 413, body: { error: 'payload too large' } } : { status: 200, body: { status: 'accepted', events_received: req.events.length, events_stored: req.events.length } }));
     const dir = tmpDir();
