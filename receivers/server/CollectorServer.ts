@@ -25,6 +25,8 @@ export class CollectorServer {
   private readonly limiter: RateLimiter | undefined;
   private readonly inFlight = new Set<ServerResponse>();
   private idleWaiters: (() => void)[] = [];
+  /** Requests with a body being handled now (their bodies are what costs memory). */
+  private uploads = 0;
   private closing = false;
 
   constructor(config: CollectorConfig, store: TelemetryStore, routes: readonly Route[]) {
@@ -133,7 +135,20 @@ export class CollectorServer {
       if (route.auth !== false && this.auth !== undefined && !this.auth.check(req)) {
         throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer <TELEMETRY_AUTH_TOKEN>)');
       }
-      await route.handle(ctx);
+      if (route.method === 'GET' || route.method === 'DELETE') {
+        await route.handle(ctx);
+      } else {
+        if (this.uploads >= this.context.config.maxConcurrentUploads) {
+          headers['retry-after'] = '1';
+          throw new RequestError('OPT_ERR_BUSY', 503, `${this.uploads} uploads are being received; retry shortly (TELEMETRY_MAX_CONCURRENT_UPLOADS)`);
+        }
+        this.uploads++;
+        try {
+          await route.handle(ctx);
+        } finally {
+          this.uploads--;
+        }
+      }
     } catch (err) {
       let e: TelemetryError = asTelemetryError(err);
       if (e instanceof StoreError) {

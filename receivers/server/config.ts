@@ -41,6 +41,7 @@ export const collectorSettings = {
   maxClockSkewMs: integerSetting('TELEMETRY_MAX_CLOCK_SKEW_MS', 86_400_000, 0, 31_536_000_000, 'How far in the future an event timestamp may be.'),
   rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client address (token bucket; 429 with Retry-After beyond; 0 = off).'),
   rateBurst: integerSetting('TELEMETRY_RATE_BURST', 0, 0, 1_000_000, 'Bucket size of the rate limit (0 = twice `TELEMETRY_RATE_LIMIT`).'),
+  maxConcurrentUploads: integerSetting('TELEMETRY_MAX_CONCURRENT_UPLOADS', 64, 1, 100_000, 'Requests with a body (POST/PUT/PATCH) handled at once; more get 503 with Retry-After (bounds the memory of bodies being received).'),
   otlpStoreLogs: booleanSetting('TELEMETRY_OTLP_STORE_LOGS', false, 'Store OTLP log records that carry no event name (as event `log`) instead of only counting them.'),
   requestTimeoutMs: integerSetting('TELEMETRY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000, 'Deadline to receive a whole request (slow bodies get 408).'),
   headersTimeoutMs: integerSetting('TELEMETRY_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000, 'Deadline to receive request headers (slow-loris guard).'),

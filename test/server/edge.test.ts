@@ -115,4 +115,23 @@ describe('collector edge: auth, methods, rate limit, start-up checks', () => {
     expect(readJsonl(join(c.dir, 'late.jsonl')).map((l) => l.id)).toEqual(['f-1']);
     await expect(fetch(`${c.url}/healthz`)).rejects.toThrow();
   });
+
+  it('answers 503 with Retry-After beyond the concurrent uploads limit, and serves again afterwards', async () => {
+    const c = await collector({ maxConcurrentUploads: 1 });
+    // Hold one upload open by sending only part of its body.
+    const held = httpRequest(`${c.url}/api/v1/telemetry/upload`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 40 } });
+    const heldAnswer = new Promise<number>((resolve) => held.on('response', (res) => resolve(res.statusCode ?? 0)));
+    held.on('error', () => undefined);
+    held.write('[{"scenario":"c","event":"held"}');
+    const started = Date.now();
+    while (c.stats.requests === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 10));
+    const busy = await upload(c, [{ scenario: 'c', event: 'second' }]);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(busy.body.code).toBe('OPT_ERR_BUSY');
+    expect((await request(`${c.url}/api/v1/telemetry`)).status).toBe(200);
+    held.end('       ]');
+    expect(await heldAnswer).toBe(200);
+    expect((await upload(c, [{ scenario: 'c', event: 'third' }])).status).toBe(200);
+  });
 });

@@ -77,6 +77,15 @@ describe('JsonlStore', () => {
     await again.close();
   });
 
+  it('keeps only small details in recent failures (bounded memory), the same after a rebuild', async () => {
+    const store = await open({ maxEventBytes: 100_000 });
+    await store.append([ev({ event: 'crash', details: { stack: 's'.repeat(10_000) } }), ev({ event: 'crash', timestamp: T0 + 1, details: { m: 1 } })]);
+    const [live] = await store.summaries();
+    expect(live!.recent_failures.map((f) => f.details)).toEqual([{ m: 1 }, { _truncated: true, _chars: 10_012 }]);
+    await store.close();
+    expect(await buildSummaries(store.dir)).toEqual([live]);
+  });
+
   it('queries stored lines with filters and a limit', async () => {
     const store = await open();
     await store.append([ev({ event: 'a', timestamp: T0 }), ev({ event: 'b', timestamp: T0 + 1000 }), ev({ event: 'a', timestamp: T0 + 2000 }), ev({ event: 'a', timestamp: T0 + 3000 })]);

@@ -71,7 +71,7 @@ export class SummaryBook {
     let i = 0;
     while (i < recent.length && recent[i]!.ms > ms) i++;
     if (i >= this.recentLimit) return;
-    recent.splice(i, 0, { ms, event, details: details !== undefined && hasKeys(details) ? details : undefined });
+    recent.splice(i, 0, { ms, event, details: details !== undefined && hasKeys(details) ? bounded(details) : undefined });
     if (recent.length > this.recentLimit) recent.pop();
   }
 
@@ -96,6 +96,16 @@ export class SummaryBook {
     this.lastState = s;
     return s;
   }
+}
+
+/** Largest details kept in `recent_failures` (serialised); the stored line always has them whole. */
+export const MAX_FAILURE_DETAILS_CHARS = 4096;
+
+// Summaries live in memory for every scenario: a failure's details are kept only when small, so memory stays bounded
+// (scenarios x recent failures x 4 KiB) whatever clients send.
+function bounded(details: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(details);
+  return json.length <= MAX_FAILURE_DETAILS_CHARS ? details : { _truncated: true, _chars: json.length };
 }
 
 function hasKeys(o: Record<string, unknown>): boolean {
