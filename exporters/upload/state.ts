@@ -66,3 +66,68 @@ export async function writeUploadState(dir: string, state: UploadState): Promise
     await unlink(tmp).catch(() => undefined);
   }
 }
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0;
+}
+
+/** The uploader's counters and last outcomes; cumulative ones continue from the state file of an earlier run. */
+export class UploadCounters {
+  sentEvents = 0;
+  sentBatches = 0;
+  sentBytes = 0;
+  evicted = 0;
+  failures = 0;
+  lastSuccessAt: string | null = null;
+  lastAttemptAt: string | null = null;
+  lastError: string | null = null;
+  backoffUntil = 0;
+  retryAfterUntil = 0;
+  pendingBytes = 0;
+  pendingFiles = 0;
+  storeBytes = 0;
+
+  /** Continue the cumulative counters of the previous run; returns its state (for what other parts count). */
+  continueFrom(dir: string): UploadState | undefined {
+    const s = readUploadState(dir);
+    if (!s) return undefined;
+    this.sentEvents = num(s.sent_events);
+    this.sentBatches = num(s.sent_batches);
+    this.sentBytes = num(s.sent_bytes);
+    this.evicted = num(s.quarantine_evicted);
+    this.lastSuccessAt = typeof s.last_success_at === 'string' ? s.last_success_at : null;
+    return s;
+  }
+
+  toState(extra: { url: string; storeMaxBytes: number; quarantined: number; invalid: number; dropped: number; gzip: boolean }): UploadState {
+    const next = Math.max(this.backoffUntil, this.retryAfterUntil);
+    return {
+      version: 1,
+      url: extra.url,
+      pid: process.pid,
+      updated_at: new Date().toISOString(),
+      last_success_at: this.lastSuccessAt,
+      last_attempt_at: this.lastAttemptAt,
+      last_error: this.lastError,
+      pending_bytes: this.pendingBytes,
+      pending_files: this.pendingFiles,
+      store_bytes: this.storeBytes,
+      store_max_bytes: extra.storeMaxBytes,
+      sent_events: this.sentEvents,
+      sent_batches: this.sentBatches,
+      sent_bytes: this.sentBytes,
+      quarantined_events: extra.quarantined,
+      invalid_lines: extra.invalid,
+      dropped_events: extra.dropped,
+      quarantine_evicted: this.evicted,
+      consecutive_failures: this.failures,
+      next_attempt_at: next > Date.now() ? new Date(next).toISOString() : null,
+      gzip: extra.gzip,
+    };
+  }
+}
+
+/** Continue a cumulative count from a previous state. */
+export function continued(v: unknown): number {
+  return num(v);
+}
