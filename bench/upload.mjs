@@ -1,13 +1,15 @@
 // Upload exporter benchmark (issue 4): events/s delivered from a JSONL store to the real collector over loopback by
 // the Uploader (read the store, check each line, build the body, POST, persist the cursor per batch), against a
 // baseline in the same run that POSTs the same pre-serialised batches with plain fetch (nothing read, checked or
-// persisted). Both send JSON arrays of the same batch size, without gzip, one request at a time. Then the Uploader
+// persisted), and a second reference posting them over node:http (the Uploader's own transport). All send JSON
+// arrays of the same batch size, without gzip, one request at a time. Then the Uploader
 // once more with gzip: events/s and bytes on the wire with and without gzip.
 // The collector runs in its own child process; each round sends fresh ids (the collector drops duplicates by id).
 // Rounds alternate baseline / uploader; the median of the rounds is printed.
 //
 // Run: node --import tsx bench/upload.mjs [--events 100000] [--batch 1000] [--rounds 3]     (smoke: --events 10000 --rounds 1)
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -74,6 +76,26 @@ async function baseline(url, bodies) {
   return performance.now() - t0;
 }
 
+/** A second reference: the same bodies over node:http with a keep-alive agent (the Uploader's transport is node:http). */
+async function baselineHttp(url, bodies) {
+  const agent = new http.Agent({ keepAlive: true });
+  const t0 = performance.now();
+  for (const body of bodies) {
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    if (status !== 200) throw new Error(`node:http baseline got ${status}`);
+  }
+  const ms = performance.now() - t0;
+  agent.destroy();
+  return ms;
+}
+
 async function uploader(url, text, gzip) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-upload-'));
   writeFileSync(join(dir, 'picker-wheel.jsonl'), text);
@@ -97,12 +119,14 @@ try {
   // warm-up (JIT on both sides, keep-alive connections)
   await baseline(collector.url, batches(storeText('warm-b', Math.min(EVENTS, 5 * BATCH))));
   const base = [];
+  const baseHttp = [];
   const ours = [];
   const oursGzip = [];
   let plainWire = 0;
   let gzipWire = 0;
   for (let r = 0; r < ROUNDS; r++) {
     base.push(await baseline(collector.url, batches(storeText(`b${r}`, EVENTS))));
+    baseHttp.push(await baselineHttp(collector.url, batches(storeText(`h${r}`, EVENTS))));
     const plain = await uploader(collector.url, storeText(`u${r}`, EVENTS), false);
     ours.push(plain.ms);
     plainWire = plain.wire;
@@ -116,12 +140,14 @@ try {
   const storeBytes = Buffer.byteLength(storeText('u0', EVENTS));
   console.log(`upload bench: ${EVENTS} events of ~${Math.round(storeBytes / EVENTS)} B, batches of ${BATCH}, JSON array, sequential requests, real collector in a child process, median of ${ROUNDS} round(s)`);
   console.log(`  baseline (plain fetch of pre-serialised batches): ${b.toLocaleString('en-US')} events/s`);
-  console.log(`  Uploader from the JSONL store, no gzip:           ${o.toLocaleString('en-US')} events/s`);
+  const h = rate(median(baseHttp));
+  console.log(`  reference: node:http keep-alive, same bodies:     ${h.toLocaleString('en-US')} events/s (the Uploader's transport is node:http)`);
+  console.log(`  Uploader from the JSONL store, no gzip:           ${o.toLocaleString('en-US')} events/s (${((o / h) * 100).toFixed(1)}% of the node:http reference)`);
   console.log(`  ratio: ${((o / b) * 100).toFixed(1)}% of baseline (target >= 70%)`);
   console.log(`  Uploader with gzip:                               ${g.toLocaleString('en-US')} events/s (${((g / b) * 100).toFixed(1)}% of baseline)`);
   console.log(`  bytes on the wire: ${plainWire.toLocaleString('en-US')} without gzip, ${gzipWire.toLocaleString('en-US')} with gzip (${((gzipWire / plainWire) * 100).toFixed(1)}%)`);
   const stored = readFileSync(join(serverDir, 'picker-wheel.jsonl'), 'utf8').split('\n').filter(Boolean).length;
-  console.log(`  collector stored ${stored.toLocaleString('en-US')} lines (expected ${(ROUNDS * 3 * EVENTS + Math.min(EVENTS, 5 * BATCH)).toLocaleString('en-US')})`);
+  console.log(`  collector stored ${stored.toLocaleString('en-US')} lines (expected ${(ROUNDS * 4 * EVENTS + Math.min(EVENTS, 5 * BATCH)).toLocaleString('en-US')})`);
 } finally {
   await collector.stop();
   rmSync(serverDir, { recursive: true, force: true });
