@@ -5,13 +5,15 @@ import { qualifiedName, type TableName } from '../../../../exporters/clickhouse/
  * configuration appear in the text; every value from an event or a request (scenario, event name, time bounds) and
  * the configured failure-event names arrive as external-data tables:
  *   params(s String, e String, since UInt64, until UInt64) — one row;
- *   failures(e String) — the failure events.
+ *   failures(e String) — the failure events;
+ *   keys(s String, t UInt64, i String) — row keys found by a first statement.
  *
  * Reads are exact even while duplicate rows wait for a merge: counts use `uniqExact(ts_ms, id)` (one per row key),
  * rows come from `FINAL` (merged on read).
  */
 export const PARAMS_STRUCTURE = 's String, e String, since UInt64, until UInt64';
 export const FAILURES_STRUCTURE = 'e String';
+export const KEYS_STRUCTURE = 's String, t UInt64, i String';
 
 const SCENARIO_IS = 'scenario = (SELECT any(s) FROM params)';
 
@@ -20,8 +22,10 @@ export interface StoreSql {
   totals(scoped: boolean): string;
   /** Per scenario and failure event: count. */
   failureCounts(scoped: boolean): string;
-  /** Per scenario: the newest `limit` failures, newest first (ties: later stored first). */
-  recentFailures(scoped: boolean, limit: number): string;
+  /** Per scenario: the keys of the newest `limit` failures. */
+  recentFailureKeys(scoped: boolean, limit: number): string;
+  /** The rows of those keys (external table `keys`), per scenario newest first (ties: later stored first). */
+  recentFailureRows(): string;
   query(filters: { since: boolean; until: boolean; event: boolean }): string;
   /** Scenarios with their largest seq (open: scenario limit, sequence floor). */
   scenarios(): string;
@@ -40,14 +44,17 @@ export function storeSql(t: TableName): StoreSql {
     totals: (scoped) => `SELECT scenario, uniqExact(ts_ms, id) AS total, max(ts_ms) AS last FROM ${T}${scoped ? ` WHERE ${SCENARIO_IS}` : ''} GROUP BY scenario FORMAT JSONEachRow`,
     failureCounts: (scoped) =>
       `SELECT scenario, event, uniqExact(ts_ms, id) AS n FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''} GROUP BY scenario, event FORMAT JSONEachRow`,
-    // Two steps so that `details` is read for the chosen rows only: the keys of the newest failures first (FINAL:
-    // one row per key), then those rows. GLOBAL: on a Distributed table the inner query runs once, across the
-    // cluster, and its result goes to the shards (a plain IN would send the Distributed table's name to them).
-    recentFailures: (scoped, limit) => {
-      const and = scoped ? ` AND ${SCENARIO_IS}` : '';
-      const newest = `SELECT scenario, ts_ms, id FROM ${T} FINAL WHERE event IN (SELECT e FROM failures)${and} ORDER BY scenario, ts_ms DESC, seq DESC LIMIT ${integer(limit)} BY scenario`;
-      return `SELECT scenario, ts_ms, event, details FROM ${T} FINAL WHERE (scenario, ts_ms, id) GLOBAL IN (${newest})${and} ORDER BY scenario, ts_ms DESC, seq DESC FORMAT JSONEachRow`;
-    },
+    // Recent failures take two statements, so that only failure rows are grouped and `details` is read for the
+    // chosen rows only. 1: the keys of the newest failures (grouped by key: one per stored event; among copies the
+    // latest stored wins, as in FINAL). 2: those rows, found through the primary key with the keys sent back as an
+    // external table — which also works on a Distributed table, where the keys go to every shard (a subquery would
+    // need GLOBAL IN, which ClickHouse 18.16 cannot answer from the index: a full scan).
+    recentFailureKeys: (scoped, limit) =>
+      `SELECT scenario, ts_ms, id FROM (SELECT scenario, ts_ms, id, max(seq) AS s FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''} ` +
+      `GROUP BY scenario, ts_ms, id ORDER BY scenario, ts_ms DESC, s DESC LIMIT ${integer(limit)} BY scenario) FORMAT JSONEachRow`,
+    recentFailureRows: () =>
+      `SELECT scenario, ts_ms, event, details, seq FROM ${T} WHERE (scenario, ts_ms, id) IN (SELECT s, t, i FROM keys) ` +
+      'ORDER BY scenario, ts_ms DESC, seq DESC LIMIT 1 BY scenario, ts_ms, id FORMAT JSONEachRow',
     query: (f) =>
       `SELECT ts_ms, scenario, deployment_id, event, level, details, id FROM ${T} FINAL WHERE ${SCENARIO_IS}` +
       (f.since ? ' AND ts_ms >= (SELECT any(since) FROM params)' : '') +

@@ -3,7 +3,7 @@ import { withRetry, type RetryPolicy } from '../../../../exporters/clickhouse/re
 import { isoFromMs } from '../../../../exporters/clickhouse/rows.js';
 import { DEFAULT_FAILURE_EVENTS } from '../../../../core/record.js';
 import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
-import { FAILURES_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
 
 export interface SummaryQueryOptions {
   failureEvents: readonly string[] | undefined;
@@ -28,7 +28,7 @@ interface Recent {
 }
 
 /**
- * The summaries `GET /api/v1/telemetry` shows, computed by ClickHouse (three queries, run together): totals and newest
+ * The summaries `GET /api/v1/telemetry` shows, computed by ClickHouse (three reads, run together): totals and newest
  * time per scenario, counts per failure event, the newest failures. Shaped and ordered exactly as the JSONL store's
  * SummaryBook renders them (scenarios and failure_counts keys sorted by JS string order, recent newest first).
  * `scenario` narrows everything to one scenario (through the primary key).
@@ -42,10 +42,16 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
   const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
     withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
   const wantFailures = failures.length > 0;
+  const readRecent = async (): Promise<Recent[]> => {
+    const keys = await read<{ scenario: string; ts_ms: string; id: string }>('recent failures', sql.recentFailureKeys(scoped, options.recentFailures), [...base, failureTable]);
+    if (keys.length === 0) return [];
+    const keyTable: ExternalTable = { name: 'keys', structure: KEYS_STRUCTURE, rows: keys.map((k) => ({ s: k.scenario, t: Number(k.ts_ms), i: k.id })) };
+    return read<Recent>('recent failures', sql.recentFailureRows(), [keyTable]);
+  };
   const [totals, counts, recent] = await Promise.all([
     read<Totals>('summaries', sql.totals(scoped), base),
     wantFailures ? read<Count>('failure counts', sql.failureCounts(scoped), [...base, failureTable]) : Promise.resolve([]),
-    wantFailures && options.recentFailures > 0 ? read<Recent>('recent failures', sql.recentFailures(scoped, options.recentFailures), [...base, failureTable]) : Promise.resolve([]),
+    wantFailures && options.recentFailures > 0 ? readRecent() : Promise.resolve([]),
   ]);
   const countsBy = new Map<string, [string, number][]>();
   for (const c of counts) {
