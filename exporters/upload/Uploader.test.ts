@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConsentState } from '../../core/consent.js';
+import { ConsentState, writeToggle } from '../../core/consent.js';
 import { JsonlFileWriter } from '../jsonl/writer.js';
 import { tmpDir } from '../../test/helpers.js';
 import { accept, startTestEndpoint, storeLines, waitFor, type TestEndpoint } from '../../test/upload/endpoint.js';
@@ -231,6 +231,21 @@ describe('Uploader', () => {
     expect(ep.requests).toHaveLength(0);
     consent.setEnabled(true);
     expect(await waitFor(() => ep.acceptedIds().length === 3)).toBe(true);
+  });
+
+  it('stops sending within one interval when telemetry is disabled from another process (the persisted toggle)', async () => {
+    const ep = await endpoint();
+    const dir = tmpDir();
+    const w = new JsonlFileWriter(dir);
+    w.append('s', storeLines('s', 0, 2, 'before'));
+    const consent = new ConsentState({ dir, enabled: true, doNotTrack: false, sdkDisabled: false });
+    uploader(dir, ep.url, { consent, intervalMs: 30, initialDelayMs: 0 });
+    expect(await waitFor(() => ep.acceptedIds().length === 2)).toBe(true);
+    writeToggle(dir, false); // what `otel-product-telemetry disable` does, from another process
+    expect(await waitFor(() => !consent.enabled)).toBe(true);
+    w.append('s', storeLines('s', 0, 2, 'after'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ep.acceptedIds()).toEqual(['before-0', 'before-1']);
   });
 
   it('gives up a hanging request at its timeout, and forceFlush stays within its deadline', async () => {
