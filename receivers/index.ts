@@ -90,6 +90,8 @@ export {
   RouteTable,
   createStore,
   JsonlStore,
+  ClickHouseStore,
+  clickhouseStoreSettings,
   buildSummaries,
   readJsonl,
   forEachJsonlLine,
@@ -111,5 +113,6 @@ export type {
   RecentFailure,
   StoreQuery,
   JsonlStoreOptions,
+  ClickHouseStoreOptions,
   StoredLine,
 } from './server/index.js';
