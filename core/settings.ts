@@ -17,6 +17,8 @@ export interface Setting<T> {
   readonly doc: string;
   /** What to show in docs and errors as the allowed values. */
   readonly allowed: string;
+  /** A credential: errors name the variable and the value's length, never the value. */
+  readonly secret?: boolean;
 }
 
 export type SettingsTable = Record<string, Setting<unknown>>;
@@ -143,7 +145,8 @@ export function resolveSettings<S extends SettingsTable>(
       try {
         out[key] = setting.fromEnv(raw);
       } catch (err) {
-        problems.push(`${setting.env}=${JSON.stringify(raw)}: ${(err as Error).message} (allowed: ${setting.allowed})`);
+        const shown = setting.secret === true ? `<${raw.length} characters, not shown>` : JSON.stringify(raw);
+        problems.push(`${setting.env}=${shown}: ${(err as Error).message} (allowed: ${setting.allowed})`);
       }
       continue;
     }

@@ -1,11 +1,12 @@
 import { diag } from '@opentelemetry/api';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { RequestError, StoreError, type TelemetryError } from '../../core/errors.js';
 import type { CollectorConfig } from './config.js';
 import { BearerAuth } from './http/auth.js';
 import { RateLimiter } from './http/RateLimiter.js';
-import { asTelemetryError, sendError } from './http/respond.js';
+import { asTelemetryError, errorBody, JSON_TYPE, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
 import type { TelemetryStore } from './store/TelemetryStore.js';
 
@@ -35,8 +36,18 @@ export class CollectorServer {
     this.table = new RouteTable(routes);
     this.auth = config.authToken !== undefined ? new BearerAuth(config.authToken) : undefined;
     this.limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, config.rateBurst > 0 ? config.rateBurst : config.rateLimit * 2) : undefined;
-    this.server = createServer({ requestTimeout: config.requestTimeoutMs, headersTimeout: config.headersTimeoutMs }, (req, res) => this.onRequest(req, res));
+    this.server = createServer(
+      {
+        requestTimeout: config.requestTimeoutMs,
+        headersTimeout: config.headersTimeoutMs,
+        // Node checks both deadlines only every connectionsCheckingInterval (default 30 s), so a 10 s headers
+        // timeout would really be up to 40 s and slow-loris connections would pile up meanwhile.
+        connectionsCheckingInterval: checkingIntervalOf(config),
+      },
+      (req, res) => this.onRequest(req, res),
+    );
     this.server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    this.server.on('clientError', onClientError);
   }
 
   listen(): Promise<AddressInfo> {
@@ -163,4 +174,38 @@ export class CollectorServer {
       else sendError(res, e, headers);
     }
   }
+}
+
+/** How often Node checks the headers and request deadlines: a quarter of the shorter one, within 250 ms..5 s. */
+export function checkingIntervalOf(config: Pick<CollectorConfig, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
+  return Math.min(5000, Math.max(250, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4)));
+}
+
+/**
+ * Requests Node's parser refuses before any route sees them (malformed request line or headers, headers too large,
+ * headers or body not received within their deadline) get the same coded JSON error body as every other refusal,
+ * instead of Node's bare status line. Then the connection is closed: what the client still sends is read and dropped
+ * for at most a second (closing with unread data would reset the connection before the client reads the answer).
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const res = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || (res != null && res.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  let e: RequestError;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    e = new RequestError('OPT_ERR_TIMEOUT', 408, 'request not received in time (TELEMETRY_HEADERS_TIMEOUT_MS for the headers, TELEMETRY_REQUEST_TIMEOUT_MS for the whole request)');
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    e = new RequestError('OPT_ERR_HEADERS_TOO_LARGE', 431, 'request headers too large');
+  } else {
+    e = new RequestError('OPT_ERR_BAD_REQUEST', 400, `malformed HTTP request (${String(err.code ?? err.message).slice(0, 60)})`);
+  }
+  const body = JSON.stringify(errorBody(e));
+  socket.end(`HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.on('data', () => undefined);
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -24,7 +24,7 @@ const MiB = 1024 * 1024;
 export const collectorSettings = {
   host: stringSetting('TELEMETRY_HOST', '127.0.0.1', 'Interface to listen on. A non-loopback host requires `TELEMETRY_AUTH_TOKEN`.', undefined, 'host name or IP address'),
   port: integerSetting('TELEMETRY_PORT', 4318, 0, 65535, 'Port to listen on (4318 is the OTLP/HTTP port; 0 picks a free one).'),
-  authToken: stringSetting('TELEMETRY_AUTH_TOKEN', undefined, 'When set, every route but `/healthz` requires `Authorization: Bearer <token>`.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'),
+  authToken: { ...stringSetting('TELEMETRY_AUTH_TOKEN', undefined, 'When set, every route but `/healthz` requires `Authorization: Bearer <token>`.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'), secret: true },
   dir: pipelineSettings.dir,
   environment: pipelineSettings.environment,
   scenario: stringSetting('TELEMETRY_SCENARIO', 'default', 'Scenario of events that name none (appcd routes, uploads without `scenario`, OTLP records without a service name).', SCENARIO_PATTERN, 'name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
@@ -75,6 +75,12 @@ export function loadCollectorConfig(options: CollectorSettingsOptions = {}, env:
     throw new ConfigError(
       `refusing to listen on ${host} without TELEMETRY_AUTH_TOKEN: a collector reachable from other machines must require a token ` +
         `(set TELEMETRY_AUTH_TOKEN, or TELEMETRY_HOST=127.0.0.1 to stay on this machine)`,
+    );
+  }
+  if (v.headersTimeoutMs > v.requestTimeoutMs) {
+    // node:http refuses this combination with a bare RangeError; say which variables to change instead.
+    throw new ConfigError(
+      `TELEMETRY_HEADERS_TIMEOUT_MS (${v.headersTimeoutMs}) must not exceed TELEMETRY_REQUEST_TIMEOUT_MS (${v.requestTimeoutMs}): the headers are part of the request`,
     );
   }
   return Object.freeze({

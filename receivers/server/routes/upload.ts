@@ -109,6 +109,13 @@ export const uploadRoute: Route = {
     stats.eventsStored += result.stored;
     stats.duplicates += result.duplicates;
     stats.rejected += errors.length;
+    if (result.stored === 0 && result.duplicates === 0) {
+      // Every event was refused by the store's rules (too large, crash outside production, scenario limit): as
+      // documented, an upload with no valid event is a 400, not an "accepted" with nothing stored.
+      const first = sorted(errors)[0];
+      const err = new RequestError('OPT_ERR_NO_VALID_EVENTS', 400, `no valid events (first: ${first ? `${lines ? 'line' : 'index'} ${first.index}: ${first.error}` : 'none'})`);
+      throw withBody(err, listErrors<RefusedUpload>({ events_received: received, events_stored: 0 }, errors));
+    }
     const response: UploadResponse = { status: 'accepted', events_received: received, events_stored: result.stored };
     if (result.duplicates > 0) response.events_duplicate = result.duplicates;
     if (errors.length > 0) listErrors(response, sorted(errors));
