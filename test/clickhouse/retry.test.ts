@@ -78,6 +78,27 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
     expect(await rawCount(table)).toBe(10);
   });
 
+  it('groups appends that arrive while an INSERT runs into one INSERT (group commit), each answered for its own events', async () => {
+    const { proxy, store, table } = await setup();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(events(10, `g${i}`))));
+    expect(results.every((r) => r.stored === 10 && r.duplicates === 0)).toBe(true);
+    // The first append goes alone; the 19 queued behind it share the next INSERT.
+    expect(proxy.count('INSERT')).toBe(2);
+    expect(await rawCount(table)).toBe(200);
+  });
+
+  it('fails to open, naming the server, when ClickHouse cannot be reached within the retry deadline', async () => {
+    const proxy = await ClickHouseProxy.start(url!);
+    proxies.push(proxy);
+    proxy.decide = () => 'fail';
+    const store = new ClickHouseStore({ url: proxy.url, database, table: 'never_created', env: {}, backoffMs: 10, maxBackoffMs: 20, retryDeadlineMs: 200 });
+    const err = await store.open().then(() => undefined, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(ClickHouseError);
+    expect(err!.message).toContain(`opening the ClickHouse store ${database}.never_created failed after`);
+    expect(err!.message).toContain(proxy.url);
+    await store.close();
+  });
+
   it('does not retry a statement ClickHouse refuses (4xx)', async () => {
     const { proxy, store } = await setup();
     proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'refuse' : 'forward');

@@ -184,8 +184,9 @@ export class ClickHouseStore implements TelemetryStore {
       if (e.id !== undefined) clientRows.add(row);
     }
     if (rows.length === 0) return Promise.resolve(result);
-    const limit = this.config.maxInsertRows * 10;
-    if (this.queuedRows + rows.length > limit) {
+    // Bounded memory: while ClickHouse is slow, at most two INSERTs' worth of rows wait (one append alone always may).
+    const limit = this.config.maxInsertRows * 2;
+    if (this.queuedRows > 0 && this.queuedRows + rows.length > limit) {
       for (const s of newScenarios) this.scenarios.delete(s);
       return Promise.reject(new StoreError(`ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted (limit ${limit}); try again later`));
     }
