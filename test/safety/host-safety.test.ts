@@ -64,19 +64,26 @@ describe('host safety: the app never pays for telemetry failures', () => {
     await provider.shutdown();
   });
 
-  it('does not block the event loop: delay stays in the low milliseconds while a busy app records 200k events', async () => {
-    const { t, provider } = setupPipeline();
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    for (let i = 0; i < 200_000; i++) {
-      t.event({ event: 'busy', scenario: i % 2 ? 'a-side' : 'b-side', i });
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
-    }
-    await provider.forceFlush();
-    h.disable();
-    const p99 = h.percentile(99) / 1e6;
-    console.log(`[host-safety] event-loop delay while recording: p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`);
-    // Generous bound for a noisy 2-core machine; batches are written in ~100 µs.
-    expect(p99).toBeLessThan(50);
+  it('does not block the event loop: delay while a busy app records 200k events stays within a few ms of the same app without telemetry', async () => {
+    // The same loop twice, with telemetry off (baseline) and on; other test files load the machine alike for both,
+    // so the difference is what recording costs the event loop.
+    const measure = async (enabled: boolean) => {
+      const { t, provider } = setupPipeline({ enabled });
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+      for (let i = 0; i < 200_000; i++) {
+        t.event({ event: 'busy', scenario: i % 2 ? 'a-side' : 'b-side', i });
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      await provider.forceFlush();
+      h.disable();
+      await provider.shutdown();
+      return { p50: h.percentile(50) / 1e6, p90: h.percentile(90) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+    };
+    const base = await measure(false);
+    const ours = await measure(true);
+    const f = (x: { p50: number; p90: number; p99: number; max: number }) => `p50 ${x.p50.toFixed(1)} ms, p90 ${x.p90.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+    console.log(`[host-safety] event-loop delay without telemetry: ${f(base)}; recording: ${f(ours)}`);
+    expect(ours.p90).toBeLessThan(base.p90 + 20);
   });
 });
