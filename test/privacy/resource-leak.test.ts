@@ -11,8 +11,9 @@ describe('privacy: what NodeSDK\'s default resource detectors add never reaches 
   it('host.name, process.owner, process.command_args, paths are not in any stored line', async () => {
     const dir = tmpDir();
     const pt = productTelemetry({ dir, enabled: true, scenario: 'privacy', env: {} });
-    // Default detectors (env, process, host) — exactly what a stock NodeSDK adds to the resource.
-    const sdk = new NodeSDK({ ...pt, spanProcessors: [] });
+    // Only the processors, so NodeSDK runs its default detectors (env, process, host): exactly what a stock setup
+    // adds to the resource (host.name, process.owner, process.command_args...).
+    const sdk = new NodeSDK({ logRecordProcessors: pt.logRecordProcessors, spanProcessors: [] });
     sdk.start();
     await telemetry.event({ event: 'app_start', version: '1.0.0' });
     await telemetry.crash(new Error('with a stack'));
