@@ -191,6 +191,18 @@ export function storeContract(sut: StoreUnderTest): void {
       ]);
     });
 
+    it('shows small failure details whole in summaries and large ones as a marker (the line keeps them whole)', async () => {
+      const make = await fresh();
+      const s = await make();
+      const big = { log: 'x'.repeat(5000) };
+      await s.append([ev('d', 'crash', 1, { id: 'big', details: big }), ev('d', 'crash', 2, { id: 'small', details: { a: 1 } })]);
+      expect((await s.summary('d'))!.recent_failures).toEqual([
+        { timestamp: iso(2), event: 'crash', details: { a: 1 } },
+        { timestamp: iso(1), event: 'crash', details: { _truncated: true, _chars: JSON.stringify(big).length } },
+      ]);
+      expect((await collect(s, { scenario: 'd', limit: 1 }))[0]!.details).toEqual(big);
+    });
+
     it('answers undefined for an unknown or unsafe scenario, and an empty list with no events', async () => {
       const make = await fresh();
       const s = await make();

@@ -2,6 +2,7 @@ import type { ClickHouseHttp, ExternalTable } from '../../../../exporters/clickh
 import { withRetry, type RetryPolicy } from '../../../../exporters/clickhouse/retry.js';
 import { isoFromMs } from '../../../../exporters/clickhouse/rows.js';
 import { DEFAULT_FAILURE_EVENTS } from '../../../../core/record.js';
+import { MAX_FAILURE_DETAILS_CHARS } from '../SummaryBook.js';
 import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
 import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
 
@@ -64,7 +65,7 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
     let list = recentBy.get(r.scenario);
     if (list === undefined) recentBy.set(r.scenario, (list = []));
     const timestamp = isoFromMs(Number(r.ts_ms));
-    list.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: JSON.parse(r.details) as Record<string, unknown> });
+    list.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
   }
   return totals
     .sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0))
@@ -76,4 +77,10 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
       failure_counts: Object.fromEntries((countsBy.get(t.scenario) ?? []).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       recent_failures: recentBy.get(t.scenario) ?? [],
     }));
+}
+
+/** A failure's details as summaries show them: whole when small, else a marker — the JSONL store's rule (SummaryBook). */
+function summaryDetails(text: string): Record<string, unknown> {
+  // The stored text is JSON.stringify of the details, so its length is what SummaryBook measures.
+  return text.length <= MAX_FAILURE_DETAILS_CHARS ? (JSON.parse(text) as Record<string, unknown>) : { _truncated: true, _chars: text.length };
 }
