@@ -19,8 +19,9 @@ const INSERT_SETTINGS = { insert_distributed_sync: '1' } as const;
  *
  * A failed attempt may still have stored the rows (the answer was lost, a timeout hit after the insert, a block was
  * split across partitions). Before sending again, the writer asks which of the rows are there and sends only the
- * others, so a retry never stores an event twice. (Should that check itself fail, the retry sends everything; the
- * duplicate rows then share their key and collapse — see the README's guarantee.)
+ * others, so a retry never stores an event twice. Should that check fail too, the attempt fails and is tried again
+ * as a whole; when the deadline passes, `insert` fails without knowing what arrived — the caller acknowledges nothing,
+ * and the collector's duplicate check finds those rows when the client sends them again.
  */
 export class RowWriter {
   readonly http: ClickHouseHttp;

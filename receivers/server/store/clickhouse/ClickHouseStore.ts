@@ -75,8 +75,8 @@ const VERDICT_ONLY: LogRecordProcessor = {
  * 1. within one group and against the newest `dedupWindow` client ids this store stored (same scenario, any time);
  * 2. with `dedupCheck` (default), against the table: events whose (scenario, ts, id) is stored are not inserted —
  *    a retried upload (the same line again) is never stored twice, however old;
- * 3. what still gets in twice (two collectors racing on the same event, the check switched off, an insert whose
- *    answer was lost and whose re-check failed too) has the same sorting key and collapses when ClickHouse merges;
+ * 3. what still gets in twice (two collectors racing on the same event; with the check off, a client re-sending an
+ *    upload answered 503 after its rows landed) has the same sorting key and collapses when ClickHouse merges;
  *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
  * An event re-sent with the same id but another timestamp beyond the window is a different row.
  */
