@@ -26,10 +26,21 @@ export class ValidationError extends TelemetryError {
 /** A scenario name that is not a safe file name; it never reaches the file system. */
 export class ScenarioNameError extends ValidationError {
   constructor(field: string, value: unknown) {
-    super(field, `unsafe scenario name ${JSON.stringify(String(value).slice(0, 80))}: use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit`);
+    super(field, `unsafe scenario name ${describeValue(value)}: use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit`);
     (this as { code: string }).code = 'OPT_ERR_SCENARIO';
     this.name = 'ScenarioNameError';
   }
+}
+
+/**
+ * A short description of a value that may be anything a client sent. Never `String(value)`: an object with a
+ * `toString` key throws, and a deeply nested array recurses until the stack runs out.
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 80));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  return `(${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value})`;
 }
 
 /** Configuration could not be resolved; thrown at start-up only (fail fast, naming the variable). */

@@ -81,7 +81,7 @@ function anyValue(v: unknown, depth: number, maxDepth: number): unknown {
   if (!isObj(v)) return null;
   if (depth > maxDepth) throw new Problem(`nested deeper than ${maxDepth} levels (TELEMETRY_MAX_DETAILS_DEPTH)`);
   let x = own(v, 'stringValue', 'string_value');
-  if (x !== undefined) return typeof x === 'string' ? x : String(x);
+  if (x !== undefined) return scalarText(x);
   x = own(v, 'boolValue', 'bool_value');
   if (x !== undefined) return x === true || x === 'true';
   x = own(v, 'intValue', 'int_value');
@@ -96,8 +96,21 @@ function anyValue(v: unknown, depth: number, maxDepth: number): unknown {
   x = own(v, 'kvlistValue', 'kvlist_value');
   if (x !== undefined) return keyValues(arr(isObj(x) ? x.values : undefined), depth + 1, maxDepth);
   x = own(v, 'bytesValue', 'bytes_value');
-  if (x !== undefined) return x instanceof Uint8Array ? Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') : String(x);
+  if (x !== undefined) return x instanceof Uint8Array ? Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') : scalarText(x);
   return null;
+}
+
+/** A string field of OTLP/JSON as text; anything else a client put there is dropped (String() of an object may throw). */
+function scalarText(x: unknown): string | null {
+  if (typeof x === 'string') return x;
+  return typeof x === 'number' || typeof x === 'boolean' ? String(x) : null;
+}
+
+/** The string value of an attribute read outside the per-record checks (resource attributes): no nesting looked at. */
+function stringAttr(v: unknown): string | undefined {
+  if (!isObj(v)) return undefined;
+  const x = own(v, 'stringValue', 'string_value');
+  return typeof x === 'string' ? x : undefined;
 }
 
 function keyValues(list: unknown[], depth: number, maxDepth: number): Obj {
@@ -149,11 +162,12 @@ export function mapLogsRequest(request: unknown, options: OtlpMapOptions): OtlpM
     if (isObj(resource)) {
       for (const kv of arr(own(resource, 'attributes'))) {
         if (!isObj(kv)) continue;
+        // Read as plain strings: these run outside the per-record try, so nothing here may throw.
         if (kv.key === 'service.name') {
-          const name = anyValue(kv.value, 1, 1);
+          const name = stringAttr(kv.value);
           if (typeof name === 'string' && !name.startsWith('unknown_service')) serviceScenario = scenarioOfService(name);
         } else if (kv.key === ATTR_DEPLOYMENT_ID) {
-          const d = anyValue(kv.value, 1, 1);
+          const d = stringAttr(kv.value);
           if (typeof d === 'string' && d.length <= 256) resourceDeployment = d;
         }
       }
