@@ -15,3 +15,11 @@ export class CliError extends TelemetryError {
     this.name = 'CliError';
   }
 }
+
+/** A one-shot command was stopped by SIGINT/SIGTERM before it finished: exit code 130, as shells report Ctrl-C. */
+export class InterruptedError extends CliError {
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}

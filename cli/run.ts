@@ -1,12 +1,13 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import { createContext } from './context.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, InterruptedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
 export interface RunIO {
   stdout: NodeJS.WriteStream;
@@ -17,7 +18,8 @@ export interface RunIO {
 
 /**
  * Run the CLI and return its exit code: 0 success, 1 runtime error, 2 usage or configuration error (unknown
- * command or flag, bad value, conflicting options, invalid environment variable).
+ * command or flag, bad value, conflicting options, invalid environment variable), 130 when a one-shot command was
+ * interrupted (long-running ones — serve, logs --follow — stop cleanly with 0).
  */
 export async function runCli(argv: string[], io: RunIO): Promise<number> {
   const ctx = createContext(io);
@@ -30,6 +32,7 @@ export async function runCli(argv: string[], io: RunIO): Promise<number> {
       // Help and version were printed on request; anything else was reported by commander already.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
+    if (err instanceof InterruptedError) return EXIT_INTERRUPTED;
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof UsageError || err instanceof ConfigError) {
       io.stderr.write(ctx.paintErr('red', `error: ${message}`) + '\n(see --help)\n');

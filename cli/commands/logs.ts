@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { readdir } from 'node:fs/promises';
 import type { CliContext } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { FORMATS, makeSink, type LogFormat } from '../logs/format.js';
 import { LEVEL_CHOICES, type Level } from '../logs/level.js';
 import type { LogQuery } from '../logs/query.js';
@@ -81,6 +81,7 @@ export function logsCommand(ctx: CliContext): Command {
         }
       }
       await out.end();
+      if (ctx.signal.aborted && !o.follow) throw new InterruptedError();
       if (result.matched === 0 && o.format === 'table' && !o.follow) ctx.warn('no matching events');
     });
 }

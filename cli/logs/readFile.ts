@@ -36,8 +36,13 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
   let label = path;
   const matcher = new Matcher(() => label, sink, options);
   const { scanner } = matcher;
-  const { warn, signal, drain } = options;
+  const { warn, signal } = options;
   const pollMs = options.pollMs ?? 250;
+  // Between chunks: let the output drain, and stop a long scan on SIGINT/SIGTERM (not only in follow mode).
+  const drain = (): Promise<void> => {
+    if (signal?.aborted) scanner.stopped = true;
+    return options.drain();
+  };
 
   // Older files first (rotated segments), each read to its end; a segment removed meanwhile was sent and compacted.
   for (const older of options.before ?? []) {

@@ -32,7 +32,7 @@ export class CliProcess {
   }
 
   /** Resolve once stdout (or stderr) matches, polling every 25 ms; reject after `timeoutMs` with what was seen. */
-  async waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  async waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', timeoutMs = 60_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = this[stream].match(pattern);

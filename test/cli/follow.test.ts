@@ -10,7 +10,7 @@ const ev = (i: number, event = 'tick', extra: { level?: string } = {}): string =
 const ids = (text: string): unknown[] => parseLines(text).map((o) => o.id);
 const follow = (dir: string, ...args: string[]) => new CliProcess(['logs', 's', '--dir', dir, '--follow', '--poll-interval', '50', '--format', 'jsonl', ...args]);
 
-describe('logs --follow', () => {
+describe('logs --follow', { timeout: 180_000 }, () => {
   it('starts with the last 10 matches, then prints appended lines (a line written in two parts only once complete)', async () => {
     const dir = tmpDir('opt-cli-follow-');
     const file = join(dir, 's.jsonl');

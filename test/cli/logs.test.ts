@@ -33,7 +33,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'other.jsonl'), LINES[0] + '\n');
 });
 
-describe('logs: formats', () => {
+describe('logs: formats', { timeout: 180_000 }, () => {
   it('jsonl prints every valid line byte for byte and reports the torn and the invalid line with their numbers', async () => {
     const r = await logs('--format', 'jsonl');
     expect(r.code).toBe(0);
@@ -82,7 +82,7 @@ describe('logs: formats', () => {
   });
 });
 
-describe('logs: filters', () => {
+describe('logs: filters', { timeout: 180_000 }, () => {
   it('--level applies the documented rule: own level first, failure events are error, the rest info', async () => {
     expect(ids((await logs('--level', 'error', '--format', 'jsonl')).stdout)).toEqual(['a3', 'a4', 'a7', 'b2']);
     expect(ids((await logs('--level', 'warn', '--format', 'jsonl')).stdout)).toEqual(['a3', 'a4', 'a5', 'a7', 'b2']);

@@ -24,7 +24,7 @@ async function status(dir: string, env: Record<string, string> = {}): Promise<St
   return JSON.parse(r.stdout) as Status;
 }
 
-describe('status, enable, disable', () => {
+describe('status, enable, disable', { timeout: 180_000 }, () => {
   it('explains why telemetry is on or off: default, TELEMETRY_ENABLED, toggle, DO_NOT_TRACK, OTEL_SDK_DISABLED', async () => {
     const dir = tmpDir('opt-cli-status-');
     expect(await status(dir)).toMatchObject({ enabled: false, reason: 'default', environment: 'production', dir, toggle: null });
@@ -97,7 +97,7 @@ describe('status, enable, disable', () => {
   });
 });
 
-describe('data', () => {
+describe('data', { timeout: 180_000 }, () => {
   it('prints exactly what getTelemetryData() returns for the same dir and environment, saved counters included', async () => {
     const dir = tmpDir('opt-cli-data-');
     writePersistedCounts(dir, { commands: new Map([['CreateOrder', 3]]), metrics: new Map([['orders-exported', 20]]) });

@@ -18,7 +18,7 @@ const dir = tmpDir('opt-cli-usage-');
 writeFileSync(join(dir, 'app.jsonl'), line({ ts: '2025-01-15T12:00:00.000Z', event: 'app_start' }) + '\n');
 writeFileSync(join(dir, 'web.jsonl'), line({ ts: '2025-01-15T12:00:00.000Z', event: 'app_start' }) + '\n');
 
-describe('exit codes and messages', () => {
+describe('exit codes and messages', { timeout: 180_000 }, () => {
   it.each([
     [['logs', 'app', '--bogus'], /unknown option '--bogus'/],
     [['logs', 'app', '--level', 'loud'], /'-l, --level <level>' argument 'loud' is invalid\. Allowed choices are info, warn, error, fatal/],
