@@ -16,7 +16,7 @@ Examples:
   $ otel-product-telemetry status
   $ otel-product-telemetry disable
 
-Exit codes: 0 success, 1 runtime error, 2 usage or configuration error.
+Exit codes: 0 success, 1 runtime error, 2 usage or configuration error, 130 a one-shot command interrupted.
 Short alias: opt-telemetry.`;
 
 /** The command tree. Every usage error goes through commander's exitOverride, so the caller maps it to exit code 2. */
