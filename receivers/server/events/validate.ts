@@ -21,15 +21,17 @@ export interface EventDefaults {
 
 export const MAX_NAME_LENGTH = 256;
 
-const LEVELS: Record<string, SeverityNumber> = {
-  trace: SeverityNumber.TRACE,
-  debug: SeverityNumber.DEBUG,
-  info: SeverityNumber.INFO,
-  warn: SeverityNumber.WARN,
-  warning: SeverityNumber.WARN,
-  error: SeverityNumber.ERROR,
-  fatal: SeverityNumber.FATAL,
-};
+// A Map, not an object literal: `level: "constructor"` (or "toString", "__proto__") must not find Object.prototype's
+// members and pass as a severity.
+const LEVELS = new Map<string, SeverityNumber>([
+  ['trace', SeverityNumber.TRACE],
+  ['debug', SeverityNumber.DEBUG],
+  ['info', SeverityNumber.INFO],
+  ['warn', SeverityNumber.WARN],
+  ['warning', SeverityNumber.WARN],
+  ['error', SeverityNumber.ERROR],
+  ['fatal', SeverityNumber.FATAL],
+]);
 
 // Scenario names repeat endlessly; the check's result is cached (bounded), as the line serialiser does.
 const safe = new Set<string>();
@@ -78,7 +80,7 @@ export function checkTimestamp(value: unknown, field: string, now: number, maxSk
 
 export function checkLevel(value: unknown): SeverityNumber | undefined {
   if (value === undefined || value === null) return undefined;
-  const sev = typeof value === 'string' ? LEVELS[value.toLowerCase()] : undefined;
+  const sev = typeof value === 'string' ? LEVELS.get(value.toLowerCase()) : undefined;
   if (sev === undefined) throw new ValidationError('level', 'expected one of trace, debug, info, warn, error, fatal');
   return sev;
 }

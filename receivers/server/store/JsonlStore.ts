@@ -1,6 +1,6 @@
 import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
-import type { ExportResult } from '@opentelemetry/core';
+import { millisToHrTime, type ExportResult } from '@opentelemetry/core';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { join } from 'node:path';
 import { StoreError } from '../../../core/errors.js';
@@ -175,7 +175,9 @@ export class JsonlStore implements TelemetryStore {
         this.dropped = false;
         logger.emit({
           eventName: e.event,
-          timestamp: e.timestamp,
+          // As HrTime, never a number: the SDK reads numbers below half of performance.timeOrigin (before ~1998)
+          // as performance.now() offsets and adds the process start, so 1970-01-01 would be stored as "now".
+          timestamp: millisToHrTime(e.timestamp),
           severityNumber: e.severityNumber ?? SeverityNumber.INFO,
           attributes,
           body: e.details as AnyValueMap | undefined,

@@ -1,6 +1,7 @@
 import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { millisToHrTime } from '@opentelemetry/core';
 import { ClickHouseError, StoreError } from '../../../../core/errors.js';
 import { uuidv7 } from '../../../../core/id.js';
 import { levelOf } from '../../../../core/line.js';
@@ -164,7 +165,8 @@ export class ClickHouseStore implements TelemetryStore {
       const attributes: LogAttributes = { [ATTR_SCENARIO]: e.scenario, [ATTR_EVENT_ID]: id };
       if (e.deploymentId !== undefined) attributes[ATTR_DEPLOYMENT_ID] = e.deploymentId;
       this.dropMessage = undefined;
-      this.logger.emit({ eventName: e.event, timestamp: e.timestamp, severityNumber: severity, attributes, body: e.details as AnyValueMap | undefined, context: ROOT_CONTEXT });
+      // HrTime, never a number: the SDK reads numbers before ~1998 as performance.now() offsets (see JsonlStore).
+      this.logger.emit({ eventName: e.event, timestamp: millisToHrTime(e.timestamp), severityNumber: severity, attributes, body: e.details as AnyValueMap | undefined, context: ROOT_CONTEXT });
       const drop = this.dropMessage as { reason: DropReason; message: string } | undefined;
       if (drop !== undefined) {
         reject(i, DROP_CODES[drop.reason], drop.message);
