@@ -120,7 +120,17 @@ export const validDetails: fc.Arbitrary<Record<string, unknown>> = fc.dictionary
   fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__proto__' && k !== 'constructor' && k !== 'prototype'),
   fc.jsonValue({ maxDepth: 4 }),
   { minKeys: 1, maxKeys: 6 },
-).filter((d) => countKeys(d) <= 1000);
+).filter((d) => countKeys(d) <= 1000 && !hasForbiddenKey(d));
+
+/** A `__proto__` / `constructor` / `prototype` key anywhere (fast-check generates them on purpose). */
+export function hasForbiddenKey(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') return true;
+    if (hasForbiddenKey((v as Record<PropertyKey, unknown>)[k])) return true;
+  }
+  return false;
+}
 
 /** Keys and array items at all levels (what TELEMETRY_MAX_DETAILS_KEYS counts). */
 export function countKeys(v: unknown): number {

@@ -114,7 +114,7 @@ describe(`upload parser and validator under fast-check (seed ${SEED})`, () => {
       await store.open();
       fc.assert(
         fc.property(fc.array(validLineEvent, { minLength: 1, maxLength: 5 }), fc.constantFrom('array', 'wrapper', 'ndjson'), (drafts, form) => {
-          const events: LineEvent[] = drafts.map(({ idSuffix, ...rest }) => ({ ...rest, id: `r${++counter}${idSuffix}`.slice(0, 128) }));
+          const events: LineEvent[] = drafts.map(({ idSuffix, ...rest }) => ({ ...rest, id: `r${String(++counter).padStart(7, '0')}${idSuffix}`.slice(0, 128) }));
           // What a client means is what JSON carries: compare against the JSON image of the events.
           const expected = events.map((e) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>);
           const text = form === 'ndjson' ? events.map((e) => JSON.stringify(e)).join('\n') + '\n' : JSON.stringify(form === 'wrapper' ? { events } : events);

@@ -70,6 +70,13 @@ function nanosToMillis(v: unknown): number | undefined {
     const ms = v.length > 6 ? Number(v.slice(0, -6)) : 0;
     return ms > 0 ? ms : undefined;
   }
+  if (isObj(v) && typeof v.low === 'number' && typeof v.high === 'number') {
+    // A protobuf fixed64 (Long): divide exactly. Through a double, nanoseconds since the epoch (> 2^53) lose their
+    // last digits and a whole millisecond like 1736942400123000000 would floor to ...122.
+    const n = (BigInt(v.high >>> 0) << 32n) + BigInt(v.low >>> 0);
+    const ms = Number(n / 1_000_000n);
+    return ms > 0 ? ms : undefined;
+  }
   const n = int64(v);
   return n !== undefined && n > 0 ? Math.floor(n / 1e6) : undefined;
 }
@@ -218,7 +225,7 @@ function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: st
   const dep = checkOptionalString(attrs[ATTR_DEPLOYMENT_ID], ATTR_DEPLOYMENT_ID) ?? resourceDeployment;
   if (dep !== undefined) event.deploymentId = dep;
   const sev = int64(own(lr, 'severityNumber', 'severity_number'));
-  if (sev !== undefined && sev >= 1 && sev <= 24) event.severityNumber = sev;
+  if (sev !== undefined && Number.isInteger(sev) && sev >= 1 && sev <= 24) event.severityNumber = sev;
 
   const bodyValue = own(lr, 'body');
   let details: Obj | undefined;
