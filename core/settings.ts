@@ -118,6 +118,14 @@ export function urlSetting(env: string, doc: string): Setting<string | undefined
   };
 }
 
+// Credentials by name too, so a component that forgets `secret: true` still never echoes one (TELEMETRY_UPLOAD_TOKEN,
+// TELEMETRY_CLICKHOUSE_PASSWORD, ...).
+const SECRET_NAME = /_(TOKEN|PASSWORD|SECRET|API_KEY)$/;
+
+function isSecret(setting: Setting<unknown>): boolean {
+  return setting.secret === true || SECRET_NAME.test(setting.env);
+}
+
 /**
  * Resolve a settings table: options first, then env, then defaults. Unknown option keys are rejected (a typo must
  * fail, as in the Collector's config tests). All problems are reported together, each naming the variable.
@@ -145,7 +153,7 @@ export function resolveSettings<S extends SettingsTable>(
       try {
         out[key] = setting.fromEnv(raw);
       } catch (err) {
-        const shown = setting.secret === true ? `<${raw.length} characters, not shown>` : JSON.stringify(raw);
+        const shown = isSecret(setting) ? `<${raw.length} characters, not shown>` : JSON.stringify(raw);
         problems.push(`${setting.env}=${shown}: ${(err as Error).message} (allowed: ${setting.allowed})`);
       }
       continue;
