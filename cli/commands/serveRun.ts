@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { TelemetryError } from '../../core/errors.js';
 import type { ServeOptions } from './serve.js';
+import { installDiagFromEnv } from '../../core/diagFromEnv.js';
 
 /** Start the collector, print where it is, wait for SIGINT/SIGTERM (ctx.signal), close gracefully. */
 export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> {
@@ -17,6 +18,8 @@ export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> 
     ...(o.scenario !== undefined && { scenario: o.scenario }),
     ...(o.environment !== undefined && { environment: o.environment }),
   };
+  // The collector's own problems (store failures, dropped data) go to the console at OTEL_LOG_LEVEL (default warn).
+  installDiagFromEnv(ctx.env);
   let collector;
   try {
     collector = await startCollector(options);

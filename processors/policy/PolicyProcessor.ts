@@ -12,7 +12,7 @@ export interface PolicyProcessorOptions {
   environment?: string;
   /** Scenario for records that name none. */
   defaultScenario?: string;
-  /** Largest serialised event in bytes (UTF-16 units, an upper bound for ASCII-heavy JSON). Default 256 KiB. */
+  /** Largest serialised event in UTF-8 bytes (newline included). Default 256 KiB. */
   maxEventBytes?: number;
   /** Told about every record this processor drops, synchronously inside `emit` (the collector uses it to answer). */
   onDrop?: (record: SdkLogRecord, reason: DropReason, message: string) => void;
@@ -50,7 +50,9 @@ export class PolicyProcessor extends DecoratingProcessor {
     }
     let size: number;
     try {
-      size = serializeRecord(record, this.defaultScenario).line.length;
+      const line = serializeRecord(record, this.defaultScenario).line;
+      // UTF-8 bytes are at most 3 per UTF-16 unit: count exactly only when the line could be over the limit.
+      size = line.length * 3 > this.maxEventBytes ? Buffer.byteLength(line, 'utf8') : line.length;
     } catch (err) {
       this.drop(record, 'invalid', (err as Error).message, true);
       return;

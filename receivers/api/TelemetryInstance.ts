@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { millisToHrTime } from '@opentelemetry/core';
 import { logs, SeverityNumber, type AnyValue, type AnyValueMap, type Logger, type LoggerProvider, type LogAttributes } from '@opentelemetry/api-logs';
 import { ValidationError } from '../../core/errors.js';
 import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, CRASH_EVENT, TELEMETRY_SCOPE } from '../../core/record.js';
@@ -95,7 +96,8 @@ export class TelemetryInstance {
       this.getLogger().emit({
         eventName: event,
         severityNumber: SeverityNumber.INFO,
-        timestamp: timestamp === undefined ? undefined : toMillis(timestamp),
+        // HrTime, not a number: the SDK reads small epoch numbers (before ~1998) as performance.now() offsets.
+        timestamp: timestamp === undefined ? undefined : millisToHrTime(toMillis(timestamp)),
         attributes,
         body,
       });

@@ -4,8 +4,10 @@
  * gracefully — no new connections, in-flight requests finish, the store is flushed — then exits 0.
  */
 import { startCollector } from './startCollector.js';
+import { installDiagFromEnv } from '../../core/diagFromEnv.js';
 
 async function main(): Promise<void> {
+  installDiagFromEnv();
   let collector;
   try {
     collector = await startCollector();

@@ -213,3 +213,22 @@ describe('consent', () => {
     expect(setupPipeline({ dir, enabled: undefined }).pt.isEnabled()).toBe(false);
   });
 });
+
+describe('API edge cases found by fuzzing', () => {
+  it('keeps timestamps before 1998 (the SDK would read small epoch numbers as performance offsets)', async () => {
+    const { dir, provider, t } = setupPipeline();
+    await t.event({ event: 'old', timestamp: '1990-01-01T00:00:00Z' });
+    await t.event({ event: 'epoch', timestamp: 0 });
+    await provider.forceFlush();
+    expect(readJsonl(join(dir, 'test-app.jsonl')).map((l) => l.ts)).toEqual(['1990-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z']);
+  });
+
+  it('measures the event size limit in UTF-8 bytes', async () => {
+    const { dir, provider, t, pt } = setupPipeline({ maxEventBytes: 262_144 });
+    await t.event({ event: 'wide', text: 'é'.repeat(200_000) }); // 200k characters, 400k bytes
+    await t.event({ event: 'narrow', text: 'e'.repeat(200_000) });
+    await provider.forceFlush();
+    expect(readJsonl(join(dir, 'test-app.jsonl')).map((l) => l.event)).toEqual(['narrow']);
+    expect(pt.status().dropped.too_large).toBe(1);
+  });
+});
