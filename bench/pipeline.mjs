@@ -1,7 +1,7 @@
 // Pipeline benchmark (issue 2): telemetry.event() → bytes in the JSONL files, against two baselines measured in the
 // same process: the ceiling (JSON.stringify + buffered append of the same lines) and the stock SDK pipeline
 // (BatchLogRecordProcessor + a minimal JSONL exporter). Also: cost per call when telemetry is off, and a tight loop
-// that never yields. Run: node --expose-gc bench/pipeline.mjs [--events 1000000] [--rounds 3]
+// that never yields. Run: node --expose-gc bench/pipeline.mjs [--events 1000000] [--rounds 5]
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { productTelemetry, createTelemetryInstance } from '../dist/index.js';
 
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '5' } } });
 const N = Number(args.events);
 const ROUNDS = Number(args.rounds);
 const SCENARIOS = ['picker-wheel', 'shared-auth', 'checkout'];
