@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10,50' },
     events: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '1' },
