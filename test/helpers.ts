@@ -34,19 +34,27 @@ export interface RunResult {
  * Run a TypeScript or JavaScript file in a real child process (TypeScript through tsx, so tests use the sources).
  * `env` is merged over a clean copy of process.env without TELEMETRY_* / DO_NOT_TRACK / OTEL_* from the outside.
  */
+/**
+ * A copy of process.env without TELEMETRY_* / OTEL_* / DO_NOT_TRACK / VITEST / NODE_OPTIONS from the outside, with
+ * `extra` on top: what a child process under test sees.
+ */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(TELEMETRY_|OTEL_|DO_NOT_TRACK$|VITEST|NODE_OPTIONS$)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra } as NodeJS.ProcessEnv;
+}
+
 export function runNode(
   file: string,
   options: { env?: Record<string, string | undefined>; args?: string[]; nodeArgs?: string[]; timeoutMs?: number; onSpawn?: (pid: number) => void; input?: string } = {},
 ): Promise<RunResult> {
-  const env: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(TELEMETRY_|OTEL_|DO_NOT_TRACK$|VITEST|NODE_OPTIONS$)/.test(k)) continue;
-    env[k] = v;
-  }
-  Object.assign(env, options.env ?? {});
+  const env = cleanEnv(options.env);
   const nodeArgs = [...(file.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeArgs ?? [])];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, file, ...(options.args ?? [])], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, file, ...(options.args ?? [])], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     if (options.onSpawn && child.pid) options.onSpawn(child.pid);
     let stdout = '';
     let stderr = '';

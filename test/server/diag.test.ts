@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tmpDir } from '../helpers.js';
+import { ROOT, cleanEnv, tmpDir } from '../helpers.js';
 
 const MAIN = join(ROOT, 'receivers/server/main.ts');
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(TELEMETRY_|OTEL_|DO_NOT_TRACK$|VITEST|NODE_OPTIONS$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 describe('standalone collector diagnostics', () => {
   it('prints store failures on stderr by default (diag at warn), without the auth token', async () => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, readJsonl, tmpDir } from '../helpers.js';
+import { ROOT, cleanEnv, readJsonl, tmpDir } from '../helpers.js';
 
 const MAIN = join(ROOT, 'receivers/server/main.ts');
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(TELEMETRY_|OTEL_|DO_NOT_TRACK$|VITEST|NODE_OPTIONS$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 describe('collector process (receivers/server/main.ts)', () => {
   it('prints its address and data dir, and SIGTERM during a stream of uploads loses no acknowledged event', async () => {
