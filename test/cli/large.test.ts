@@ -95,8 +95,10 @@ describe(`logs over a ${MB} MB file`, () => {
     // file is 200+ MB, then 400+ MB. The telling check is the doubling: a reader holding data would need twice as much.
     expect(rss1).toBeLessThan(200 * MiB);
     expect(rssTail).toBeLessThan(200 * MiB);
-    expect(rss2).toBeLessThan(rss1 + 32 * MiB);
-    expect(rssTail2).toBeLessThan(rssTail + 32 * MiB);
+    // The second file is 200+ MB larger: a reader holding it would grow by that much. 64 MiB of slack absorbs V8's
+    // lazy collection (the --tail run once peaked 41 MiB higher on a loaded machine) and still fails such a reader.
+    expect(rss2).toBeLessThan(rss1 + 64 * MiB);
+    expect(rssTail2).toBeLessThan(rssTail + 64 * MiB);
     expect(rss2).toBeLessThan(size / 1024);
 
     // Cross-check from outside the process where GNU time exists (the kernel's peak RSS of the child).

@@ -3,10 +3,9 @@ import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
 import { scenarioEventsRoute } from './events.js';
 import { healthRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
-import { scenarioSummaryRoute, summariesRoute } from './summaries.js';
 import { uploadRoute } from './upload.js';
 // Environment and usage data (receivers/usage/collector): Camunda's /telemetry routes, OTLP traces → usage, and the
-// summaries with the usage from traces (`commands`/`errors`), which serve the same paths as summaries.ts.
+// per-scenario summaries (`GET /api/v1/telemetry[/{scenario}]`), which add the usage from traces (`commands`/`errors`).
 import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../../usage/collector/routes.js';
 
 /**
@@ -30,4 +29,4 @@ export const builtinRoutes: readonly Route[] = [
   telemetryConfigurationPostRoute,
 ];
 
-export { healthRoute, uploadRoute, summariesRoute, scenarioSummaryRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
+export { healthRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
