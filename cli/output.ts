@@ -1,9 +1,13 @@
+const CAPACITY = 65_536;
+
 /**
- * Buffered writes to stdout with back-pressure: text is gathered into 64 KiB writes (one syscall per many lines)
- * and the reader waits for `drain` before reading more, so a slow consumer never makes memory grow.
+ * Buffered writes to stdout with back-pressure: bytes are gathered into 64 KiB writes (one syscall per many lines)
+ * and the reader waits for `drain` before reading more, so a slow consumer never makes memory grow. Lines found in a
+ * file are copied as bytes, never decoded and encoded again.
  */
 export class Output {
-  private pending = '';
+  private buf = Buffer.allocUnsafe(CAPACITY);
+  private len = 0;
   private readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean };
 
   constructor(stream: NodeJS.WritableStream) {
@@ -11,15 +15,42 @@ export class Output {
   }
 
   write(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= 65_536) this.flush();
+    // A UTF-16 unit is at most 3 UTF-8 bytes.
+    if (this.len + text.length * 3 > CAPACITY) {
+      this.flush();
+      if (text.length * 3 > CAPACITY) {
+        this.stream.write(text);
+        return;
+      }
+    }
+    this.len += this.buf.write(text, this.len, 'utf8');
+  }
+
+  writeBytes(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (this.len + n > CAPACITY) {
+      this.flush();
+      if (n > CAPACITY) {
+        this.stream.write(Buffer.from(src.subarray(start, end)));
+        return;
+      }
+    }
+    src.copy(this.buf, this.len, start, end);
+    this.len += n;
+  }
+
+  writeByte(byte: number): void {
+    if (this.len === CAPACITY) this.flush();
+    this.buf[this.len++] = byte;
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending;
-    this.pending = '';
-    this.stream.write(text);
+    if (this.len === 0) return;
+    // The stream keeps the chunk until written: hand it over and start a new one.
+    const chunk = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(CAPACITY);
+    this.len = 0;
+    this.stream.write(chunk);
   }
 
   /** Flush, then wait until the stream has room again (or is gone: a closed client must not leave us waiting). */

@@ -3,7 +3,7 @@ import type TableType from 'cli-table3';
 import type { Output } from '../output.js';
 import type { Painter } from '../style.js';
 import { levelOfEvent, type Level } from './level.js';
-import type { LogEntry } from './query.js';
+import { parseEntry } from './query.js';
 
 // cli-table3 costs ~50 ms to load: only the table format pays for it.
 const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;
@@ -11,9 +11,12 @@ const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-ta
 export const FORMATS = ['table', 'json', 'jsonl'] as const;
 export type LogFormat = (typeof FORMATS)[number];
 
-/** Where matching lines go. `text` is the stored line as read (written unchanged by json and jsonl). */
+/**
+ * Where matching lines go: bytes [start, end) of `buf` are the stored line as read, without its line break (valid
+ * only during the call). json and jsonl write those bytes unchanged; the table parses them.
+ */
 export interface EntrySink {
-  write(text: string, entry: LogEntry): void;
+  write(buf: Buffer, start: number, end: number): void;
   /** Push out rows held for layout (follow mode calls it after each read). */
   flush(): void;
   end(): void;
@@ -22,7 +25,10 @@ export interface EntrySink {
 /** One stored line per output line, byte for byte. */
 export function jsonlSink(out: Output): EntrySink {
   return {
-    write: (text) => out.write(text + '\n'),
+    write(buf, start, end) {
+      out.writeBytes(buf, start, end);
+      out.writeByte(0x0a);
+    },
     flush: () => out.flush(),
     end: () => out.flush(),
   };
@@ -32,8 +38,9 @@ export function jsonlSink(out: Output): EntrySink {
 export function jsonSink(out: Output): EntrySink {
   let first = true;
   return {
-    write(text) {
-      out.write(first ? '[\n' + text : ',\n' + text);
+    write(buf, start, end) {
+      out.write(first ? '[\n' : ',\n');
+      out.writeBytes(buf, start, end);
       first = false;
     },
     flush: () => out.flush(),
@@ -89,7 +96,10 @@ export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
   };
 
   return {
-    write(_text, e) {
+    write(buf, start, end) {
+      // Lines reach a sink validated, so this parse does not fail; an object is needed only for the columns.
+      const e = parseEntry(buf.toString('utf8', start, end));
+      if (typeof e === 'string') return;
       const level = levelOfEvent(e.event, e.level);
       const style = LEVEL_STYLE[level];
       let details = e.details === undefined ? '' : printable(JSON.stringify(e.details));

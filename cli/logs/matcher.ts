@@ -1,5 +1,6 @@
 import type { EntrySink } from './format.js';
-import { compileQuery, parseEntry, type LogEntry, type LogQuery } from './query.js';
+import { LineFields, scanJsonLine } from './jsonLine.js';
+import { compileQuery, type LogQuery } from './query.js';
 import { Ring } from './ring.js';
 import { LineScanner } from './scanner.js';
 
@@ -16,40 +17,42 @@ export interface MatchResult {
 }
 
 /**
- * A line scanner wired to the filters and a sink: parses candidate lines, reports invalid ones (`label:line: why`),
+ * A line scanner wired to the filters and a sink: validates candidate lines (without parsing them), reports invalid
+ * ones (`label:line: why`),
  * keeps the last `tail` matches in a ring or stops after `limit`. Shared by the file reader, the collector's events
  * route and `logs --url`.
  */
 export class Matcher {
   readonly scanner: LineScanner;
   readonly result: MatchResult = { matched: 0, skipped: 0 };
-  private ring: Ring<[string, LogEntry]> | undefined;
+  private ring: Ring<Buffer> | undefined;
   private readonly sink: EntrySink;
   private readonly limit: number | undefined;
 
   constructor(label: () => string, sink: EntrySink, options: MatchOptions) {
     const compiled = compileQuery(options.query);
     const { warn } = options;
+    const fields = new LineFields();
     this.sink = sink;
     this.limit = options.limit;
     this.ring = options.tail === undefined ? undefined : new Ring(options.tail);
     this.scanner = new LineScanner(
       {
-        line: (text, lineNo) => {
-          const entry = parseEntry(text);
-          if (typeof entry === 'string') {
+        line: (buf, start, end, lineNo) => {
+          const why = scanJsonLine(buf, start, end, fields);
+          if (why !== undefined) {
             this.result.skipped++;
-            warn(`${label()}:${lineNo}: ${entry}; line skipped`);
+            warn(`${label()}:${lineNo}: ${why}; line skipped`);
             return true;
           }
-          return compiled.test(entry) ? this.emit(text, entry) : true;
+          return compiled.testLine(buf, start, end, fields) ? this.emit(buf, start, end) : true;
         },
         invalid: (lineNo, reason) => {
           this.result.skipped++;
           warn(`${label()}:${lineNo}: ${reason}; line skipped`);
         },
       },
-      { prefilter: compiled.prefilter() },
+      { needle: compiled.needle() },
     );
   }
 
@@ -63,20 +66,21 @@ export class Matcher {
     const ring = this.ring;
     if (!ring) return;
     this.ring = undefined;
-    for (const [text, entry] of ring.drain()) {
-      if (!this.emit(text, entry)) {
+    for (const line of ring.drain()) {
+      if (!this.emit(line, 0, line.length)) {
         this.scanner.stopped = true;
         return;
       }
     }
   }
 
-  private emit(text: string, entry: LogEntry): boolean {
+  private emit(buf: Buffer, start: number, end: number): boolean {
     if (this.ring) {
-      this.ring.push([text, entry]);
+      // A copy: the scanner reuses its buffer.
+      this.ring.push(Buffer.from(buf.subarray(start, end)));
       return true;
     }
-    this.sink.write(text, entry);
+    this.sink.write(buf, start, end);
     this.result.matched++;
     return this.limit === undefined || this.result.matched < this.limit;
   }

@@ -1,6 +1,8 @@
 import { parseIsoTimestamp } from '../../core/time.js';
 import { levelOfEvent, levelRank, type Level } from './level.js';
-import { bytePrefilter, caselessPrefilter, type Prefilter } from './scanner.js';
+import type { LineFields } from './jsonLine.js';
+import { RawSearch } from './rawSearch.js';
+import { needleOf, type Needle } from './scanner.js';
 
 /** The filters of `logs` (and of the collector's events route). All optional; all must hold. */
 export interface LogQuery {
@@ -54,8 +56,21 @@ function rawSafe(text: string): boolean {
 
 export interface CompiledQuery {
   /** A byte-level pre-check every matching line passes (undefined when none is sound for this query). */
-  prefilter(): Prefilter | undefined;
+  needle(): Needle | undefined;
+  /** The filters on a parsed line (the reference semantics). */
   test(entry: LogEntry): boolean;
+  /**
+   * The same filters on a line validated by scanJsonLine (bytes [start, end) of `b`, fields located in `f`): decodes
+   * only the fields a filter needs, and searches the bytes when the needle allows it, so a line is never parsed.
+   */
+  testLine(b: Buffer, start: number, end: number, f: LineFields): boolean;
+}
+
+/** A top-level string value (quotes included at [s, e)) as a string; undefined when the value is not a string. */
+function stringAt(b: Buffer, s: number, e: number): string | undefined {
+  if (s === -1 || b[s] !== 0x22) return undefined;
+  for (let i = s + 1; i < e - 1; i++) if (b[i] === 0x5c) return JSON.parse(b.toString('utf8', s, e)) as string;
+  return b.toString('utf8', s + 1, e - 1);
 }
 
 export function compileQuery(q: LogQuery): CompiledQuery {
@@ -79,25 +94,54 @@ export function compileQuery(q: LogQuery): CompiledQuery {
     return false;
   };
 
+  // The byte search gives the parsed search's answer only for needles JSON writes unchanged, and case-sensitively.
+  const raw = needle !== undefined && !ignoreCase && rawSafe(needle) ? new RawSearch(needle) : undefined;
+  const testParsed = (e: LogEntry): boolean => {
+    if (events && !events.has(e.event)) return false;
+    if (minRank !== undefined && levelRank(levelOfEvent(e.event, e.level)) < minRank) return false;
+    if (timed) {
+      const t = typeof e.ts === 'string' ? parseIsoTimestamp(e.ts) : undefined;
+      if (t === undefined) return false;
+      if (q.since !== undefined && t < q.since) return false;
+      if (q.until !== undefined && t > q.until) return false;
+    }
+    if (needle !== undefined && !contains(e.event) && !inValue(e.details, 0)) return false;
+    return true;
+  };
+
   return {
-    prefilter() {
-      if (needle !== undefined && rawSafe(needle)) return ignoreCase ? caselessPrefilter(needle) : bytePrefilter(needle);
+    needle() {
+      if (needle !== undefined && rawSafe(needle)) return needleOf(needle, ignoreCase);
       if (events && events.size === 1) {
         const [name] = events;
-        if (rawSafe(name!)) return bytePrefilter(name!);
+        if (rawSafe(name!)) return needleOf(name!, false);
       }
       return undefined;
     },
-    test(e) {
-      if (events && !events.has(e.event)) return false;
-      if (minRank !== undefined && levelRank(levelOfEvent(e.event, e.level)) < minRank) return false;
+    test: testParsed,
+    testLine(b, start, end, f) {
+      if (needle !== undefined && raw === undefined) {
+        // A needle only the parsed search handles (ignore-case, escapable characters): parse, as before.
+        const entry = JSON.parse(b.toString('utf8', start, end)) as LogEntry;
+        return testParsed(entry);
+      }
+      if (events !== undefined || minRank !== undefined) {
+        const event = stringAt(b, f.eventStart, f.eventEnd)!;
+        if (events && !events.has(event)) return false;
+        if (minRank !== undefined) {
+          // A level that is not a string is no level (normalizeLevel), as in the parsed test.
+          const own = stringAt(b, f.levelStart, f.levelEnd);
+          if (levelRank(levelOfEvent(event, own)) < minRank) return false;
+        }
+      }
       if (timed) {
-        const t = typeof e.ts === 'string' ? parseIsoTimestamp(e.ts) : undefined;
+        const ts = stringAt(b, f.tsStart, f.tsEnd);
+        const t = ts === undefined ? undefined : parseIsoTimestamp(ts);
         if (t === undefined) return false;
         if (q.since !== undefined && t < q.since) return false;
         if (q.until !== undefined && t > q.until) return false;
       }
-      if (needle !== undefined && !contains(e.event) && !inValue(e.details, 0)) return false;
+      if (raw !== undefined && !raw.inEvent(b, f) && !raw.inDetails(b, f)) return false;
       return true;
     },
   };

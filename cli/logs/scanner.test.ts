@@ -3,14 +3,14 @@ import fc from 'fast-check';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpDir } from '../../test/helpers.js';
-import { bytePrefilter, caselessPrefilter, LineScanner, type Prefilter } from './scanner.js';
+import { LineScanner, needleOf, type Needle } from './scanner.js';
 
-function collect(prefilter?: Prefilter, options: { chunkBytes?: number; maxLineBytes?: number } = {}) {
+function collect(needle?: Needle, options: { chunkBytes?: number; maxLineBytes?: number } = {}) {
   const lines: [number, string][] = [];
   const invalid: [number, string][] = [];
   const scanner = new LineScanner(
-    { line: (text, n) => void lines.push([n, text]), invalid: (n, why) => void invalid.push([n, why]) },
-    { prefilter, ...options },
+    { line: (b, s, e, n) => void lines.push([n, b.toString('utf8', s, e)]), invalid: (n, why) => void invalid.push([n, why]) },
+    { needle, ...options },
   );
   return { scanner, lines, invalid };
 }
@@ -30,30 +30,59 @@ describe('LineScanner', () => {
     expect(invalid[2]![1]).toMatch(/no line break at end of file/);
   });
 
-  it('gives the same lines however the input is chunked, with or without a prefilter', () => {
-    const line = fc.record({ v: fc.string({ maxLength: 40 }), x: fc.boolean() }).map(({ v, x }) => JSON.stringify({ v: x ? v + 'needle' : v }));
+  it('agrees with a plain split-and-check model, however the input is chunked, with or without a needle', () => {
+    // The model: split on line breaks; a line is trimmed (spaces/tabs, and CR at the end), blank ones are skipped,
+    // one that is not {...} is invalid, and with a needle only lines containing it (ASCII case folded) are handed on.
+    const model = (input: string, needle: string | undefined, caseless: boolean) => {
+      const lines: [number, string][] = [];
+      const invalid: number[] = [];
+      const parts = input.split('\n');
+      parts.forEach((raw, i) => {
+        const t = raw.replace(/[\r \t]+$/, '').replace(/^[ \t]+/, '');
+        if (t === '') return;
+        if (!(t.startsWith('{') && t.endsWith('}'))) return void invalid.push(i + 1);
+        const has = needle === undefined || (caseless ? raw.toLowerCase().includes(needle.toLowerCase()) : raw.includes(needle));
+        if (has) lines.push([i + 1, t]);
+      });
+      return { lines, invalid };
+    };
+    const piece = fc.constantFrom('{', '}', '{"a":1}', 'needle', 'NeEdLe', 'needl', 'eedle', 'x', ' ', '\r', '\t', 'é', '🐎', '"', ',', '\n', '\n\n');
     fc.assert(
-      fc.property(fc.array(fc.oneof(line, fc.constant(''), fc.constant('{torn')), { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }), (ls, cuts) => {
-        const input = Buffer.from(ls.join('\n') + '\n');
-        const whole = collect();
-        whole.scanner.feed(input);
-        whole.scanner.end();
-        for (const pf of [undefined, bytePrefilter('needle'), caselessPrefilter('NEEDLE')]) {
-          const chunked = collect(pf, { chunkBytes: 16, maxLineBytes: 1 << 20 });
-          let off = 0;
-          for (let i = 0; off < input.length; i++) {
-            const n = cuts[i % cuts.length]!;
-            chunked.scanner.feed(input.subarray(off, off + n));
-            off += n;
+      fc.property(
+        fc.array(piece, { maxLength: 120 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }),
+        fc.constantFrom(8, 16, 33, 1024),
+        (pieces, cuts, chunkBytes) => {
+          const text = pieces.join('');
+          const input = Buffer.from(text);
+          for (const [needle, caseless] of [[undefined, false], ['needle', false], ['NEEDLE', true], ['x', false], ['é', false]] as const) {
+            const chunked = collect(needle === undefined ? undefined : needleOf(needle, caseless), { chunkBytes, maxLineBytes: 1 << 20 });
+            let off = 0;
+            for (let i = 0; off < input.length; i++) {
+              const n = cuts[i % cuts.length]!;
+              chunked.scanner.feed(input.subarray(off, off + n));
+              off += n;
+            }
+            chunked.scanner.end();
+            const expected = model(text, needle, caseless);
+            expect(chunked.lines).toEqual(expected.lines);
+            expect(chunked.invalid.map(([n]) => n)).toEqual(expected.invalid);
           }
-          chunked.scanner.end();
-          const expected = pf === undefined ? whole.lines : whole.lines.filter(([, t]) => t.toLowerCase().includes('needle'));
-          expect(chunked.lines).toEqual(expected);
-          expect(chunked.invalid).toEqual(whole.invalid);
-        }
-      }),
-      { numRuns: 200 },
+        },
+      ),
+      { numRuns: 400 },
     );
+  });
+
+  it('reports every line that needs a look when there are more than one report holds (4096)', () => {
+    const { scanner, lines, invalid } = collect(needleOf('k', false), { chunkBytes: 1 << 20 });
+    const body = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? 'torn' : i % 3 === 1 ? '{"k":1}' : '{"a":1}')).join('\n') + '\n';
+    scanner.feed(Buffer.from(body));
+    scanner.end();
+    expect(lines).toHaveLength(3333);
+    expect(invalid).toHaveLength(3334);
+    expect(lines.at(-1)).toEqual([9998, '{"k":1}']);
+    expect(invalid.at(-1)![0]).toBe(10_000);
   });
 
   it('skips a line longer than the limit, reporting its number, and carries on', () => {
@@ -72,7 +101,7 @@ describe('LineScanner', () => {
     const file = join(dir, 's.jsonl');
     await writeFile(file, Array.from({ length: 50 }, (_, i) => JSON.stringify({ i, t: 'žluťoučký kůň 🐎' })).join('\n') + '\n');
     const seen: string[] = [];
-    const scanner = new LineScanner({ line: (t) => seen.push(t) < 7, invalid: () => undefined }, { chunkBytes: 7, maxLineBytes: 1024 });
+    const scanner = new LineScanner({ line: (b, s, e) => seen.push(b.toString('utf8', s, e)) < 7, invalid: () => undefined }, { chunkBytes: 7, maxLineBytes: 1024 });
     const fh = await open(file, 'r');
     try {
       await scanner.readFrom(fh, 0);
