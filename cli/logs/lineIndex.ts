@@ -1,3 +1,4 @@
+import { LineFields } from './jsonLine.js';
 import { LINES_WASM } from './linesWasm.js';
 
 /** What a line may need to contain to be worth looking at (a prefilter: every matching line contains it). */
@@ -10,6 +11,40 @@ export interface Needle {
 
 export const MAX_NEEDLE_BYTES = 255;
 
+/** What the index does besides finding lines. */
+export interface IndexOptions {
+  /** Only lines containing this are candidates (else every line is). */
+  needle?: Needle;
+  /** Validate candidate lines as JSON and locate event/level/ts/details (see LineCheck). */
+  validate?: boolean;
+  /** Also search the needle (exact bytes) in the event name and details of validated lines (see LineCheck). */
+  searchFields?: boolean;
+  /** The needle could occur in a number as JavaScript prints it: lines with numbers in details are left to JS. */
+  numericNeedle?: boolean;
+}
+
+/** LineCheck.status */
+export const CHECK_NONE = 0;
+export const CHECK_VALID = 1;
+export const CHECK_INVALID = 2;
+export const CHECK_JS = 3;
+/** LineCheck.search */
+export const SEARCH_NONE = 0;
+export const SEARCH_FOUND = 1;
+export const SEARCH_NOT_FOUND = 2;
+export const SEARCH_JS = 3;
+
+/**
+ * What the index found out about a candidate line. status: CHECK_VALID (valid JSON with a non-empty string event;
+ * `fields` is filled), CHECK_INVALID (JavaScript words why), CHECK_JS or CHECK_NONE (JavaScript validates it).
+ * search (with searchFields, for a valid line): found, not found, or SEARCH_JS (escapes or numbers in play).
+ */
+export class LineCheck {
+  status = CHECK_NONE;
+  search = SEARCH_NONE;
+  readonly fields = new LineFields();
+}
+
 /** Reported line kinds (bit flags). */
 export const LINE_CANDIDATE = 1;
 export const LINE_IRREGULAR = 2;
@@ -17,10 +52,11 @@ export const LINE_IRREGULAR = 2;
 // Layout of the instance's memory (see lines.wat).
 const NEEDLE = 0;
 const FOLD = 256;
-const REPORT = 512;
-/** Lines reported per call; the scan resumes after them. */
-const REPORT_CAP = 4096;
-const DATA = REPORT + REPORT_CAP * 16;
+const REPORT = 512 + 65_536; // after the validator's container stack
+/** Lines reported per call (64 bytes each); the scan resumes after them. */
+const REPORT_CAP = 1024;
+const ENTRY = 16; // i32 per report entry
+const DATA = REPORT + REPORT_CAP * ENTRY * 4;
 const SLACK = 16 + 256;
 const PAGE = 65_536;
 
@@ -28,7 +64,7 @@ interface LinesExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   next: { readonly value: number };
   lines: { readonly value: number };
-  scan(p: number, end: number, nlen: number, all: number, out: number, cap: number): number;
+  scan(p: number, end: number, nlen: number, flags: number, out: number, cap: number): number;
 }
 
 // The WebAssembly global, typed here: the project's TypeScript libs (no DOM) do not declare it.
@@ -51,18 +87,15 @@ export class LineIndex {
   private readonly exports: LinesExports;
   private report!: Int32Array;
   private readonly nlen: number;
-  private readonly all: number;
+  private readonly flags: number;
 
-  /** Lines reported by the last scan(): 4 numbers each (index from the scan's start, start, end, kind). */
-  get entries(): Int32Array {
-    return this.report;
-  }
-
-  constructor(capacity: number, needle: Needle | undefined) {
+  constructor(capacity: number, options: IndexOptions = {}) {
+    const { needle } = options;
     compiled ??= new Wasm.Module(Buffer.from(LINES_WASM, 'base64'));
     this.exports = new Wasm.Instance(compiled).exports as LinesExports;
     this.nlen = needle === undefined ? 0 : needle.bytes.length;
-    this.all = needle === undefined ? 1 : 0;
+    const search = options.searchFields === true && needle !== undefined && !needle.caseless;
+    this.flags = (needle === undefined ? 1 : 0) | (options.validate ? 2 : 0) | (search ? 4 : 0) | (search && options.numericNeedle ? 8 : 0);
     this.resize(capacity);
     if (needle !== undefined) {
       if (needle.bytes.length === 0 || needle.bytes.length > MAX_NEEDLE_BYTES) throw new RangeError('needle must be 1-255 bytes');
@@ -88,16 +121,49 @@ export class LineIndex {
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
     // Growing detaches the old views: make new ones.
     this.buf = Buffer.from(memory.buffer, DATA, capacity);
-    this.report = new Int32Array(memory.buffer, REPORT, REPORT_CAP * 4);
+    this.report = new Int32Array(memory.buffer, REPORT, REPORT_CAP * ENTRY);
+  }
+
+  /** Number of lines the last scan reported. */
+  // Entries: index (from the scan's start), start, end, kind, the four field ranges, status, search.
+  lineIndex(k: number): number {
+    return this.report[k * ENTRY]!;
+  }
+  lineStart(k: number): number {
+    return this.report[k * ENTRY + 1]! - DATA;
+  }
+  lineEnd(k: number): number {
+    return this.report[k * ENTRY + 2]! - DATA;
+  }
+  lineKind(k: number): number {
+    return this.report[k * ENTRY + 3]!;
+  }
+
+  /** Copy what the validator found about reported line k into `check`. */
+  readCheck(k: number, check: LineCheck): void {
+    const r = this.report;
+    const o = k * ENTRY;
+    check.status = r[o + 12]!;
+    check.search = r[o + 13]!;
+    if (check.status !== CHECK_VALID) return;
+    const f = check.fields;
+    f.eventStart = off(r[o + 4]!);
+    f.eventEnd = off(r[o + 5]!);
+    f.levelStart = off(r[o + 6]!);
+    f.levelEnd = off(r[o + 7]!);
+    f.tsStart = off(r[o + 8]!);
+    f.tsEnd = off(r[o + 9]!);
+    f.detailsStart = off(r[o + 10]!);
+    f.detailsEnd = off(r[o + 11]!);
   }
 
   /**
    * Index the lines that start at `from` (a line start) and end before `end` (offsets in buf). Returns how many lines
-   * were reported in `entries`; `next` and `lines` tell where the scan stopped and how many complete lines it passed.
+   * were reported (lineIndex(k), lineStart(k)...); `next` and `lines` tell where the scan stopped and how many complete lines it passed.
    * Call again from `next` while the count equals the report capacity.
    */
   scan(from: number, end: number): number {
-    return this.exports.scan(DATA + from, DATA + end, this.nlen, this.all, REPORT, REPORT_CAP);
+    return this.exports.scan(DATA + from, DATA + end, this.nlen, this.flags, REPORT, REPORT_CAP);
   }
 
   /** Start of the first line not scanned, as an offset in buf. */
@@ -115,6 +181,9 @@ export class LineIndex {
     return count === REPORT_CAP;
   }
 
-  /** Start/end in entries are absolute addresses: this turns them into buf offsets. */
-  static readonly base = DATA;
+}
+
+/** An address in the report as an offset in buf (-1 stays -1: absent). */
+function off(address: number): number {
+  return address === -1 ? -1 : address - DATA;
 }

@@ -1,5 +1,6 @@
 import type { EntrySink } from './format.js';
 import { LineFields, scanJsonLine } from './jsonLine.js';
+import { CHECK_VALID } from './lineIndex.js';
 import { compileQuery, type LogQuery } from './query.js';
 import { Ring } from './ring.js';
 import { LineScanner } from './scanner.js';
@@ -38,7 +39,9 @@ export class Matcher {
     this.ring = options.tail === undefined ? undefined : new Ring(options.tail);
     this.scanner = new LineScanner(
       {
-        line: (buf, start, end, lineNo) => {
+        line: (buf, start, end, lineNo, check) => {
+          // The line index validated most candidates already; the others (and the wording of any error) are done here.
+          if (check.status === CHECK_VALID) return compiled.testLine(buf, start, end, check.fields, check.search) ? this.emit(buf, start, end) : true;
           const why = scanJsonLine(buf, start, end, fields);
           if (why !== undefined) {
             this.result.skipped++;
@@ -52,7 +55,7 @@ export class Matcher {
           warn(`${label()}:${lineNo}: ${reason}; line skipped`);
         },
       },
-      { needle: compiled.needle() },
+      compiled.scanOptions(),
     );
   }
 

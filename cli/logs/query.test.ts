@@ -57,12 +57,12 @@ describe('filters', () => {
   });
 
   it('uses a raw-byte prefilter only when JSON cannot have escaped the needle', () => {
-    expect(compileQuery({ search: 'migration' }).needle()).toBeDefined();
-    expect(compileQuery({ search: 'say "hi"' }).needle()).toBeUndefined();
-    expect(compileQuery({ search: 'a<b' }).needle()).toBeUndefined();
-    expect(compileQuery({ search: 'ünï' }).needle()).toBeUndefined();
-    expect(compileQuery({ events: ['app_start'] }).needle()).toBeDefined();
-    expect(compileQuery({ level: 'error' }).needle()).toBeUndefined();
+    expect(compileQuery({ search: 'migration' }).scanOptions().needle).toBeDefined();
+    expect(compileQuery({ search: 'say "hi"' }).scanOptions().needle).toBeUndefined();
+    expect(compileQuery({ search: 'a<b' }).scanOptions().needle).toBeUndefined();
+    expect(compileQuery({ search: 'ünï' }).scanOptions().needle).toBeUndefined();
+    expect(compileQuery({ events: ['app_start'] }).scanOptions().needle).toBeDefined();
+    expect(compileQuery({ level: 'error' }).scanOptions().needle).toBeUndefined();
   });
 
   it('parseEntry says why a line is not an event', () => {

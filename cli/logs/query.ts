@@ -2,7 +2,8 @@ import { parseIsoTimestamp } from '../../core/time.js';
 import { levelOfEvent, levelRank, type Level } from './level.js';
 import type { LineFields } from './jsonLine.js';
 import { RawSearch } from './rawSearch.js';
-import { needleOf, type Needle } from './scanner.js';
+import { SEARCH_FOUND, SEARCH_NOT_FOUND, type IndexOptions } from './lineIndex.js';
+import { needleOf } from './scanner.js';
 
 /** The filters of `logs` (and of the collector's events route). All optional; all must hold. */
 export interface LogQuery {
@@ -50,20 +51,26 @@ export function parseEntry(text: string): LogEntry | string {
 const RAW_SAFE = /^[\x20-\x7e]+$/;
 const ESCAPED = /["\\/<>&]/;
 
+// Characters of a number as JavaScript prints it (String(1e21) is "1e+21", String(1/0) "Infinity").
+const NUMERIC = /^[-+.0-9eInfity]+$/;
+
 function rawSafe(text: string): boolean {
   return RAW_SAFE.test(text) && !ESCAPED.test(text);
 }
 
 export interface CompiledQuery {
-  /** A byte-level pre-check every matching line passes (undefined when none is sound for this query). */
-  needle(): Needle | undefined;
+  /**
+   * How the scanner should index lines for this query: a needle every matching line contains (when one is sound),
+   * validation of candidate lines, and whether the needle is the search text, so the index may search it itself.
+   */
+  scanOptions(): IndexOptions;
   /** The filters on a parsed line (the reference semantics). */
   test(entry: LogEntry): boolean;
   /**
    * The same filters on a line validated by scanJsonLine (bytes [start, end) of `b`, fields located in `f`): decodes
    * only the fields a filter needs, and searches the bytes when the needle allows it, so a line is never parsed.
    */
-  testLine(b: Buffer, start: number, end: number, f: LineFields): boolean;
+  testLine(b: Buffer, start: number, end: number, f: LineFields, searched?: number): boolean;
 }
 
 /** A top-level string value (quotes included at [s, e)) as a string; undefined when the value is not a string. */
@@ -110,16 +117,19 @@ export function compileQuery(q: LogQuery): CompiledQuery {
   };
 
   return {
-    needle() {
-      if (needle !== undefined && rawSafe(needle)) return needleOf(needle, ignoreCase);
+    scanOptions() {
+      if (needle !== undefined && rawSafe(needle)) {
+        const n = needleOf(needle, ignoreCase);
+        if (n !== undefined) return { needle: n, validate: true, searchFields: raw !== undefined, numericNeedle: NUMERIC.test(needle) };
+      }
       if (events && events.size === 1) {
         const [name] = events;
-        if (rawSafe(name!)) return needleOf(name!, false);
+        if (rawSafe(name!)) return { needle: needleOf(name!, false), validate: true };
       }
-      return undefined;
+      return { validate: true };
     },
     test: testParsed,
-    testLine(b, start, end, f) {
+    testLine(b, start, end, f, searched) {
       if (needle !== undefined && raw === undefined) {
         // A needle only the parsed search handles (ignore-case, escapable characters): parse, as before.
         const entry = JSON.parse(b.toString('utf8', start, end)) as LogEntry;
@@ -141,7 +151,11 @@ export function compileQuery(q: LogQuery): CompiledQuery {
         if (q.since !== undefined && t < q.since) return false;
         if (q.until !== undefined && t > q.until) return false;
       }
-      if (raw !== undefined && !raw.inEvent(b, f) && !raw.inDetails(b, f)) return false;
+      if (raw !== undefined) {
+        // The line index may have searched already (lines.wat); else search the bytes here.
+        if (searched === SEARCH_NOT_FOUND) return false;
+        if (searched !== SEARCH_FOUND && !raw.inEvent(b, f) && !raw.inDetails(b, f)) return false;
+      }
       return true;
     },
   };

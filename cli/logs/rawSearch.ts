@@ -27,6 +27,7 @@ export class RawSearch {
     this.text = needle;
     this.bytes = Buffer.from(needle, 'latin1');
     this.n = this.bytes.length;
+    // Characters of a number as JavaScript prints it (String(1e21) is "1e+21", String(1/0) "Infinity").
     this.numeric = /^[-+.0-9eInfity]+$/.test(needle);
   }
 

@@ -1,8 +1,8 @@
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { LINE_CANDIDATE, LINE_IRREGULAR, LineIndex, LineIndex as LI, MAX_NEEDLE_BYTES, type Needle } from './lineIndex.js';
+import { CHECK_NONE, LINE_CANDIDATE, LINE_IRREGULAR, LineCheck, LineIndex, MAX_NEEDLE_BYTES, type IndexOptions, type Needle } from './lineIndex.js';
 
-export type { Needle } from './lineIndex.js';
+export type { IndexOptions, Needle } from './lineIndex.js';
 
 /** A needle for the scanner: exact bytes, or ASCII letters in either case. Undefined when it cannot prefilter. */
 export function needleOf(text: string, caseless: boolean): Needle | undefined {
@@ -16,7 +16,7 @@ export interface LineHandlers {
    * A complete line that looks like a JSON object (starts with `{`, ends with `}`) and passed the prefilter: bytes
    * [start, end) of `buf`, without the line break, valid only during the call. Return false to stop scanning.
    */
-  line(buf: Buffer, start: number, end: number, lineNo: number): boolean | void;
+  line(buf: Buffer, start: number, end: number, lineNo: number, check: LineCheck): boolean | void;
   /** A line that is not an object, torn, or too long; it is skipped. */
   invalid(lineNo: number, reason: string): void;
 }
@@ -40,17 +40,20 @@ export class LineScanner {
   private readonly index: LineIndex;
   private readonly maxLineBytes: number;
   private readonly needle: Needle | undefined;
+  private readonly check = new LineCheck();
+  /** For lines the index did not check (irregular ones, the last line without a break). */
+  private readonly unchecked = new LineCheck();
 
   /**
    * `needle`: only lines containing it are handed to `line` (a prefilter; the handler still decides). Without one,
-   * every line is.
+   * every line is. With `validate` (and `searchFields`), `check` tells the handler what the index found out.
    */
-  constructor(handlers: LineHandlers, options: { needle?: Needle; chunkBytes?: number; maxLineBytes?: number } = {}) {
+  constructor(handlers: LineHandlers, options: IndexOptions & { chunkBytes?: number; maxLineBytes?: number } = {}) {
     this.handlers = handlers;
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024 * 1024;
     this.needle = options.needle;
     // 128 KiB reads: measured on a 209 MB file, 1 MiB reads took ~4x longer (the buffer no longer stays in cache).
-    this.index = new LineIndex(Math.min(options.chunkBytes ?? 128 * 1024, this.maxLineBytes), options.needle);
+    this.index = new LineIndex(Math.min(options.chunkBytes ?? 128 * 1024, this.maxLineBytes), options);
   }
 
   /** The read buffer (a view of the index's memory; replaced when it grows). */
@@ -159,17 +162,17 @@ export class LineScanner {
     }
     // The index reports only candidate lines and lines that are not `{...}`; the rest are passed over in bulk.
     const index = this.index;
-    const base = LI.base;
+    const check = this.check;
     for (;;) {
       const count = index.scan(pos, this.len);
-      const entries = index.entries;
       for (let k = 0; k < count && !this.stopped; k++) {
-        const no = lineNo + entries[4 * k]! + 1;
-        const start = entries[4 * k + 1]! - base;
-        const end = entries[4 * k + 2]! - base;
-        const kind = entries[4 * k + 3]!;
+        const no = lineNo + index.lineIndex(k) + 1;
+        const start = index.lineStart(k);
+        const end = index.lineEnd(k);
+        const kind = index.lineKind(k);
         if ((kind & LINE_IRREGULAR) === 0) {
-          if (this.handlers.line(view, start, end, no) === false) this.stopped = true;
+          index.readCheck(k, check);
+          if (this.handlers.line(view, start, end, no, check) === false) this.stopped = true;
         } else {
           // Blank, CRLF, padded, torn or not an object: looked at closely (and reported) whether or not it may match.
           this.lineNo = no;
@@ -198,7 +201,8 @@ export class LineScanner {
       return;
     }
     if (!candidate) return;
-    if (this.handlers.line(view, s, e, this.lineNo) === false) this.stopped = true;
+    this.unchecked.status = CHECK_NONE;
+    if (this.handlers.line(view, s, e, this.lineNo, this.unchecked) === false) this.stopped = true;
   }
 }
 
