@@ -5,6 +5,9 @@
  */
 import { runCli } from './run.js';
 
+// Time from process start until the CLI's modules are loaded (reported with OPT_CLI_REPORT_RSS, for bench/logs.mjs).
+const readyMs = performance.now();
+
 const stop = new AbortController();
 const onSignal = (): void => {
   if (stop.signal.aborted) process.exit(130); // a second Ctrl-C: do not wait any longer
@@ -18,7 +21,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: stop.signal });
-if (process.env.OPT_CLI_REPORT_RSS) process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\n`);
+if (process.env.OPT_CLI_REPORT_RSS) process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\nready-ms ${readyMs.toFixed(1)}\ndone-ms ${performance.now().toFixed(1)}\n`);
 // Exit now: lingering keep-alive sockets or timers of a finished command must not hold the shell.
 process.exitCode = code;
 process.stdout.write('', () => process.exit(code));

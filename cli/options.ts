@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 import { isSafeScenario } from '../core/scenario.js';
 import { parseTimeBound } from './logs/time.js';
 import { defaultTelemetryDir } from '../core/paths.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { VERSION } from '../core/version.js';
 import type { CliContext } from './context.js';
 import { dataCommand } from './commands/data.js';

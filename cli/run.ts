@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
 import { ConfigError } from '../core/errors.js';
 import { createContext } from './context.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';

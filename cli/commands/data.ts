@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../commander.js';
 import type { CliContext } from '../context.js';
 
 export function dataCommand(ctx: CliContext): Command {

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { readdir } from 'node:fs/promises';
 import type { CliContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';

@@ -39,7 +39,7 @@ function indexLines(lines: string[], options: IndexOptions, chunkBytes = 256): C
       line: (b, s, e, _n, check) => {
         // Field offsets relative to the line, as jsonLine.ts gives them for the line alone.
         const f = Object.assign(new LineFields(), check.fields) as unknown as Record<string, number>;
-        if (check.status === CHECK_VALID) for (const k of Object.keys(f)) if (f[k] !== -1) f[k] -= s;
+        if (check.status === CHECK_VALID) for (const k of Object.keys(f)) if (f[k] !== -1) f[k] = f[k]! - s;
         out.push({ line: b.toString('utf8', s, e), status: check.status, search: check.search, fields: f as unknown as LineFields });
       },
       invalid: () => undefined,

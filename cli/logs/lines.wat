@@ -250,18 +250,26 @@
       (br_if $bytes (i32.lt_u (local.get $k) (local.get $len))))
     (i32.const 1))
 
-  ;; The needle (exact bytes) in [$s, $e)?
+  ;; The needle (exact bytes) in [$s, $e)? Candidates for its first byte are found 16 bytes at a time.
   (func $contains (param $s i32) (param $e i32) (param $nlen i32) (result i32)
-    (local $first i32)
-    (local.set $first (i32.load8_u (i32.const 0)))
-    (local.set $e (i32.sub (local.get $e) (local.get $nlen)))
+    (local $vfirst v128) (local $m i32) (local $at i32) (local $last i32)
+    (local.set $vfirst (i8x16.splat (i32.load8_u (i32.const 0))))
+    ;; The last offset where the needle could start.
+    (local.set $last (i32.sub (local.get $e) (local.get $nlen)))
     (block $none
-      (loop $at
-        (br_if $none (i32.gt_s (local.get $s) (local.get $e)))
-        (if (i32.eq (i32.load8_u (local.get $s)) (local.get $first))
-          (then (if (call $verify (local.get $s) (local.get $nlen)) (then (return (i32.const 1))))))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $at)))
+      (loop $blocks
+        (br_if $none (i32.gt_s (local.get $s) (local.get $last)))
+        (local.set $m (i8x16.bitmask (i8x16.eq (v128.load (local.get $s)) (local.get $vfirst))))
+        (block $next_block
+          (loop $bits
+            (br_if $next_block (i32.eqz (local.get $m)))
+            (local.set $at (i32.add (local.get $s) (i32.ctz (local.get $m))))
+            (br_if $none (i32.gt_s (local.get $at) (local.get $last)))
+            (if (call $verify (local.get $at) (local.get $nlen)) (then (return (i32.const 1))))
+            (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
+            (br $bits)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $blocks)))
     (i32.const 0))
 
   ;; Which top-level key the string content [s, e) is: 1 event, 2 level, 3 ts, 4 details, 0 another.
