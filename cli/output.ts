@@ -1,4 +1,6 @@
 const CAPACITY = 65_536;
+/** Bytes the stream may hold before the reader waits for it to drain (bounds memory with a slow consumer). */
+const MAX_WAITING = 1024 * 1024;
 
 /**
  * Buffered writes to stdout with back-pressure: bytes are gathered into 64 KiB writes (one syscall per many lines)
@@ -68,10 +70,20 @@ export class Output {
     if (this.stream.writableLength === 0) reclaim();
   }
 
-  /** Flush, then wait until the stream has room again (or is gone: a closed client must not leave us waiting). */
+  /**
+   * Flush, and keep the stream moving without stalling the reader: up to 1 MiB waiting in the stream, one turn of
+   * the event loop lets it write what the pipe takes and reading goes on; past that, wait until it has drained (or
+   * is gone: a closed client must not leave us waiting). Waiting at the stream's own 16 KiB mark made a scan and its
+   * consumer take turns instead of working at once (measured: +100 ms on a 14 MB result through a pipe).
+   */
   async drain(): Promise<void> {
+    const wrote = this.len > 0;
     this.flush();
     if (!this.stream.writableNeedDrain || this.stream.destroyed) return;
+    if ((this.stream.writableLength ?? 0) <= MAX_WAITING) {
+      if (wrote) await new Promise<void>((resolve) => setImmediate(resolve));
+      return;
+    }
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.stream.off('drain', done);

@@ -1,11 +1,11 @@
 import { Command, Option } from '../commander.js';
-import { readdir } from 'node:fs/promises';
 import type { CliContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { FORMATS, makeSink, type LogFormat } from '../logs/format.js';
 import { LEVEL_CHOICES, type Level } from '../logs/level.js';
 import type { LogQuery } from '../logs/query.js';
 import { scenarioFiles } from '../logs/files.js';
+import { readdirNames } from '../logs/fsCalls.js';
 import { LogNotFoundError, readLogFile } from '../logs/readFile.js';
 import { readRemoteLog } from '../logs/readRemote.js';
 import { collect, httpUrl, nonNegativeInt, positiveInt, resolveDir, scenarioArg, timeBound } from '../options.js';
@@ -88,7 +88,7 @@ export function logsCommand(ctx: CliContext): Command {
 
 async function knownScenarios(dir: string): Promise<string> {
   try {
-    const names = (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort();
+    const names = (await readdirNames(dir)).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort();
     if (names.length === 0) return ' (no scenarios there)';
     return ` (scenarios there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})`;
   } catch {

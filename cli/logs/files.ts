@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirNames } from './fsCalls.js';
 import { join } from 'node:path';
 
 const SEGMENT = /^(.+)\.jsonl\.(\d{1,16})$/;
@@ -10,7 +10,7 @@ const SEGMENT = /^(.+)\.jsonl\.(\d{1,16})$/;
 export async function scenarioFiles(dir: string, scenario: string): Promise<{ active: string; segments: string[] }> {
   const segments: [number, string][] = [];
   try {
-    for (const name of await readdir(dir)) {
+    for (const name of await readdirNames(dir)) {
       const m = SEGMENT.exec(name);
       if (m && m[1] === scenario) segments.push([Number(m[2]), join(dir, name)]);
     }

@@ -1,6 +1,5 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { closeFd, fstatFd, openRead, sleep, statPath } from './fsCalls.js';
 import { CliError } from '../errors.js';
 import type { EntrySink } from './format.js';
 import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';
@@ -47,14 +46,14 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
   // Older files first (rotated segments), each read to its end; a segment removed meanwhile was sent and compacted.
   for (const older of options.before ?? []) {
     if (matcher.done) break;
-    const ofh = await open(older, 'r').catch(() => undefined);
+    const ofh = await openRead(older).catch(() => undefined);
     if (ofh === undefined) continue;
     label = older;
     try {
       await scanner.readFrom(ofh, 0, drain);
       scanner.end();
     } finally {
-      await ofh.close();
+      await closeFd(ofh);
     }
     if (!matcher.done) scanner.reset();
   }
@@ -85,19 +84,19 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
     sink.flush();
 
     while (!signal?.aborted && !matcher.done) {
-      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      await sleep(pollMs, signal);
       if (signal?.aborted) break;
-      if ((await fh.stat()).size < pos) {
+      if ((await fstatFd(fh)).size < pos) {
         warn(`${path}: file truncated; reading it again from the start`);
         pos = 0;
         scanner.reset();
       }
       pos = await scanner.readFrom(fh, pos, drain);
       const current = await statOrNull(path);
-      if (!matcher.done && current !== null && !sameFile(current, await fh.stat())) {
+      if (!matcher.done && current !== null && !sameFile(current, await fstatFd(fh))) {
         // Rotated: the old file was read to its end just above; an unfinished last line there stays torn.
         scanner.end();
-        await fh.close();
+        await closeFd(fh);
         fh = undefined;
         warn(`${path}: file replaced (rotation); following the new file`);
         scanner.reset();
@@ -110,7 +109,7 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
     return matcher.result;
   } finally {
     sink.end();
-    await fh?.close();
+    if (fh !== undefined) await closeFd(fh);
   }
 }
 
@@ -120,19 +119,19 @@ function sameFile(a: Stats, b: Stats): boolean {
 
 async function statOrNull(path: string): Promise<Stats | null> {
   try {
-    return await stat(path);
+    return await statPath(path);
   } catch {
     return null;
   }
 }
 
 /** Open the log; with follow, a missing file is waited for (like `tail -F`). Undefined when stopped meanwhile. */
-async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal, once = false): Promise<FileHandle | undefined> {
+async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal, once = false): Promise<number | undefined> {
   let told = false;
   for (;;) {
-    let fh: FileHandle;
+    let fh: number;
     try {
-      fh = await open(path, 'r');
+      fh = await openRead(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
@@ -140,12 +139,12 @@ async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: 
       if (once) return undefined;
       if (!told) warn(`${path}: does not exist yet; waiting for it`);
       told = true;
-      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      await sleep(pollMs, signal);
       if (signal?.aborted) return undefined;
       continue;
     }
-    if (!(await fh.stat()).isFile()) {
-      await fh.close();
+    if (!(await fstatFd(fh)).isFile()) {
+      await closeFd(fh);
       throw new CliError(`${path} is not a regular file`);
     }
     return fh;

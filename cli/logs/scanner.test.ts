@@ -104,7 +104,7 @@ describe('LineScanner', () => {
     const scanner = new LineScanner({ line: (b, s, e) => seen.push(b.toString('utf8', s, e)) < 7, invalid: () => undefined }, { chunkBytes: 7, maxLineBytes: 1024 });
     const fh = await open(file, 'r');
     try {
-      await scanner.readFrom(fh, 0);
+      await scanner.readFrom(fh.fd, 0);
     } finally {
       await fh.close();
     }

@@ -1,5 +1,4 @@
 import { readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { CHECK_NONE, LINE_CANDIDATE, LINE_IRREGULAR, LineCheck, LineIndex, MAX_NEEDLE_BYTES, type IndexOptions, type Needle } from './lineIndex.js';
 
 export type { IndexOptions, Needle } from './lineIndex.js';
@@ -75,17 +74,17 @@ export class LineScanner {
   }
 
   /**
-   * Read `fh` from `position` to its current end, handling every complete line. Returns the new position.
+   * Read the file `fd` from `position` to its current end, handling every complete line. Returns the new position.
    * `afterChunk` runs between reads (output back-pressure); the scan stops early when a handler returns false.
    */
-  async readFrom(fh: FileHandle, position: number, afterChunk?: () => Promise<void> | void): Promise<number> {
+  async readFrom(fd: number, position: number, afterChunk?: () => Promise<void> | void): Promise<number> {
     let pos = position;
     let sinceYield = 0;
     while (!this.stopped) {
       this.makeRoom();
       // Synchronous reads: the file is read ahead by the kernel, and a thread-pool round trip per chunk cost more
       // than the read itself. The loop still yields every few chunks so signals and timers are served.
-      const bytesRead = readSync(fh.fd, this.buf, this.len, this.buf.length - this.len, pos);
+      const bytesRead = readSync(fd, this.buf, this.len, this.buf.length - this.len, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
       this.len += bytesRead;
