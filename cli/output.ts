@@ -15,6 +15,8 @@ export class Output {
    * copied into it (measured: a third of the output time on a 14 MB result).
    */
   private readonly spare: Buffer[] = [];
+  /** A write happened since the last drain(). */
+  private wrote = false;
   private readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean; writableLength?: number; destroyed?: boolean };
 
   constructor(stream: NodeJS.WritableStream) {
@@ -65,20 +67,23 @@ export class Output {
       reclaimed = true;
       if (this.spare.length < 4) this.spare.push(full);
     };
+    this.wrote = true;
     this.stream.write(chunk, reclaim);
     // Written through already (a file, or a pipe with room): the stream holds nothing, so the buffer is free now.
     if (this.stream.writableLength === 0) reclaim();
   }
 
   /**
-   * Flush, and keep the stream moving without stalling the reader: up to 1 MiB waiting in the stream, one turn of
+   * Keep the stream moving without stalling the reader: up to 1 MiB waiting in the stream, one turn of
    * the event loop lets it write what the pipe takes and reading goes on; past that, wait until it has drained (or
    * is gone: a closed client must not leave us waiting). Waiting at the stream's own 16 KiB mark made a scan and its
    * consumer take turns instead of working at once (measured: +100 ms on a 14 MB result through a pipe).
    */
   async drain(): Promise<void> {
-    const wrote = this.len > 0;
-    this.flush();
+    // No flush here: called between every 128 KiB read, it made ~8 writes per 64 KiB of output (measured: 20 ms of
+    // write calls on a 14 MB result). Output goes out when 64 KiB are gathered, or on flush()/end().
+    const wrote = this.wrote;
+    this.wrote = false;
     if (!this.stream.writableNeedDrain || this.stream.destroyed) return;
     if ((this.stream.writableLength ?? 0) <= MAX_WAITING) {
       if (wrote) await new Promise<void>((resolve) => setImmediate(resolve));
