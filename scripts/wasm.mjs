@@ -9,7 +9,7 @@ import wabtInit from 'wabt';
 export async function compileLinesWat() {
   const wabt = await wabtInit();
   const source = readFileSync(fileURLToPath(new URL('../cli/logs/lines.wat', import.meta.url)), 'utf8');
-  const mod = wabt.parseWat('lines.wat', source, { simd: true });
+  const mod = wabt.parseWat('lines.wat', source, { simd: true, bulk_memory: true });
   mod.validate();
   const { buffer } = mod.toBinary({});
   mod.destroy();

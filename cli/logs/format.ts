@@ -17,6 +17,8 @@ export type LogFormat = (typeof FORMATS)[number];
  */
 export interface EntrySink {
   write(buf: Buffer, start: number, end: number): void;
+  /** Optional: several matching lines at once, each already followed by its line break (jsonl only). */
+  writeBlock?(buf: Buffer, start: number, end: number): void;
   /** Push out rows held for layout (follow mode calls it after each read). */
   flush(): void;
   end(): void;
@@ -29,6 +31,7 @@ export function jsonlSink(out: Output): EntrySink {
       out.writeBytes(buf, start, end);
       out.writeByte(0x0a);
     },
+    writeBlock: (buf, start, end) => out.writeBytes(buf, start, end),
     flush: () => out.flush(),
     end: () => out.flush(),
   };

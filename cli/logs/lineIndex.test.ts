@@ -146,7 +146,57 @@ describe('line index (lines.wat)', () => {
   });
 });
 
+/** Lines through a Matcher into a sink that takes blocks of lines (direct output) or not; small reads. */
+function matchLines(lines: string[], query: LogQuery, blocks: boolean, chunkBytes?: number) {
+  const emitted: string[] = [];
+  const sink: EntrySink = { write: (b, s, e) => void emitted.push(b.toString('utf8', s, e)), flush: () => undefined, end: () => undefined };
+  let blockCalls = 0;
+  let blockBytes = 0;
+  if (blocks)
+    sink.writeBlock = (b, s, e) => {
+      blockCalls++;
+      blockBytes = Math.max(blockBytes, e - s);
+      emitted.push(...b.toString('utf8', s, e).split('\n').slice(0, -1));
+    };
+  const warnings: string[] = [];
+  const m = new Matcher(() => 'gen', sink, { query, warn: (w) => void warnings.push(w) });
+  const input = Buffer.from(lines.join('\n') + '\n');
+  // Fed in pieces, so lines cross reads.
+  const step = chunkBytes ?? 97;
+  for (let off = 0; off < input.length; off += step) m.scanner.feed(input.subarray(off, off + step));
+  m.scanner.end();
+  return { emitted, warnings, result: m.result, blockCalls, blockBytes };
+}
+
 describe('Matcher on generated lines', () => {
+  it('direct output keeps file order across a full output area, undecided lines and invalid ones', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      if (i % 997 === 0) lines.push(`{"event":"e${i}","details":{"x":"\\u0078 escaped ${i}"}}`); // left to JavaScript
+      else if (i % 1499 === 0) lines.push(`{"event":"x${i}", broken}`); // invalid
+      else if (i % 3 === 0) lines.push(JSON.stringify({ event: 'e', details: { i, pad: 'p'.repeat(i % 200) } })); // no x
+      else lines.push(JSON.stringify({ event: 'e', details: { i, platform: 'linux-x64', pad: 'p'.repeat(i % 200) } }));
+    }
+    const q = compileQuery({ search: 'x' });
+    expect(q.searchOnly).toBe(true);
+    const want = lines.filter((l) => {
+      const r = reference(l);
+      return r !== undefined && q.test(r);
+    });
+    const plain = matchLines(lines, { search: 'x' }, false, 4096);
+    const direct = matchLines(lines, { search: 'x' }, true, 128 * 1024);
+    expect(want.length).toBeGreaterThan(3900);
+    expect(direct.emitted).toEqual(want);
+    expect(plain.emitted).toEqual(want);
+    expect(direct.result).toEqual(plain.result);
+    expect(direct.warnings).toEqual(plain.warnings);
+    expect(direct.warnings).toHaveLength(lines.filter((l) => l.includes('broken')).length);
+    // The index copied the lines (in blocks, some filling its 64 KiB output area), not JavaScript line by line.
+    expect(direct.blockCalls).toBeGreaterThan(10);
+    expect(direct.blockBytes).toBeGreaterThan(60_000);
+    expect(direct.blockBytes).toBeLessThanOrEqual(65_536);
+  });
+
   const queries: LogQuery[] = [
     { search: 'x' },
     { search: 'needle' },
@@ -164,12 +214,6 @@ describe('Matcher on generated lines', () => {
   it('emits exactly the valid lines the parsed filters keep, and reports every other non-blank line', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(eventLine, eventLine, mutated, fc.constantFrom('', '  ', 'torn {', '{"event":"x"')), { maxLength: 40 }), fc.constantFrom(...queries), (lines, query) => {
-        const emitted: string[] = [];
-        const sink: EntrySink = { write: (b, s, e) => void emitted.push(b.toString('utf8', s, e)), flush: () => undefined, end: () => undefined };
-        const warnings: string[] = [];
-        const m = new Matcher(() => 'gen', sink, { query, warn: (w) => void warnings.push(w) });
-        m.scanner.feed(Buffer.from(lines.join('\n') + '\n'));
-        m.scanner.end();
         const q = compileQuery(query);
         // The prefilter: a line without the needle is only checked for shape ({...}), never parsed.
         const needle = q.scanOptions().needle;
@@ -192,9 +236,12 @@ describe('Matcher on generated lines', () => {
           if (ref === undefined) bad++;
           else if (q.test(ref)) want.push(t);
         }
-        expect(emitted).toEqual(want);
-        expect(warnings).toHaveLength(bad);
-        expect(m.result).toEqual({ matched: want.length, skipped: bad });
+        // Both ways out: line by line, and direct output (the index copies matching lines itself) when possible.
+        for (const run of [matchLines(lines, query, false), matchLines(lines, query, true)]) {
+          expect(run.emitted).toEqual(want);
+          expect(run.warnings).toHaveLength(bad);
+          expect(run.result).toEqual({ matched: want.length, skipped: bad });
+        }
       }),
       { numRuns: 300 },
     );

@@ -21,6 +21,11 @@ export interface IndexOptions {
   searchFields?: boolean;
   /** The needle could occur in a number as JavaScript prints it: lines with numbers in details are left to JS. */
   numericNeedle?: boolean;
+  /**
+   * Direct output (with validate and searchFields): valid lines whose search the index decided are not reported;
+   * those that match are gathered, each with a line break, for LineHandlers.block. Only for a search-only query.
+   */
+  direct?: boolean;
 }
 
 /** LineCheck.status */
@@ -56,7 +61,9 @@ const REPORT = 512 + 65_536; // after the validator's container stack
 /** Lines reported per call (64 bytes each); the scan resumes after them. */
 const REPORT_CAP = 1024;
 const ENTRY = 16; // i32 per report entry
-const DATA = REPORT + REPORT_CAP * ENTRY * 4;
+const OUTPUT = REPORT + REPORT_CAP * ENTRY * 4;
+const OUTPUT_CAP = 65_536;
+const DATA = OUTPUT + OUTPUT_CAP;
 const SLACK = 16 + 256;
 const PAGE = 65_536;
 
@@ -64,6 +71,11 @@ interface LinesExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   next: { readonly value: number };
   lines: { readonly value: number };
+  why: { readonly value: number };
+  obase: { value: number };
+  ocap: { value: number };
+  olen: { value: number };
+  emitted: { value: number };
   scan(p: number, end: number, nlen: number, flags: number, out: number, cap: number): number;
 }
 
@@ -95,7 +107,10 @@ export class LineIndex {
     this.exports = new Wasm.Instance(compiled).exports as LinesExports;
     this.nlen = needle === undefined ? 0 : needle.bytes.length;
     const search = options.searchFields === true && needle !== undefined && !needle.caseless;
-    this.flags = (needle === undefined ? 1 : 0) | (options.validate ? 2 : 0) | (search ? 4 : 0) | (search && options.numericNeedle ? 8 : 0);
+    const direct = search && options.validate === true && options.direct === true;
+    this.flags = (needle === undefined ? 1 : 0) | (options.validate ? 2 : 0) | (search ? 4 : 0) | (search && options.numericNeedle ? 8 : 0) | (direct ? 16 : 0);
+    this.exports.obase.value = OUTPUT;
+    this.exports.ocap.value = OUTPUT_CAP;
     this.resize(capacity);
     if (needle !== undefined) {
       if (needle.bytes.length === 0 || needle.bytes.length > MAX_NEEDLE_BYTES) throw new RangeError('needle must be 1-255 bytes');
@@ -176,9 +191,27 @@ export class LineIndex {
     return this.exports.lines.value;
   }
 
-  /** Whether the last scan stopped early because the report was full. */
-  full(count: number): boolean {
-    return count === REPORT_CAP;
+  /** Whether the last scan stopped before the end of the text (report or output full, or a line for JavaScript). */
+  get stoppedEarly(): boolean {
+    return this.exports.why.value !== 0;
+  }
+
+  /** Bytes gathered by direct output since the last takeOutput(). */
+  get outputLength(): number {
+    return this.exports.olen.value;
+  }
+
+  /**
+   * The lines gathered by direct output (a view of the index's memory, valid until the next scan) and how many
+   * there are; the area is then empty again.
+   */
+  takeOutput(): { bytes: Buffer; lines: number } {
+    const e = this.exports;
+    const bytes = Buffer.from(e.memory.buffer, OUTPUT, e.olen.value);
+    const lines = e.emitted.value;
+    e.olen.value = 0;
+    e.emitted.value = 0;
+    return { bytes, lines };
   }
 
 }

@@ -17,13 +17,22 @@
 ;;   [0, 256)        the needle, lower-cased where it folds
 ;;   [256, 512)      per needle byte, 0x20 to OR into the text before comparing (case-insensitive letters), else 0
 ;;   [512, 66048)    the container stack of the validator (one byte per level)
-;;   [66048, ...)    the report: 16 x i32 per line (see scan)
+;;   [66048, ...)    the report: 16 x i32 per line (see scan), then the output area (direct output)
 ;;   then the text, followed by at least 16 + 256 bytes of slack (loads may run past the end; those bits are masked)
 (module
   (memory (export "memory") 2)
   ;; After scan(): where the first line not scanned starts, and how many complete lines were scanned.
   (global $next (export "next") (mut i32) (i32.const 0))
   (global $lines (export "lines") (mut i32) (i32.const 0))
+  ;; Why scan() returned: 0 no complete line left, 1 report full, 2 output area full, 3 a line left to JavaScript
+  ;; (direct output).
+  (global $why (export "why") (mut i32) (i32.const 0))
+  ;; Direct output ($flags 16): matching lines (with their line break) are copied to [obase, obase + ocap); olen is
+  ;; the bytes there and emitted the lines, both reset by JavaScript when it takes them.
+  (global $obase (export "obase") (mut i32) (i32.const 0))
+  (global $ocap (export "ocap") (mut i32) (i32.const 0))
+  (global $olen (export "olen") (mut i32) (i32.const 0))
+  (global $emitted (export "emitted") (mut i32) (i32.const 0))
 
   ;; 1 when the needle (length $nlen) occurs at $at, comparing with the fold masks.
   (func $verify (param $at i32) (param $nlen i32) (result i32)
@@ -42,14 +51,16 @@
   ;; index (from the start of the scan), start, end, kind, then what validate() writes (candidate lines, when asked).
   ;; kind bit 1: the needle is in the line (or every line is wanted), bit 2: it is not `{...}` (or it is empty).
   ;; $flags: 1 every line is a candidate (no needle); 2 validate candidates; 4 search the needle in event and
-  ;; details; 8 the needle could occur in a number as JavaScript prints it.
+  ;; details; 8 the needle could occur in a number as JavaScript prints it; 16 direct output (needs 2 and 4): lines
+  ;; found are copied to the output area and lines not found dropped, without being reported.
   ;; Stops after the last complete line, or once $cap lines are reported; sets $next and $lines. Returns the count.
   (func (export "scan") (param $p i32) (param $end i32) (param $nlen i32) (param $flags i32) (param $out i32) (param $cap i32) (result i32)
-    (local $all i32)
+    (local $all i32) (local $direct i32)
     (local $i i32) (local $lineStart i32) (local $idx i32) (local $n i32) (local $flag i32) (local $kind i32)
     (local $m i32) (local $hm i32) (local $both i32) (local $bit i32) (local $pos i32) (local $rest i32)
     (local $blk v128) (local $vnl v128) (local $first v128) (local $fmask v128) (local $last v128) (local $lmask v128)
     (local.set $all (i32.and (local.get $flags) (i32.const 1)))
+    (local.set $direct (i32.ne (i32.and (local.get $flags) (i32.const 16)) (i32.const 0)))
     (local.set $vnl (i8x16.splat (i32.const 10)))
     (if (local.get $nlen)
       (then
@@ -106,15 +117,45 @@
                   (then (local.set $kind (i32.or (local.get $kind) (i32.const 2)))))
                 (if (local.get $kind)
                   (then
-                    (i32.store (local.get $out) (local.get $idx))
-                    (i32.store offset=4 (local.get $out) (local.get $lineStart))
-                    (i32.store offset=8 (local.get $out) (local.get $pos))
-                    (i32.store offset=12 (local.get $out) (local.get $kind))
-                    (i32.store offset=48 (local.get $out) (i32.const 0))
-                    (if (i32.and (i32.eq (local.get $kind) (i32.const 1)) (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)))
-                      (then (call $validate (local.get $lineStart) (local.get $pos) (local.get $out) (local.get $nlen) (local.get $flags))))
-                    (local.set $out (i32.add (local.get $out) (i32.const 64)))
-                    (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+                    (block $handled
+                      ;; Direct output: no room for this line (and something to hand over first)? Stop before it.
+                      (if (i32.and (local.get $direct)
+                                   (i32.and (i32.ne (global.get $olen) (i32.const 0))
+                                            (i32.gt_u (i32.add (global.get $olen) (i32.add (i32.sub (local.get $pos) (local.get $lineStart)) (i32.const 1))) (global.get $ocap))))
+                        (then
+                          (global.set $next (local.get $lineStart))
+                          (global.set $lines (local.get $idx))
+                          (global.set $why (i32.const 2))
+                          (return (local.get $n))))
+                      (i32.store (local.get $out) (local.get $idx))
+                      (i32.store offset=4 (local.get $out) (local.get $lineStart))
+                      (i32.store offset=8 (local.get $out) (local.get $pos))
+                      (i32.store offset=12 (local.get $out) (local.get $kind))
+                      (i32.store offset=48 (local.get $out) (i32.const 0))
+                      (if (i32.and (i32.eq (local.get $kind) (i32.const 1)) (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)))
+                        (then (call $validate (local.get $lineStart) (local.get $pos) (local.get $out) (local.get $nlen) (local.get $flags))))
+                      ;; Direct output: a valid line whose search was decided here is copied out (found) or dropped.
+                      (if (i32.and (local.get $direct) (i32.eq (i32.load offset=48 (local.get $out)) (i32.const 1)))
+                        (then
+                          (if (i32.eq (i32.load offset=52 (local.get $out)) (i32.const 2)) (then (br $handled)))
+                          (if (i32.and (i32.eq (i32.load offset=52 (local.get $out)) (i32.const 1))
+                                       (i32.le_u (i32.add (global.get $olen) (i32.add (i32.sub (local.get $pos) (local.get $lineStart)) (i32.const 1))) (global.get $ocap)))
+                            (then
+                              (memory.copy (i32.add (global.get $obase) (global.get $olen)) (local.get $lineStart) (i32.sub (local.get $pos) (local.get $lineStart)))
+                              (global.set $olen (i32.add (global.get $olen) (i32.sub (local.get $pos) (local.get $lineStart))))
+                              (i32.store8 (i32.add (global.get $obase) (global.get $olen)) (i32.const 10))
+                              (global.set $olen (i32.add (global.get $olen) (i32.const 1)))
+                              (global.set $emitted (i32.add (global.get $emitted) (i32.const 1)))
+                              (br $handled)))))
+                      (local.set $out (i32.add (local.get $out) (i32.const 64)))
+                      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                      ;; Direct output: a line left to JavaScript ends the call, so that lines leave in their order.
+                      (if (local.get $direct)
+                        (then
+                          (global.set $next (i32.add (local.get $pos) (i32.const 1)))
+                          (global.set $lines (i32.add (local.get $idx) (i32.const 1)))
+                          (global.set $why (i32.const 3))
+                          (return (local.get $n)))))))
                 (local.set $idx (i32.add (local.get $idx) (i32.const 1)))
                 (local.set $lineStart (i32.add (local.get $pos) (i32.const 1)))
                 (local.set $flag (local.get $all))
@@ -122,6 +163,7 @@
                   (then
                     (global.set $next (local.get $lineStart))
                     (global.set $lines (local.get $idx))
+                    (global.set $why (i32.const 1))
                     (return (local.get $n)))))
               (else
                 ;; Maybe the needle: it must fit before $end (else its line is not complete yet either).
@@ -134,6 +176,7 @@
         (br $blocks)))
     (global.set $next (local.get $lineStart))
     (global.set $lines (local.get $idx))
+    (global.set $why (i32.const 0))
     (local.get $n))
 
   ;; ---------------------------------------------------------------------------------------------------------------

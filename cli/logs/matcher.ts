@@ -54,8 +54,14 @@ export class Matcher {
           this.result.skipped++;
           warn(`${label()}:${lineNo}: ${reason}; line skipped`);
         },
+        block: (buf, start, end, lines) => {
+          this.sink.writeBlock!(buf, start, end);
+          this.result.matched += lines;
+        },
       },
-      compiled.scanOptions(),
+      // Direct output: for a plain search into a sink that takes lines as they are, the index copies the matching
+      // lines itself and JavaScript never sees them one by one (not with --limit or --tail, which count lines).
+      { ...compiled.scanOptions(), direct: compiled.searchOnly && options.limit === undefined && options.tail === undefined && sink.writeBlock !== undefined },
     );
   }
 

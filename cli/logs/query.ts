@@ -64,6 +64,8 @@ export interface CompiledQuery {
    * validation of candidate lines, and whether the needle is the search text, so the index may search it itself.
    */
   scanOptions(): IndexOptions;
+  /** Only a search the line index can decide (no event, level or time filter): direct output is possible. */
+  readonly searchOnly: boolean;
   /** The filters on a parsed line (the reference semantics). */
   test(entry: LogEntry): boolean;
   /**
@@ -117,6 +119,7 @@ export function compileQuery(q: LogQuery): CompiledQuery {
   };
 
   return {
+    searchOnly: raw !== undefined && events === undefined && minRank === undefined && !timed,
     scanOptions() {
       if (needle !== undefined && rawSafe(needle)) {
         const n = needleOf(needle, ignoreCase);

@@ -18,6 +18,11 @@ export interface LineHandlers {
   line(buf: Buffer, start: number, end: number, lineNo: number, check: LineCheck): boolean | void;
   /** A line that is not an object, torn, or too long; it is skipped. */
   invalid(lineNo: number, reason: string): void;
+  /**
+   * With direct output: bytes [start, end) of `buf` are `lines` matching lines, each with its line break, in file
+   * order with the lines handed to `line` (valid only during the call). Return false to stop scanning.
+   */
+  block?(buf: Buffer, start: number, end: number, lines: number): boolean | void;
 }
 
 const NL = 0x0a;
@@ -164,6 +169,11 @@ export class LineScanner {
     const check = this.check;
     for (;;) {
       const count = index.scan(pos, this.len);
+      // Lines gathered by direct output come before the lines reported by this call.
+      if (index.outputLength > 0) {
+        const { bytes, lines } = index.takeOutput();
+        if (this.handlers.block?.(bytes, 0, bytes.length, lines) === false) this.stopped = true;
+      }
       for (let k = 0; k < count && !this.stopped; k++) {
         const no = lineNo + index.lineIndex(k) + 1;
         const start = index.lineStart(k);
@@ -180,7 +190,7 @@ export class LineScanner {
       }
       lineNo += index.lines;
       pos = index.next;
-      if (this.stopped || !index.full(count)) break;
+      if (this.stopped || !index.stoppedEarly) break;
     }
     this.lineNo = lineNo;
     if (pos > 0) {
