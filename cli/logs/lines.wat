@@ -55,7 +55,7 @@
   ;; found are copied to the output area and lines not found dropped, without being reported.
   ;; Stops after the last complete line, or once $cap lines are reported; sets $next and $lines. Returns the count.
   (func (export "scan") (param $p i32) (param $end i32) (param $nlen i32) (param $flags i32) (param $out i32) (param $cap i32) (result i32)
-    (local $all i32) (local $direct i32)
+    (local $all i32) (local $direct i32) (local $hit i32)
     (local $i i32) (local $lineStart i32) (local $idx i32) (local $n i32) (local $flag i32) (local $kind i32)
     (local $m i32) (local $hm i32) (local $both i32) (local $bit i32) (local $pos i32) (local $rest i32)
     (local $blk v128) (local $blk2 v128) (local $vnl v128) (local $first v128) (local $fmask v128) (local $last v128) (local $lmask v128)
@@ -146,7 +146,7 @@
                       (i32.store offset=12 (local.get $out) (local.get $kind))
                       (i32.store offset=48 (local.get $out) (i32.const 0))
                       (if (i32.and (i32.eq (local.get $kind) (i32.const 1)) (i32.ne (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)))
-                        (then (call $validate (local.get $lineStart) (local.get $pos) (local.get $out) (local.get $nlen) (local.get $flags))))
+                        (then (call $validate (local.get $lineStart) (local.get $pos) (local.get $out) (local.get $nlen) (local.get $flags) (local.get $hit))))
                       ;; Direct output: a valid line whose search was decided here is copied out (found) or dropped.
                       (if (i32.and (local.get $direct) (i32.eq (i32.load offset=48 (local.get $out)) (i32.const 1)))
                         (then
@@ -183,7 +183,9 @@
                 (if (i32.eqz (local.get $flag))
                   (then
                     (if (i32.le_u (i32.add (local.get $pos) (local.get $nlen)) (local.get $end))
-                      (then (local.set $flag (call $verify (local.get $pos) (local.get $nlen)))))))))
+                      (then
+                        (local.set $flag (call $verify (local.get $pos) (local.get $nlen)))
+                        (local.set $hit (local.get $pos))))))))
             (br $bits)))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $blocks)))
@@ -328,6 +330,14 @@
         (br $blocks)))
     (i32.const 0))
 
+  ;; The needle in [$s, $e), knowing that its first occurrence in the line is at $hit: a range that starts at or
+  ;; before it holds the needle only if it holds that occurrence (any other one would come earlier); only a range
+  ;; after it needs searching.
+  (func $has_needle (param $s i32) (param $e i32) (param $nlen i32) (param $hit i32) (result i32)
+    (if (i32.ge_u (local.get $hit) (local.get $s))
+      (then (return (i32.le_u (i32.add (local.get $hit) (local.get $nlen)) (local.get $e)))))
+    (call $contains (local.get $s) (local.get $e) (local.get $nlen)))
+
   ;; Which top-level key the string content [s, e) is: 1 event, 2 level, 3 ts, 4 details, 0 another.
   (func $classify (param $s i32) (param $e i32) (result i32)
     (local $len i32)
@@ -353,7 +363,8 @@
     (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x20)) (i32.eq (local.get $c) (i32.const 0x0a)))
             (i32.or (i32.eq (local.get $c) (i32.const 0x0d)) (i32.eq (local.get $c) (i32.const 0x09)))))
 
-  (func $validate (param $s i32) (param $e i32) (param $out i32) (param $nlen i32) (param $flags i32)
+  ;; $hit: where the needle first occurs in the line (the scan found it there).
+  (func $validate (param $s i32) (param $e i32) (param $out i32) (param $nlen i32) (param $flags i32) (param $hit i32)
     (local $i i32) (local $c i32) (local $depth i32) (local $state i32) (local $field i32) (local $fstart i32)
     (local $tok i32) (local $search i32) (local $found i32) (local $maybe i32) (local $js i32) (local $skip i32)
     (local $top i32) (local $where i32) (local $ev i32)
@@ -425,7 +436,7 @@
                       (if (global.get $esc)
                         (then (local.set $maybe (i32.const 1)))
                         (else
-                          (if (call $contains (local.get $tok) (i32.sub (local.get $i) (i32.const 1)) (local.get $nlen))
+                          (if (call $has_needle (local.get $tok) (i32.sub (local.get $i) (i32.const 1)) (local.get $nlen) (local.get $hit))
                             (then (local.set $found (i32.const 1))))))))))
               (block $colon_ws
                 (loop $cws
@@ -487,7 +498,7 @@
                   (if (global.get $esc)
                     (then (local.set $maybe (i32.const 1)))
                     (else
-                      (if (call $contains (local.get $tok) (i32.sub (local.get $i) (i32.const 1)) (local.get $nlen))
+                      (if (call $has_needle (local.get $tok) (i32.sub (local.get $i) (i32.const 1)) (local.get $nlen) (local.get $hit))
                         (then (local.set $found (i32.const 1))))))))
               (local.set $state (i32.const 2))
               (br $step)))
@@ -505,7 +516,7 @@
             (then
               (br_if $invalid (i32.eqz (call $literal (local.get $i) (local.get $e) (i64.const 0x65757274) (i32.const 4))))
               (if (i32.and (local.get $search) (i32.and (i32.eq (local.get $field) (i32.const 4)) (i32.lt_s (local.get $skip) (i32.const 0))))
-                (then (if (call $contains (local.get $i) (i32.add (local.get $i) (i32.const 4)) (local.get $nlen)) (then (local.set $found (i32.const 1))))))
+                (then (if (call $has_needle (local.get $i) (i32.add (local.get $i) (i32.const 4)) (local.get $nlen) (local.get $hit)) (then (local.set $found (i32.const 1))))))
               (local.set $i (i32.add (local.get $i) (i32.const 4)))
               (local.set $state (i32.const 2))
               (br $step)))
@@ -513,7 +524,7 @@
             (then
               (br_if $invalid (i32.eqz (call $literal (local.get $i) (local.get $e) (i64.const 0x65736c6166) (i32.const 5))))
               (if (i32.and (local.get $search) (i32.and (i32.eq (local.get $field) (i32.const 4)) (i32.lt_s (local.get $skip) (i32.const 0))))
-                (then (if (call $contains (local.get $i) (i32.add (local.get $i) (i32.const 5)) (local.get $nlen)) (then (local.set $found (i32.const 1))))))
+                (then (if (call $has_needle (local.get $i) (i32.add (local.get $i) (i32.const 5)) (local.get $nlen) (local.get $hit)) (then (local.set $found (i32.const 1))))))
               (local.set $i (i32.add (local.get $i) (i32.const 5)))
               (local.set $state (i32.const 2))
               (br $step)))
