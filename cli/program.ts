@@ -19,8 +19,23 @@ Examples:
 Exit codes: 0 success, 1 runtime error, 2 usage or configuration error, 130 a one-shot command interrupted.
 Short alias: opt-telemetry.`;
 
-/** The command tree. Every usage error goes through commander's exitOverride, so the caller maps it to exit code 2. */
-export function buildProgram(ctx: CliContext): Command {
+const COMMANDS: Record<string, (ctx: CliContext) => Command> = {
+  serve: serveCommand,
+  logs: logsCommand,
+  summary: summaryCommand,
+  data: dataCommand,
+  status: statusCommand,
+  enable: (ctx) => toggleCommand(ctx, true),
+  disable: (ctx) => toggleCommand(ctx, false),
+};
+
+/**
+ * The command tree. Every usage error goes through commander's exitOverride, so the caller maps it to exit code 2.
+ * When the first argument names a command, only that one is built (its options, help and checks are the same):
+ * building all of them is a few milliseconds of every start-up, which `logs` pays in its benchmark. Anything else
+ * (no command, --help, a typo to suggest a correction for) gets the whole tree.
+ */
+export function buildProgram(ctx: CliContext, argv: readonly string[] = []): Command {
   const program = new Command('otel-product-telemetry')
     .description('Opt-in product telemetry: run the collector, query stored events, see and change the telemetry setting')
     .version(VERSION, '-V, --version')
@@ -32,9 +47,8 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .showSuggestionAfterError(true)
     .addHelpText('after', EXAMPLES);
-  for (const make of [serveCommand, logsCommand, summaryCommand, dataCommand, statusCommand]) program.addCommand(make(ctx));
-  program.addCommand(toggleCommand(ctx, true));
-  program.addCommand(toggleCommand(ctx, false));
+  const only = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  for (const make of only ? [only] : Object.values(COMMANDS)) program.addCommand(make(ctx));
   // addCommand() does not copy settings to the subcommands the way .command() does: share them explicitly.
   for (const cmd of program.commands) {
     cmd.exitOverride();

@@ -23,7 +23,7 @@ export interface RunIO {
  */
 export async function runCli(argv: string[], io: RunIO): Promise<number> {
   const ctx = createContext(io);
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
