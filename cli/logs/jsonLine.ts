@@ -205,7 +205,7 @@ function topField(b: Uint8Array, s: number, e: number): number {
 }
 
 /** A string starting at the quote at `i`: returns the offset after its closing quote. */
-export function string(b: Uint8Array, i: number, start: number, end: number): number {
+function string(b: Uint8Array, i: number, start: number, end: number): number {
   i++;
   for (;;) {
     if (i >= end) throw new Bad(`unterminated string at byte ${i - start}`);

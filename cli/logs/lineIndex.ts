@@ -125,10 +125,6 @@ export class LineIndex {
     }
   }
 
-  get capacity(): number {
-    return this.buf.length;
-  }
-
   /** Make the buffer `capacity` bytes, keeping its contents (memory only grows). */
   resize(capacity: number): void {
     const memory = this.exports.memory;
@@ -139,8 +135,7 @@ export class LineIndex {
     this.report = new Int32Array(memory.buffer, REPORT, REPORT_CAP * ENTRY);
   }
 
-  /** Number of lines the last scan reported. */
-  // Entries: index (from the scan's start), start, end, kind, the four field ranges, status, search.
+  // Reported line k of the last scan: its index (from the scan's start), start and end (offsets in buf), kind.
   lineIndex(k: number): number {
     return this.report[k * ENTRY]!;
   }
@@ -174,8 +169,8 @@ export class LineIndex {
 
   /**
    * Index the lines that start at `from` (a line start) and end before `end` (offsets in buf). Returns how many lines
-   * were reported (lineIndex(k), lineStart(k)...); `next` and `lines` tell where the scan stopped and how many complete lines it passed.
-   * Call again from `next` while the count equals the report capacity.
+   * were reported (lineIndex(k), lineStart(k), ...); `next` and `lines` tell where the scan stopped and how many
+   * complete lines it passed. Call again from `next` while `stoppedEarly`.
    */
   scan(from: number, end: number): number {
     return this.exports.scan(DATA + from, DATA + end, this.nlen, this.flags, REPORT, REPORT_CAP);
