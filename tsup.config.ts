@@ -1,4 +1,9 @@
+import { rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+// The CLI build cannot use tsup's clean (the library build writes into the same dist/ at the same time), so its chunk
+// folder is emptied here, once per build: without it, every rebuild left the previous chunks behind in the package.
+rmSync(new URL('./dist/cli-chunks', import.meta.url), { recursive: true, force: true });
 
 // One build, two module formats: OTel users still load things with --require as often as --import.
 // Second entry: the command line (ESM only; it uses top-level await), dist/cli.js plus its lazily loaded chunks in
