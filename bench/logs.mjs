@@ -4,7 +4,7 @@
 // RSS. The CLI is timed with its output to /dev/null and into a pipe, and with and without NODE_EXTRA_CA_CERTS when
 // it is set (see below).
 //
-//   node bench/logs.mjs                      # 1,000,000 lines, needle "x", 7 rounds, median
+//   node bench/logs.mjs                      # 1,000,000 lines, needle "x", 11 rounds, median
 //   BENCH_LINES=200000 BENCH_ROUNDS=1 node bench/logs.mjs     # a quick smoke run
 //   BENCH_NEEDLE=timeout node bench/logs.mjs # another search term
 //
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const NEEDLE = process.env.BENCH_NEEDLE ?? 'x';
 const built = join(ROOT, 'dist', 'cli.js');
 const cli = process.env.BENCH_CLI ? [resolve(process.env.BENCH_CLI)] : existsSync(built) && !process.env.BENCH_FROM_SOURCE ? [built] : ['--import', 'tsx', join(ROOT, 'cli', 'main.ts')];
