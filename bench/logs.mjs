@@ -8,7 +8,7 @@
 //   BENCH_LINES=200000 BENCH_ROUNDS=1 node bench/logs.mjs     # a quick smoke run
 //   BENCH_NEEDLE=timeout node bench/logs.mjs # another search term
 //
-// Runs the built CLI (dist/cli.js) when it exists, else the sources through tsx (slower start-up; said in the output).
+// Runs the built CLI (dist/cli.cjs) when it exists, else the sources through tsx (slower start-up; said in the output).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createWriteStream, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const NEEDLE = process.env.BENCH_NEEDLE ?? 'x';
-const built = join(ROOT, 'dist', 'cli.js');
+const built = join(ROOT, 'dist', 'cli.cjs');
 const cli = process.env.BENCH_CLI ? [resolve(process.env.BENCH_CLI)] : existsSync(built) && !process.env.BENCH_FROM_SOURCE ? [built] : ['--import', 'tsx', join(ROOT, 'cli', 'main.ts')];
 
 const dir = mkdtempSync(join(tmpdir(), 'opt-bench-logs-'));

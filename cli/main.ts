@@ -21,8 +21,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: stop.signal });
-if (process.env.OPT_CLI_REPORT_RSS) process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\nready-ms ${readyMs.toFixed(1)}\ndone-ms ${(process.uptime() * 1000).toFixed(1)}\n`);
-// Exit now: lingering keep-alive sockets or timers of a finished command must not hold the shell.
-process.exitCode = code;
-process.stdout.write('', () => process.exit(code));
+// No top-level await: the built CLI is CommonJS (it starts faster than ES modules; see tsup.config.ts).
+async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: stop.signal });
+  if (process.env.OPT_CLI_REPORT_RSS) process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\nready-ms ${readyMs.toFixed(1)}\ndone-ms ${(process.uptime() * 1000).toFixed(1)}\n`);
+  // Exit now: lingering keep-alive sockets or timers of a finished command must not hold the shell.
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
+void main();
