@@ -95,7 +95,8 @@ export class LineScanner {
       pos += bytesRead;
       this.len += bytesRead;
       this.process();
-      const wait = afterChunk?.();
+      // (No `?.` in this loop: the CommonJS build rewrites it into a helper call with closures.)
+      const wait = afterChunk === undefined ? undefined : afterChunk();
       if (wait) await wait;
       sinceYield += bytesRead;
       if (sinceYield >= 16 * 1024 * 1024) {
@@ -173,7 +174,8 @@ export class LineScanner {
       // Lines gathered by direct output come before the lines reported by this call.
       if (index.outputLength > 0) {
         const { bytes, lines } = index.takeOutput();
-        if (this.handlers.block?.(bytes, 0, bytes.length, lines) === false) this.stopped = true;
+        const block = this.handlers.block;
+        if (block !== undefined && block(bytes, 0, bytes.length, lines) === false) this.stopped = true;
       }
       for (let k = 0; k < count && !this.stopped; k++) {
         const no = lineNo + index.lineIndex(k) + 1;
