@@ -58,10 +58,12 @@
     (local $all i32) (local $direct i32) (local $hit i32)
     (local $i i32) (local $lineStart i32) (local $idx i32) (local $n i32) (local $flag i32) (local $kind i32)
     (local $m i32) (local $hm i32) (local $both i32) (local $bit i32) (local $pos i32) (local $rest i32)
-    (local $blk v128) (local $blk2 v128) (local $vnl v128) (local $first v128) (local $fmask v128) (local $last v128) (local $lmask v128)
+    (local $blk v128) (local $blk2 v128) (local $vnl v128) (local $vclose v128) (local $vopen v128) (local $first v128) (local $fmask v128) (local $last v128) (local $lmask v128)
     (local.set $all (i32.and (local.get $flags) (i32.const 1)))
     (local.set $direct (i32.ne (i32.and (local.get $flags) (i32.const 16)) (i32.const 0)))
     (local.set $vnl (i8x16.splat (i32.const 10)))
+    (local.set $vclose (i8x16.splat (i32.const 0x7d)))
+    (local.set $vopen (i8x16.splat (i32.const 0x7b)))
     (if (local.get $nlen)
       (then
         (local.set $first (i8x16.splat (i32.load8_u (i32.const 0))))
@@ -111,6 +113,27 @@
           (then
             (local.set $m (i32.and (local.get $m) (i32.sub (i32.shl (i32.const 1) (local.get $rest)) (i32.const 1))))
             (local.set $hm (i32.and (local.get $hm) (i32.sub (i32.shl (i32.const 1) (local.get $rest)) (i32.const 1))))))
+        ;; Line breaks in bulk: when no needle can start in this block and the current line is no candidate, the
+        ;; lines ending here need no report if each of them is `{...}` -- every break preceded by `}` and followed by
+        ;; `{` (shifted loads), and the current line starting with `{`. Then count them and move on.
+        (if (i32.and
+              (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.eqz (i32.or (local.get $hm) (local.get $flag))))
+              (i32.lt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (then
+            (if (i32.and
+                  (i32.eqz (i32.and (local.get $m)
+                    (i32.xor (i32.and
+                      (i8x16.bitmask (i8x16.eq (v128.load (i32.sub (local.get $i) (i32.const 1))) (local.get $vclose)))
+                      (i8x16.bitmask (i8x16.eq (v128.load offset=1 (local.get $i)) (local.get $vopen))))
+                    (i32.const -1))))
+                  (i32.and
+                    (i32.gt_u (i32.add (local.get $i) (i32.ctz (local.get $m))) (local.get $lineStart))
+                    (i32.eq (i32.load8_u (local.get $lineStart)) (i32.const 0x7b))))
+              (then
+                (local.set $idx (i32.add (local.get $idx) (i32.popcnt (local.get $m))))
+                (local.set $lineStart (i32.add (local.get $i) (i32.sub (i32.const 32) (i32.clz (local.get $m)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                (br $blocks)))))
         (local.set $both (i32.or (local.get $m) (local.get $hm)))
         (block $block_done
           (loop $bits
