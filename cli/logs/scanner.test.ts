@@ -85,6 +85,21 @@ describe('LineScanner', () => {
     expect(invalid.at(-1)![0]).toBe(10_000);
   });
 
+  it('numbers lines right when most are passed in bulk: torn lines far apart, a needle elsewhere', () => {
+    const { scanner, lines, invalid } = collect(needleOf('needle', false), { chunkBytes: 64 * 1024 });
+    const input: string[] = [];
+    const torn = new Set([1, 777, 5000, 12_345, 19_999]);
+    for (let i = 1; i <= 20_000; i++) {
+      if (torn.has(i)) input.push(`{"event":"e","n":${i}`);
+      else if (i % 1000 === 0) input.push(`{"event":"needle","n":${i}}`);
+      else input.push(`{"event":"e","n":${i},"pad":"${'p'.repeat(i % 90)}"}`);
+    }
+    scanner.feed(Buffer.from(input.join('\n') + '\n'));
+    scanner.end();
+    expect(invalid.map(([n]) => n)).toEqual([...torn]);
+    expect(lines.map(([n]) => n)).toEqual(Array.from({ length: 20 }, (_, k) => (k + 1) * 1000).filter((n) => !torn.has(n)));
+  });
+
   it('skips a line longer than the limit, reporting its number, and carries on', () => {
     const { scanner, lines, invalid } = collect(undefined, { chunkBytes: 8, maxLineBytes: 32 });
     scanner.feed(Buffer.from(`{"a":1}\n{"long":"${'x'.repeat(100)}"}\n{"b":2}\n`));
