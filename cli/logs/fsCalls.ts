@@ -10,16 +10,3 @@ export const statPath = (path: string): Promise<Stats> => new Promise((resolve, 
 export const closeFd = (fd: number): Promise<void> => new Promise((resolve) => close(fd, () => resolve()));
 export const readdirNames = (dir: string): Promise<string[]> => new Promise((resolve, reject) => readdir(dir, (err, names) => (err ? reject(err) : resolve(names))));
 
-/** Wait `ms`; resolves early (never rejects) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

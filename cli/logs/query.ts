@@ -1,7 +1,7 @@
 import { parseIsoTimestamp } from '../../core/time.js';
 import { levelOfEvent, levelRank, type Level } from './level.js';
 import type { LineFields } from './jsonLine.js';
-import { RawSearch } from './rawSearch.js';
+import { couldBeInNumber, MAX_SEARCH_DEPTH, RawSearch } from './rawSearch.js';
 import { SEARCH_FOUND, SEARCH_NOT_FOUND, type IndexOptions } from './lineIndex.js';
 import { needleOf } from './scanner.js';
 
@@ -51,9 +51,6 @@ export function parseEntry(text: string): LogEntry | string {
 const RAW_SAFE = /^[\x20-\x7e]+$/;
 const ESCAPED = /["\\/<>&]/;
 
-// Characters of a number as JavaScript prints it (String(1e21) is "1e+21", String(1/0) "Infinity").
-const NUMERIC = /^[-+.0-9eInfity]+$/;
-
 function rawSafe(text: string): boolean {
   return RAW_SAFE.test(text) && !ESCAPED.test(text);
 }
@@ -93,7 +90,7 @@ export function compileQuery(q: LogQuery): CompiledQuery {
   const inValue = (v: unknown, depth: number): boolean => {
     if (typeof v === 'string') return contains(v);
     if (typeof v === 'number' || typeof v === 'boolean') return contains(String(v));
-    if (v === null || typeof v !== 'object' || depth > 32) return false;
+    if (v === null || typeof v !== 'object' || depth > MAX_SEARCH_DEPTH) return false;
     if (Array.isArray(v)) {
       for (const x of v) if (inValue(x, depth + 1)) return true;
       return false;
@@ -105,15 +102,16 @@ export function compileQuery(q: LogQuery): CompiledQuery {
 
   // The byte search gives the parsed search's answer only for needles JSON writes unchanged, and case-sensitively.
   const raw = needle !== undefined && !ignoreCase && rawSafe(needle) ? new RawSearch(needle) : undefined;
+  // The time filter, on a line's `ts` (a line without a valid one fails it). Shared by both tests.
+  const inWindow = (ts: unknown): boolean => {
+    const t = typeof ts === 'string' ? parseIsoTimestamp(ts) : undefined;
+    if (t === undefined) return false;
+    return (q.since === undefined || t >= q.since) && (q.until === undefined || t <= q.until);
+  };
   const testParsed = (e: LogEntry): boolean => {
     if (events && !events.has(e.event)) return false;
     if (minRank !== undefined && levelRank(levelOfEvent(e.event, e.level)) < minRank) return false;
-    if (timed) {
-      const t = typeof e.ts === 'string' ? parseIsoTimestamp(e.ts) : undefined;
-      if (t === undefined) return false;
-      if (q.since !== undefined && t < q.since) return false;
-      if (q.until !== undefined && t > q.until) return false;
-    }
+    if (timed && !inWindow(e.ts)) return false;
     if (needle !== undefined && !contains(e.event) && !inValue(e.details, 0)) return false;
     return true;
   };
@@ -123,7 +121,7 @@ export function compileQuery(q: LogQuery): CompiledQuery {
     scanOptions() {
       if (needle !== undefined && rawSafe(needle)) {
         const n = needleOf(needle, ignoreCase);
-        if (n !== undefined) return { needle: n, validate: true, searchFields: raw !== undefined, numericNeedle: NUMERIC.test(needle) };
+        if (n !== undefined) return { needle: n, validate: true, searchFields: raw !== undefined, numericNeedle: couldBeInNumber(needle) };
       }
       if (events && events.size === 1) {
         const [name] = events;
@@ -147,13 +145,7 @@ export function compileQuery(q: LogQuery): CompiledQuery {
           if (levelRank(levelOfEvent(event, own)) < minRank) return false;
         }
       }
-      if (timed) {
-        const ts = stringAt(b, f.tsStart, f.tsEnd);
-        const t = ts === undefined ? undefined : parseIsoTimestamp(ts);
-        if (t === undefined) return false;
-        if (q.since !== undefined && t < q.since) return false;
-        if (q.until !== undefined && t > q.until) return false;
-      }
+      if (timed && !inWindow(stringAt(b, f.tsStart, f.tsEnd))) return false;
       if (raw !== undefined) {
         // The line index may have searched already (lines.wat); else search the bytes here.
         if (searched === SEARCH_NOT_FOUND) return false;

@@ -6,6 +6,11 @@ const BACKSLASH = 0x5c;
 /** Containers nested deeper than this inside details are not searched (the same limit as the parsed search). */
 export const MAX_SEARCH_DEPTH = 32;
 
+/** Whether `needle` could occur in a number as JavaScript prints it (String(1e21) is "1e+21", String(1/0) "Infinity"). */
+export function couldBeInNumber(needle: string): boolean {
+  return /^[-+.0-9eInfity]+$/.test(needle);
+}
+
 /**
  * `--search` on a validated line's bytes: does the needle occur in the event name, or in a key or value of details
  * (at any depth up to MAX_SEARCH_DEPTH)? Gives the same answer as searching the parsed line (query.ts `test`) for a
@@ -27,13 +32,14 @@ export class RawSearch {
     this.text = needle;
     this.bytes = Buffer.from(needle, 'latin1');
     this.n = this.bytes.length;
-    // Characters of a number as JavaScript prints it (String(1e21) is "1e+21", String(1/0) "Infinity").
-    this.numeric = /^[-+.0-9eInfity]+$/.test(needle);
+    this.numeric = couldBeInNumber(needle);
   }
 
   /** In the event name (the value at f.eventStart, a string). */
   inEvent(b: Buffer, f: LineFields): boolean {
-    return this.inString(b, f.eventStart + 1, f.eventEnd - 1, -1) === 1;
+    const s = f.eventStart + 1;
+    const e = f.eventEnd - 1;
+    return hasByte(b, BACKSLASH, s, e) ? this.inDecoded(b, s, e) : b.subarray(s, e).indexOf(this.bytes) !== -1;
   }
 
   /** In details (absent details never match). */
@@ -66,7 +72,7 @@ export class RawSearch {
         }
         if (skipBelow === -1) {
           if (escaped) {
-            if (this.inString(b, s, i, 1) === 1) return true;
+            if (this.inDecoded(b, s, i)) return true;
           } else {
             if (hit !== -1 && hit < s) {
               hit = v.indexOf(this.bytes, s);
@@ -105,13 +111,9 @@ export class RawSearch {
     return false;
   }
 
-  /** 1 when the needle is in the string whose content is bytes [s, e) (escapes decoded when there are any). */
-  private inString(b: Buffer, s: number, e: number, escapedHint: number): number {
-    if (escapedHint === 1 || (escapedHint === -1 && hasByte(b, BACKSLASH, s, e))) {
-      const decoded = JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
-      return decoded.includes(this.text) ? 1 : 0;
-    }
-    return b.subarray(s, e).indexOf(this.bytes) !== -1 ? 1 : 0;
+  /** Whether the needle is in the string with escapes whose content is bytes [s, e), decoded. */
+  private inDecoded(b: Buffer, s: number, e: number): boolean {
+    return (JSON.parse(b.toString('utf8', s - 1, e + 1)) as string).includes(this.text);
   }
 }
 

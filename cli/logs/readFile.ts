@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
-import { closeFd, fstatFd, openRead, sleep, statPath } from './fsCalls.js';
+import { sleep } from '../../core/sleep.js';
+import { closeFd, fstatFd, openRead, statPath } from './fsCalls.js';
 import { CliError } from '../errors.js';
 import type { EntrySink } from './format.js';
 import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';

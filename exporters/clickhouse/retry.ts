@@ -1,5 +1,6 @@
 import { ClickHouseError } from '../../core/errors.js';
 import { backoffDelay } from '../upload/retry.js';
+import { sleep } from '../../core/sleep.js';
 
 export interface RetryPolicy {
   /** Total time for all attempts; 0 = one attempt. */
@@ -41,21 +42,8 @@ export async function withRetry<T>(policy: RetryPolicy, what: string, attempt: (
       if (elapsed + delay >= policy.retryDeadlineMs) {
         throw new ClickHouseError(`${what} failed after ${n} attempt(s) in ${elapsed} ms (TELEMETRY_CLICKHOUSE_RETRY_DEADLINE_MS=${policy.retryDeadlineMs}): ${err.message}`, err.httpStatus, true, err.serverCode, { cause: err });
       }
-      await sleep(delay, signal);
+      // unref'd: a retry wait never holds the process open (the collector's server or the host keeps it alive).
+      await sleep(delay, signal, { unref: true });
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    // unref'd: a retry wait never holds the process open (the collector's server or the host keeps it alive).
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
