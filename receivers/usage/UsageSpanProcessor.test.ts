@@ -45,6 +45,28 @@ describe('UsageSpanProcessor (span bridge) with a real tracer provider', () => {
     expect(commands()).toEqual({ HandleMessage: 1 });
   });
 
+  it('an outgoing call (client/producer) is not a command even without a parent; a server/consumer span is one even with a parent', () => {
+    const { tracer, commands } = setup();
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET' } }).end();
+    tracer.startSpan('publish orders', { kind: SpanKind.PRODUCER }).end();
+    const root = tracer.startSpan('batch');
+    tracer.startSpan('process orders', { kind: SpanKind.CONSUMER, attributes: { 'messaging.destination.name': 'orders', 'messaging.operation.name': 'process' } }, inside(root)).end();
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/users/:id' } }, inside(root)).end();
+    tracer.startSpan('call', { kind: SpanKind.CLIENT }, inside(root)).end();
+    root.end();
+    expect(commands()).toEqual({ batch: 1, 'process orders': 1, 'GET /users/:id': 1 });
+  });
+
+  it('names commands by http.route (with the method), then RPC, then messaging, then the span name', () => {
+    const { tracer, commands } = setup();
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/users/:id' } }).end();
+    tracer.startSpan('POST', { kind: SpanKind.SERVER, attributes: { 'http.method': 'POST', 'http.route': '/users' } }).end();
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET' } }).end();
+    tracer.startSpan('grpc', { kind: SpanKind.SERVER, attributes: { 'rpc.service': 'shop.Orders', 'rpc.method': 'Create' } }).end();
+    tracer.startSpan('recv', { kind: SpanKind.CONSUMER, attributes: { 'messaging.destination.name': 'jobs' } }).end();
+    expect(commands()).toEqual({ 'GET /users/:id': 1, 'POST /users': 1, GET: 1, 'shop.Orders/Create': 1, jobs: 1 });
+  });
+
   it('records db.system.name / db.system for the environment', () => {
     const { tracer, databases } = setup();
     const root = tracer.startSpan('q');

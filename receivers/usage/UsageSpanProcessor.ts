@@ -1,7 +1,8 @@
-import { diag, SpanKind, type Context } from '@opentelemetry/api';
+import { diag, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { observedDatabases, type ObservedDatabases } from '../environment/observedDatabases.js';
 import { loadSpanBridgeConfig, type SpanBridgeConfig, type SpanBridgeSettings } from './config.js';
+import { isEntrySpan, spanCommandName } from './spanCommands.js';
 import { usageState, type UsageState } from './usageState.js';
 
 export interface UsageSpanProcessorOptions extends SpanBridgeSettings {
@@ -18,19 +19,12 @@ export interface UsageSpanProcessorOptions extends SpanBridgeSettings {
   env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Whether a span is an operation the app handled rather than a step inside one: a local root (no parent, or a
- * parent in another process), or a server / consumer span. The collector's `/v1/traces` bridge uses the same rule.
- */
-export function isEntrySpan(kind: SpanKind, hasLocalParent: boolean): boolean {
-  return !hasLocalParent || kind === SpanKind.SERVER || kind === SpanKind.CONSUMER;
-}
-
 export const EXCEPTION_EVENT = 'exception';
 
 /**
  * The span bridge: an OTel `SpanProcessor` that turns an app's existing tracing into usage data, with no code.
- * Each finished entry span counts as a command under its name (or an attribute, or a mapping); exceptions recorded
+ * Each finished entry span (`isEntrySpan`) counts as a command under the name `spanCommandName` gives it (HTTP route,
+ * RPC, messaging destination, else the span name), or under an attribute, or a mapping; exceptions recorded
  * on any span (`exception` events) count into the `errors` metric; `db.system.name` / `db.system` tells the
  * environment which database the app uses. Nothing of the span is kept. Counting happens whether or not telemetry
  * is on (like `countCommand`); only the report is gated by consent.
@@ -92,11 +86,12 @@ export class UsageSpanProcessor implements SpanProcessor {
       const parent = span.parentSpanContext;
       if (!isEntrySpan(span.kind, parent !== undefined && parent.isRemote !== true)) return undefined;
     }
+    const attrs = span.attributes;
     const attr = this.config.commandAttribute;
     if (attr !== undefined) {
-      const v = span.attributes[attr];
+      const v = attrs[attr];
       if (typeof v === 'string' && v.length > 0) return v;
     }
-    return span.name;
+    return spanCommandName(span.name, (key) => attrs[key]);
   }
 }

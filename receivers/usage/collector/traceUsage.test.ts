@@ -23,6 +23,32 @@ describe('traceUsageOf (OTLP traces → usage, the span bridge rules)', () => {
     expect(r.spans).toBe(7);
   });
 
+  it('a client or producer span without a parent is not an entry span; names come from route, RPC, messaging, else the span name', () => {
+    const s = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const r = traceUsageOf(
+      req(undefined, [
+        { name: 'GET', kind: 3 },
+        { name: 'GET', kind: 'SPAN_KIND_CLIENT', parentSpanId: '00f067aa0ba902b7', flags: 0x300 },
+        { name: 'publish', kind: 4 },
+        { name: 'GET', kind: 2, attributes: [s('http.request.method', 'GET'), s('http.route', '/users/:id'), { key: 'http.response.status_code', value: { intValue: 200 } }] },
+        { name: 'POST', kind: 2, parentSpanId: '00f067aa0ba902b7', flags: 0x300, attributes: [s('http.method', 'POST'), s('http.route', '/users')] },
+        { name: 'GET', kind: 2, attributes: [s('http.request.method', 'GET')] },
+        { name: 'grpc', kind: 2, attributes: [s('rpc.service', 'shop.Orders'), s('rpc.method', 'Create')] },
+        { name: 'recv', kind: 5, parentSpanId: '00f067aa0ba902b7', attributes: [s('messaging.destination.name', 'jobs'), s('messaging.operation', 'receive')] },
+        { name: 'Job', kind: 1 },
+      ]),
+      opts,
+    );
+    expect(Object.fromEntries(r.byScenario.get('default')!.commands)).toEqual({
+      'GET /users/:id': 1,
+      'POST /users': 1,
+      GET: 1,
+      'shop.Orders/Create': 1,
+      'receive jobs': 1,
+      Job: 1,
+    });
+  });
+
   it('scenario: telemetry.scenario, else service.name made file-safe, else the default (unknown_service skipped)', () => {
     const named = (attrs: [string, string][]) => ({ attributes: attrs.map(([key, v]) => ({ key, value: { stringValue: v } })) });
     const r = traceUsageOf(

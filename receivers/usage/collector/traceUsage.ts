@@ -3,7 +3,8 @@ import { TelemetryError, ValidationError } from '../../../core/errors.js';
 import { ATTR_SCENARIO } from '../../../core/record.js';
 import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
 import { MAX_COUNTER_NAME_LENGTH } from '../UsageCounters.js';
-import { EXCEPTION_EVENT, isEntrySpan } from '../UsageSpanProcessor.js';
+import { isEntrySpan, spanCommandName, type AttributeGetter } from '../spanCommands.js';
+import { EXCEPTION_EVENT } from '../UsageSpanProcessor.js';
 
 /** What one OTLP traces request adds to one scenario. */
 export interface ScenarioTraceUsage {
@@ -49,6 +50,20 @@ function stringAttr(list: unknown[], key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An OTLP attribute list (`[{ key, value: { stringValue } }]`, JSON or decoded protobuf) as the getter the shared
+ * naming reads. Only string values are kept (names are built from strings); the first entry of a key wins.
+ */
+function otlpAttributes(list: unknown): AttributeGetter {
+  const byKey = new Map<string, string>();
+  for (const kv of arr(list)) {
+    if (!isObj(kv) || typeof kv.key !== 'string' || byKey.has(kv.key) || !isObj(kv.value)) continue;
+    const s = (kv.value as Obj).stringValue ?? (kv.value as Obj).string_value;
+    if (typeof s === 'string') byKey.set(kv.key, s);
+  }
+  return (key) => byKey.get(key);
+}
+
 /** The scenario of a resource: `telemetry.scenario` (if safe), else `service.name` made file-safe, else the default. */
 function scenarioOf(resource: unknown, fallback: string): string {
   const attrs = isObj(resource) ? arr(resource.attributes) : [];
@@ -64,8 +79,9 @@ function scenarioOf(resource: unknown, fallback: string): string {
 
 /**
  * OTLP `ExportTraceServiceRequest` (decoded from JSON or protobuf; same shape) → usage per scenario, with the span
- * bridge's rules: each entry span (no parent, a remote parent per the OTLP flags, or a server/consumer span) is one
- * command under its name; each span event named `exception` is one error. Nothing else of a span is looked at.
+ * bridge's rules (`isEntrySpan`, `spanCommandName`): each entry span (server/consumer, or a local root — no parent,
+ * or a remote parent per the OTLP flags — that is not client/producer) is one command under its route, RPC or
+ * messaging name, else its span name; each span event named `exception` is one error. Nothing else is looked at.
  */
 export function traceUsageOf(request: unknown, options: { defaultScenario: string; maxSpans: number }): TraceUsageResult {
   if (!isObj(request)) throw new ValidationError('resourceSpans', 'expected an ExportTraceServiceRequest object');
@@ -90,8 +106,8 @@ export function traceUsageOf(request: unknown, options: { defaultScenario: strin
         const remoteParent = (flags & HAS_IS_REMOTE) !== 0 && (flags & IS_REMOTE) !== 0;
         const localParent = hasParent(span.parentSpanId ?? span.parent_span_id) && !remoteParent;
         if (!isEntrySpan(apiKind(span.kind), localParent)) continue;
-        const name = span.name;
-        if (typeof name !== 'string' || name.length === 0 || name.length > MAX_COUNTER_NAME_LENGTH) {
+        const name = spanCommandName(typeof span.name === 'string' ? span.name : '', otlpAttributes(span.attributes));
+        if (name.length === 0 || name.length > MAX_COUNTER_NAME_LENGTH) {
           out.skipped++;
           continue;
         }
