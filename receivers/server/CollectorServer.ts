@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { RequestError, StoreError, type TelemetryError } from '../../core/errors.js';
 import type { CollectorConfig } from './config.js';
 import { BearerAuth } from './http/auth.js';
-import { RateLimiter } from './http/RateLimiter.js';
+import { clientKey, RateLimiter } from './http/RateLimiter.js';
 import { asTelemetryError, errorBody, JSON_TYPE, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
 import type { TelemetryStore } from './store/TelemetryStore.js';
@@ -14,8 +14,8 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The HTTP edge of the collector: node:http with a small routing table. For every request, in this order: route
- * match (404/405), shutdown check (503), per-client rate limit (429 + Retry-After), bearer token (401), then the
- * route, which checks content type and size before it parses. Nothing a client sends can throw out of here: every
+ * match (404/405), shutdown check (503), per-client rate limit (429 + Retry-After; token holders in their own bucket),
+ * bearer token (401), then the route, which checks content type and size before it parses. Nothing a client sends can throw out of here: every
  * failure becomes a coded JSON answer (or the route's own error format) and unexpected ones are logged through diag.
  */
 export class CollectorServer {
@@ -136,14 +136,19 @@ export class CollectorServer {
         headers['retry-after'] = '1';
         throw new RequestError('OPT_ERR_SHUTTING_DOWN', 503, 'the collector is shutting down; retry shortly');
       }
+      const needsToken = route.auth !== false && this.auth !== undefined;
+      const tokenValid = needsToken && this.auth!.check(req);
       if (route.rateLimited !== false && this.limiter !== undefined) {
-        const wait = this.limiter.take(req.socket.remoteAddress ?? '');
+        // Keyed per IPv4 address or IPv6 /64; requests with the valid token count in a bucket of their own, so a
+        // flood without it cannot make the token holder's requests wait.
+        const key = clientKey(req.socket.remoteAddress ?? '');
+        const wait = this.limiter.take(tokenValid ? `token ${key}` : key);
         if (wait > 0) {
           headers['retry-after'] = String(wait);
           throw new RequestError('OPT_ERR_RATE_LIMIT', 429, `too many requests from this client; retry after ${wait} s (TELEMETRY_RATE_LIMIT)`);
         }
       }
-      if (route.auth !== false && this.auth !== undefined && !this.auth.check(req)) {
+      if (needsToken && !tokenValid) {
         throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer <TELEMETRY_AUTH_TOKEN>)');
       }
       if (route.method === 'GET' || route.method === 'DELETE') {
