@@ -1,35 +1,34 @@
-/** A fixed-capacity ring: keeps the last `capacity` items pushed (for `logs --tail N` in bounded memory). */
+/**
+ * A bounded ring: keeps the last `capacity` items pushed (for `logs --tail N` and the events route's `tail`). Memory
+ * grows with the items actually kept, never with `capacity`: a tail of 40 million on a 10-line file holds 10 slots.
+ */
 export class Ring<T> {
-  private readonly items: (T | undefined)[];
+  private items: T[] = [];
+  /** Index of the oldest item once the ring is full (before that, items are in push order from 0). */
   private start = 0;
-  private size = 0;
 
-  constructor(readonly capacity: number) {
-    this.items = new Array<T | undefined>(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   push(item: T): void {
-    if (this.capacity === 0) return;
-    if (this.size < this.capacity) {
-      this.items[(this.start + this.size) % this.capacity] = item;
-      this.size++;
-    } else {
-      this.items[this.start] = item;
-      this.start = (this.start + 1) % this.capacity;
+    if (this.capacity <= 0) return;
+    if (this.items.length < this.capacity) {
+      this.items.push(item);
+      return;
     }
+    this.items[this.start] = item;
+    this.start = this.start + 1 === this.capacity ? 0 : this.start + 1;
   }
 
   /** Oldest first; empties the ring. */
   drain(): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.size; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
-    this.items.fill(undefined);
+    const items = this.items;
+    const out = this.start === 0 ? items : items.slice(this.start).concat(items.slice(0, this.start));
+    this.items = [];
     this.start = 0;
-    this.size = 0;
     return out;
   }
 
   get length(): number {
-    return this.size;
+    return this.items.length;
   }
 }
