@@ -13,8 +13,8 @@ export const usageSettings = {
 
 /** Settings of the span bridge (`UsageSpanProcessor`). */
 export const spanBridgeSettings = {
-  spans: enumSetting('TELEMETRY_SPAN_COMMANDS', ['entry', 'all', 'none'] as const, 'entry', 'Which finished spans count as commands: `entry` (local root, server and consumer spans: the operations the app handled), `all`, or `none`.'),
-  commandAttribute: stringSetting('TELEMETRY_SPAN_COMMAND_ATTRIBUTE', undefined, 'Count a span under the value of this attribute (e.g. `http.route`) instead of its name; spans without it use their name.', /^[A-Za-z0-9_.:-]{1,128}$/, 'attribute name'),
+  spans: enumSetting('TELEMETRY_SPAN_COMMANDS', ['entry', 'all', 'none'] as const, 'entry', 'Which finished spans count as commands: `entry` (server and consumer spans, and local roots that are not client or producer spans: the operations the app handled), `all`, or `none`.'),
+  commandAttribute: stringSetting('TELEMETRY_SPAN_COMMAND_ATTRIBUTE', undefined, 'Count a span under the value of this attribute instead of its default name (route, RPC, messaging, else span name); spans without it keep the default name.', /^[A-Za-z0-9_.:-]{1,128}$/, 'attribute name'),
   errorsMetric: stringSetting('TELEMETRY_SPAN_ERRORS_METRIC', 'errors', 'Metric that counts exceptions recorded on spans (span events named `exception`).', /^.{1,128}$/su, '1-128 characters'),
 } as const;
 
