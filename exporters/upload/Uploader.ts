@@ -126,7 +126,7 @@ export class Uploader {
     this.transport = new UploadTransport(options.url);
     this.cursors = new CursorStore(options.dir);
     this.lock = new DirLock(options.dir);
-    this.q = new LineQuarantine(options.dir, options.url, this.o.format);
+    this.q = new LineQuarantine(options.dir, options.url);
     const o = this.o;
     this.sender = new FileSender(
       { dir: o.dir, url: o.url, format: o.format, token: o.token, timeoutMs: o.timeoutMs, batchSize: o.batchSize, maxBatchBytes: o.maxBatchBytes, backoffMs: o.backoffMs, maxBackoffMs: o.maxBackoffMs, gzip: o.gzip, defaultScenario: o.defaultScenario },

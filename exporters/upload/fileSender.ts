@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { diag } from '@opentelemetry/api';
+import { checkAnswer, type UploadAnswer } from './answer.js';
 import { buildBody, idPrefixFor, readBatch, recheckLine, type BatchLine, type InvalidLine, type ReadResult } from './batchReader.js';
 import type { CursorStore } from './cursor.js';
 import { backoffDelay, classifyStatus, parseRetryAfter, type Verdict } from './retry.js';
@@ -40,6 +41,10 @@ export interface FileSenderParts {
 interface PostOutcome {
   verdict: Verdict;
   response?: PostResponse;
+  /** A 2xx answer checked against the upload contract (verdict `ack` only). */
+  answer?: UploadAnswer;
+  /** A 2xx answer that is not the collector's: what is wrong with it (the attempt failed). */
+  problem?: string;
   error?: string;
   /** The request was cut short by our own deadline or by consent turning off: not the endpoint's fault. */
   aborted?: boolean;
@@ -141,12 +146,12 @@ export class FileSender {
   /** POST lines (splitting on 413). Moves the cursor past every acknowledged or quarantined part. */
   private async sendLines(f: StoreFile, lines: readonly BatchLine[], c: SendWindow): Promise<boolean> {
     if (lines.length === 0) return true;
-    const out = await this.post(buildBody(lines, this.o.format), c);
+    const out = await this.post(buildBody(lines, this.o.format), lines.length, c);
     const last = lines[lines.length - 1]!;
     switch (out.verdict) {
       case 'ack': {
-        const errored = await this.q.rejectedInAnswer(f, lines, out.response!);
-        this.n.sentEvents += lines.length - errored;
+        const errored = await this.q.rejectedInAnswer(f, lines, out.answer!.refused, out.response!.status);
+        this.n.sentEvents += Math.max(0, lines.length - errored);
         this.n.sentBatches++;
         this.n.failures = 0;
         this.lastFailed = false;
@@ -198,7 +203,8 @@ export class FileSender {
     }
   }
 
-  private async post(body: Buffer, c: SendWindow): Promise<PostOutcome> {
+  /** POST a body of `events` events; a 2xx counts as `ack` only when its answer is the collector's (answer.ts). */
+  private async post(body: Buffer, events: number, c: SendWindow): Promise<PostOutcome> {
     const remaining = c.deadline - Date.now();
     if (remaining <= 0 || c.controller.signal.aborted) return { verdict: 'retry', aborted: true, error: 'deadline reached before sending' };
     const timeoutMs = Math.max(1, Math.min(this.o.timeoutMs, remaining));
@@ -208,7 +214,11 @@ export class FileSender {
         const { payload, gzipped } = await this.transport.encode(body, gzip);
         this.n.sentBytes += payload.length;
         const response = await this.transport.post(payload, gzipped, { format: this.o.format, token: this.o.token, gzip: gzipped, timeoutMs, signal: c.controller.signal });
-        return { verdict: classifyStatus(response.status), response };
+        const verdict = classifyStatus(response.status);
+        if (verdict !== 'ack') return { verdict, response };
+        const check = checkAnswer(response, events, this.o.format, [this.o.token]);
+        // Not the collector's answer: nothing says the events were stored. Retried like a network error.
+        return check.ok ? { verdict, response, answer: check.answer } : { verdict: 'retry', response, problem: check.problem };
       } catch (err) {
         return { verdict: 'retry', error: (err as Error).message, aborted: c.controller.signal.aborted };
       }
@@ -229,12 +239,17 @@ export class FileSender {
 
   private onFailure(out: PostOutcome, events: number): void {
     const now = Date.now();
-    const what = out.response ? `answered ${out.response.status}: ${short(out.response.body)}` : (out.error ?? 'failed');
+    const what =
+      out.problem !== undefined
+        ? `answered ${out.response!.status} but not with an upload answer, so nothing counts as delivered: ${out.problem}`
+        : out.response
+          ? `answered ${out.response.status}: ${short(out.response.body)}`
+          : (out.error ?? 'failed');
     this.n.lastError = `POST ${redactUrl(this.url)} (${events} events) ${what}`;
     if (out.aborted) return; // our own deadline or consent: not a failure of the endpoint
     this.n.failures++;
     this.lastFailed = true;
-    const retryAfter = out.response ? parseRetryAfter(out.response.headers['retry-after'], now) : undefined;
+    const retryAfter = out.response && out.problem === undefined ? parseRetryAfter(out.response.headers['retry-after'], now) : undefined;
     const delay = out.verdict === 'pause' ? this.o.maxBackoffMs : backoffDelay(this.n.failures, this.o.backoffMs, this.o.maxBackoffMs);
     this.n.backoffUntil = now + Math.max(delay, retryAfter ?? 0);
     if (retryAfter !== undefined) this.n.retryAfterUntil = now + retryAfter;

@@ -3,7 +3,8 @@ import { diag } from '@opentelemetry/api';
 import type { BatchLine, InvalidLine } from './batchReader.js';
 import { quarantineLines, trimQuarantine, type QuarantineReason } from './quarantine.js';
 import type { StoreFile } from './storeFiles.js';
-import { redactUrl, type PostResponse } from './transport.js';
+import type { RefusedEvent } from './answer.js';
+import { redactUrl } from './transport.js';
 
 /** A response body fit for one diag line. */
 export function short(text: string | undefined): string {
@@ -25,14 +26,12 @@ export class LineQuarantine {
   invalid = 0;
   private readonly dir: string;
   private readonly url: string;
-  private readonly format: 'json' | 'ndjson';
   /** Per file: invalid lines before this offset were already set aside (a retried batch meets them again). */
   private readonly doneUpTo = new Map<string, number>();
 
-  constructor(dir: string, url: string, format: 'json' | 'ndjson') {
+  constructor(dir: string, url: string) {
     this.dir = dir;
     this.url = url;
-    this.format = format;
   }
 
   /** A batch (or single event) the endpoint refused as a whole. */
@@ -61,28 +60,24 @@ export class LineQuarantine {
     }
   }
 
-  /** Events a 2xx answer lists under `errors` were refused one by one: keep them with the endpoint's reason. */
-  async rejectedInAnswer(f: StoreFile, lines: readonly BatchLine[], response: PostResponse): Promise<number> {
-    let errors: unknown;
-    try {
-      errors = (JSON.parse(response.body) as { errors?: unknown }).errors;
-    } catch {
-      return 0;
-    }
-    if (!Array.isArray(errors) || errors.length === 0) return 0;
+  /**
+   * Events a checked 2xx answer lists under `errors` (answer.ts: distinct positions within the batch) were refused
+   * one by one: keep them with the endpoint's reason. Returns how many were set aside (at most `lines.length`).
+   */
+  async rejectedInAnswer(f: StoreFile, lines: readonly BatchLine[], refused: readonly RefusedEvent[], status: number): Promise<number> {
     const rejected: BatchLine[] = [];
     const reasons: string[] = [];
-    for (const e of errors as { index?: unknown; error?: unknown }[]) {
-      if (typeof e?.index !== 'number') continue;
-      const i = this.format === 'json' ? e.index : e.index - 1; // NDJSON errors name 1-based line numbers
-      const line = lines[i];
-      if (line === undefined) continue;
+    const seen = new Set<number>();
+    for (const r of refused) {
+      const line = lines[r.at];
+      if (line === undefined || seen.has(r.at)) continue;
+      seen.add(r.at);
       rejected.push(line);
-      reasons.push(`event ${i} (byte ${line.start}): ${typeof e.error === 'string' ? e.error : JSON.stringify(e)}`);
+      reasons.push(`event ${r.at} (byte ${line.start}): ${r.reason}`);
     }
     if (rejected.length === 0) return 0;
     diag.warn(`otel-product-telemetry: ${redactUrl(this.url)} refused ${rejected.length} of ${lines.length} event(s) (${short(reasons[0])}); moved them to ${this.dir}/quarantine/`);
-    await this.refused(f, rejected, { source: 'server', status: response.status, error: reasons.join('\n').slice(0, 65_536) });
+    await this.refused(f, rejected, { source: 'server', status, error: reasons.join('\n').slice(0, 65_536) });
     return rejected.length;
   }
 

@@ -15,8 +15,11 @@ export interface ReceivedRequest {
   readonly events: Record<string, unknown>[];
 }
 
-/** What to answer: a status and JSON body, or `hang` (accept, read, never answer), or `destroy` (cut the socket). */
-export type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang' | 'destroy';
+/**
+ * What to answer: a status and JSON body (or `text`, sent verbatim), or `hang` (accept, read, never answer), or
+ * `destroy` (cut the socket).
+ */
+export type Answer = { status: number; body?: unknown; text?: string; headers?: Record<string, string> } | 'hang' | 'destroy';
 
 export type Behaviour = (req: ReceivedRequest, index: number) => Answer;
 
@@ -72,7 +75,7 @@ export async function startTestEndpoint(behaviour: Behaviour = accept, port = 0)
       }
       answered.set(r, answer.status);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      res.end(answer.text ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
     });
   });
   server.on('connection', (s) => {
