@@ -10,7 +10,7 @@ export { loadPipelineConfig, pipelineSettings } from './core/config.js';
 export type { PipelineConfig, PipelineOptions } from './core/config.js';
 export { TelemetryError, ValidationError, ScenarioNameError, ConfigError, StoreError } from './core/errors.js';
 export { isSafeScenario, SCENARIO_PATTERN } from './core/scenario.js';
-export { TELEMETRY_SCOPE, ATTR_SCENARIO, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, ATTR_EVENT_ID, DEFAULT_FAILURE_EVENTS } from './core/record.js';
+export { TELEMETRY_SCOPE, ATTR_NAMESPACE, ATTR_SCENARIO, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, ATTR_EVENT_ID, LEGACY_ATTRIBUTE_KEYS, DEFAULT_FAILURE_EVENTS } from './core/record.js';
 export type { TelemetryLine } from './core/record.js';
 export { VERSION } from './core/version.js';
 export { captureCrashes } from './receivers/crash/index.js';

@@ -105,7 +105,7 @@ class MinimalJsonlExporter {
   export(records, cb) {
     const out = new Map();
     for (const r of records) {
-      const s = r.attributes['telemetry.scenario'];
+      const s = (r.attributes['product_telemetry.scenario'] ?? r.attributes['telemetry.scenario']);
       const line = JSON.stringify({ ts: new Date(r.hrTime[0] * 1000 + r.hrTime[1] / 1e6).toISOString(), scenario: s, deployment_id: r.attributes['deployment.id'], event: r.eventName, details: r.body, id: randomUUID() }) + '\n';
       out.set(s, (out.get(s) ?? '') + line);
     }
@@ -131,7 +131,7 @@ async function runStock(n, { yielding = true, maxQueueSize } = {}) {
   gc();
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    logger.emit({ eventName: 'app_start', severityNumber: SeverityNumber.INFO, attributes: { 'telemetry.scenario': SCENARIOS[i % 3], 'deployment.id': 'deploy-123' }, body: { version: '1.0.0', n: i } });
+    logger.emit({ eventName: 'app_start', severityNumber: SeverityNumber.INFO, attributes: { 'product_telemetry.scenario': SCENARIOS[i % 3], 'deployment.id': 'deploy-123' }, body: { version: '1.0.0', n: i } });
     if ((i + 1) % YIELD_EVERY === 0) {
       peak.sample();
       if (yielding) await yieldNow();

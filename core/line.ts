@@ -1,6 +1,6 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
+import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTR_EVENT_ID, LEGACY_ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
 import { formatHrTime, hrTimeToMillis } from './time.js';
 import { uuidv7 } from './id.js';
 import { isSafeScenario } from './scenario.js';
@@ -53,10 +53,11 @@ export function serializeRecord(record: ReadableLogRecord, defaultScenario: stri
   const hit = (record as WithLine)[LINE];
   if (hit !== undefined) return hit;
   const attrs = record.attributes;
-  const scenario = checkScenario(attrs[ATTR_SCENARIO] ?? defaultScenario);
+  // Current keys win; the keys of earlier releases are still read (records built by older code or other sources).
+  const scenario = checkScenario(attrs[ATTR_SCENARIO] ?? attrs[LEGACY_ATTR_SCENARIO] ?? defaultScenario);
   const event = record.eventName ?? attrs['event.name'];
   if (typeof event !== 'string' || event.length === 0) throw new ValidationError('event', 'a non-empty event name is required');
-  let id = attrs[ATTR_EVENT_ID];
+  let id = attrs[ATTR_EVENT_ID] ?? attrs[LEGACY_ATTR_EVENT_ID];
   // Our own ids need no check: isPlainId would flatten the freshly concatenated string for nothing.
   let plainId = false;
   if (typeof id !== 'string') {

@@ -22,9 +22,9 @@ describe('ProductEnvironmentDetector (an OTel ResourceDetector)', () => {
     const a = resource.attributes;
     expect(a).toMatchObject({
       'app.installation.id': readInstallationId(dir),
-      'product.name': 'shop',
-      'product.version': '3.1.0',
-      'product.edition': 'enterprise',
+      'product_telemetry.product.name': 'shop',
+      'product_telemetry.product.version': '3.1.0',
+      'product_telemetry.product.edition': 'enterprise',
       'process.runtime.name': 'nodejs',
       'process.runtime.version': process.versions.node,
       'process.runtime.description': 'Node.js',
@@ -39,10 +39,10 @@ describe('ProductEnvironmentDetector (an OTel ResourceDetector)', () => {
     const detected = new ProductEnvironmentDetector({ environment: env }).detect();
     expect(detected.attributes).toMatchObject({
       'db.system.name': 'postgresql',
-      'product.database.version': '16.1',
+      'product_telemetry.database.version': '16.1',
       'webengine.name': 'fastify',
       'webengine.version': '5.2.0',
-      'product.integrations': ['docker', 'helm'],
+      'product_telemetry.integrations': ['docker', 'helm'],
     });
   });
 
@@ -73,7 +73,7 @@ describe('ProductEnvironmentDetector (an OTel ResourceDetector)', () => {
     for (const value of [hostname(), userInfo().username, userInfo().homedir, process.cwd(), '10.0.0.1', 'hunter2'].filter((v) => v.length > 3)) {
       expect(text).not.toContain(value);
     }
-    expect(resource.attributes['product.integrations']).toEqual(expect.arrayContaining(['ci', 'kubernetes']));
+    expect(resource.attributes['product_telemetry.integrations']).toEqual(expect.arrayContaining(['ci', 'kubernetes']));
   });
 
   it('detect: false reports only what is configured', () => {
@@ -81,6 +81,6 @@ describe('ProductEnvironmentDetector (an OTel ResourceDetector)', () => {
     observed.record('postgresql');
     const a = new ProductEnvironmentDetector({ environment: env }).detect().attributes!;
     expect(a['db.system.name']).toBeUndefined();
-    expect(a['product.integrations']).toBeUndefined();
+    expect(a['product_telemetry.integrations']).toBeUndefined();
   });
 });

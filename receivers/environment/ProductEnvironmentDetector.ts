@@ -1,25 +1,39 @@
 import { diag, type AttributeValue } from '@opentelemetry/api';
+import { ATTR_DB_SYSTEM_NAME as SEMCONV_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import type { DetectedResource, DetectedResourceAttributes, ResourceDetectionConfig, ResourceDetector } from '@opentelemetry/resources';
 import { resolveEnvironment } from './activeEnvironment.js';
 import { ATTR_APP_INSTALLATION_ID } from './installationId.js';
 import type { ProductEnvironment } from './ProductEnvironment.js';
 import { runtimeInfo } from './runtimeInfo.js';
 
-// Semantic-convention names (incubating ones are copied here, as the semconv package advises, not imported).
+// Semantic-convention names. Stable ones are imported from @opentelemetry/semantic-conventions; incubating ones
+// (`process.runtime.*`, `os.type`, `host.arch`, `webengine.*`; `app.installation.id` in installationId.ts) are
+// copied here, as that package advises, not imported from its `/incubating` entry.
 export const ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 export const ATTR_PROCESS_RUNTIME_VERSION = 'process.runtime.version';
 export const ATTR_PROCESS_RUNTIME_DESCRIPTION = 'process.runtime.description';
 export const ATTR_OS_TYPE = 'os.type';
 export const ATTR_HOST_ARCH = 'host.arch';
-export const ATTR_DB_SYSTEM_NAME = 'db.system.name';
+/** Stable since semantic conventions 1.37. */
+export const ATTR_DB_SYSTEM_NAME = SEMCONV_DB_SYSTEM_NAME;
 export const ATTR_WEBENGINE_NAME = 'webengine.name';
 export const ATTR_WEBENGINE_VERSION = 'webengine.version';
-// No convention exists for these; they share the `product.` namespace.
-export const ATTR_PRODUCT_NAME = 'product.name';
-export const ATTR_PRODUCT_VERSION = 'product.version';
-export const ATTR_PRODUCT_EDITION = 'product.edition';
-export const ATTR_PRODUCT_DATABASE_VERSION = 'product.database.version';
-export const ATTR_PRODUCT_INTEGRATIONS = 'product.integrations';
+// No convention exists for these: they live in this project's one namespace, `product_telemetry.` (core/record.ts).
+// The keys of earlier releases (`product.*`) are still accepted on input: LEGACY_RESOURCE_ATTRIBUTE_KEYS.
+export const ATTR_PRODUCT_NAME = 'product_telemetry.product.name';
+export const ATTR_PRODUCT_VERSION = 'product_telemetry.product.version';
+export const ATTR_PRODUCT_EDITION = 'product_telemetry.product.edition';
+export const ATTR_PRODUCT_DATABASE_VERSION = 'product_telemetry.database.version';
+export const ATTR_PRODUCT_INTEGRATIONS = 'product_telemetry.integrations';
+
+/** Resource attribute keys of earlier releases → the current keys (accepted on input, never written). */
+export const LEGACY_RESOURCE_ATTRIBUTE_KEYS: ReadonlyMap<string, string> = new Map([
+  ['product.name', ATTR_PRODUCT_NAME],
+  ['product.version', ATTR_PRODUCT_VERSION],
+  ['product.edition', ATTR_PRODUCT_EDITION],
+  ['product.database.version', ATTR_PRODUCT_DATABASE_VERSION],
+  ['product.integrations', ATTR_PRODUCT_INTEGRATIONS],
+]);
 
 /** Every resource attribute this detector can produce (the README's list is checked against it). */
 export const PRODUCT_RESOURCE_ATTRIBUTES: readonly string[] = [

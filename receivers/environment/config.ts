@@ -11,9 +11,9 @@ const LABEL_ALLOWED = '1-128 printable characters';
  * or env values) is ever read into it unless it is set here.
  */
 export const environmentSettings = {
-  productName: stringSetting('TELEMETRY_PRODUCT_NAME', () => hostPackageJson()?.name, 'Product name in the usage report and the resource (`product.name`). Default: the host app\'s package.json `name`, else `unknown`.', LABEL, LABEL_ALLOWED),
-  productVersion: stringSetting('TELEMETRY_PRODUCT_VERSION', () => hostPackageJson()?.version, 'Product version (`product.version`). Default: the host app\'s package.json `version`, else `unknown`.', LABEL, LABEL_ALLOWED),
-  productEdition: stringSetting('TELEMETRY_PRODUCT_EDITION', 'community', 'Product edition: `community`, `enterprise` or free text (`product.edition`).', LABEL, LABEL_ALLOWED),
+  productName: stringSetting('TELEMETRY_PRODUCT_NAME', () => hostPackageJson()?.name, 'Product name in the usage report and the resource (`product_telemetry.product.name`). Default: the host app\'s package.json `name`, else `unknown`.', LABEL, LABEL_ALLOWED),
+  productVersion: stringSetting('TELEMETRY_PRODUCT_VERSION', () => hostPackageJson()?.version, 'Product version (`product_telemetry.product.version`). Default: the host app\'s package.json `version`, else `unknown`.', LABEL, LABEL_ALLOWED),
+  productEdition: stringSetting('TELEMETRY_PRODUCT_EDITION', 'community', 'Product edition: `community`, `enterprise` or free text (`product_telemetry.product.edition`).', LABEL, LABEL_ALLOWED),
   databaseVendor: stringSetting('TELEMETRY_DATABASE_VENDOR', undefined, 'Database vendor (e.g. `postgresql`); beats detection from loaded drivers and spans.', LABEL, LABEL_ALLOWED),
   databaseVersion: stringSetting('TELEMETRY_DATABASE_VERSION', undefined, 'Database server version (e.g. `16.1`); without it the loaded driver and its version are reported (`pg 8.23.1`).', LABEL, LABEL_ALLOWED),
   appServerVendor: stringSetting('TELEMETRY_APP_SERVER_VENDOR', undefined, 'Application server / web framework vendor (e.g. `fastify`); beats detection from loaded modules.', LABEL, LABEL_ALLOWED),

@@ -11,6 +11,7 @@ export {
   ATTR_PRODUCT_EDITION,
   ATTR_PRODUCT_DATABASE_VERSION,
   ATTR_PRODUCT_INTEGRATIONS,
+  LEGACY_RESOURCE_ATTRIBUTE_KEYS,
 } from './ProductEnvironmentDetector.js';
 export type { ProductEnvironmentDetectorOptions } from './ProductEnvironmentDetector.js';
 export { ATTR_APP_INSTALLATION_ID, INSTALLATION_ID_FILE, InstallationIdStore, ensureInstallationId, readInstallationId } from './installationId.js';

@@ -30,9 +30,9 @@ describe('environment detection from what a real app loads (child process, real 
       'webengine.name': 'express',
       'webengine.version': versionOf('express'),
       'db.system.name': 'postgresql',
-      'product.database.version': `pg ${versionOf('pg')}`,
+      'product_telemetry.database.version': `pg ${versionOf('pg')}`,
       'app.installation.id': out.data.installation,
-      'product.name': 'otel-product-telemetry',
+      'product_telemetry.product.name': 'otel-product-telemetry',
       'process.runtime.name': 'nodejs',
     });
     // The stock process/host detectors are not in productTelemetry().resourceDetectors: nothing personal.

@@ -156,7 +156,7 @@ function requestOf(records: ValidOtlpRecord[], ids: string[]): Record<string, un
   return {
     resourceLogs: [
       {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'ignored-because-telemetry.scenario-wins' } }, { key: 'host.name', value: { stringValue: 'never-stored' } }] },
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'ignored-because-product_telemetry.scenario-wins' } }, { key: 'host.name', value: { stringValue: 'never-stored' } }] },
         scopeLogs: [
           {
             logRecords: records.map((r, i) => ({
@@ -165,8 +165,8 @@ function requestOf(records: ValidOtlpRecord[], ids: string[]): Record<string, un
               ...(r.severity !== null && { severityNumber: r.severity }),
               ...(r.body !== null && { body: toAnyValue(r.body) }),
               attributes: [
-                { key: 'telemetry.scenario', value: { stringValue: r.scenario } },
-                { key: 'telemetry.event.id', value: { stringValue: ids[i] } },
+                { key: 'product_telemetry.scenario', value: { stringValue: r.scenario } },
+                { key: 'product_telemetry.event.id', value: { stringValue: ids[i] } },
                 ...(r.deploymentId !== null ? [{ key: 'deployment.id', value: { stringValue: r.deploymentId } }] : []),
                 ...Object.entries(r.attributes).map(([key, v]) => ({ key, value: toAnyValue(v) })),
               ],

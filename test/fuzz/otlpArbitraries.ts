@@ -3,7 +3,7 @@ import { SAFE_SCENARIOS } from './arbitraries.js';
 
 /** fast-check arbitraries for OTLP `ExportLogsServiceRequest`s: hostile ones (any shape at any level) and valid ones. */
 
-const RESERVED = ['telemetry.scenario', 'telemetry.event.id', 'deployment.id', 'event.name', 'service.name', 'app.id'];
+const RESERVED = ['product_telemetry.scenario', 'product_telemetry.event.id', 'product_telemetry.app.id', 'telemetry.scenario', 'telemetry.event.id', 'deployment.id', 'event.name', 'service.name', 'app.id'];
 const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', ...RESERVED), fc.string({ maxLength: 8 }));
 const garbage = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ toString: 1, valueOf: 1 }), fc.constant([[[[]]]]));
 const nanos = fc.oneof(

@@ -33,7 +33,7 @@ async function sendThrough(exporter: LogRecordExporter): Promise<void> {
   });
   const logger = provider.getLogger('shop');
   logger.emit({ eventName: 'checkout', severityNumber: SeverityNumber.INFO, timestamp: Date.UTC(2025, 0, 15, 12, 0, 0), attributes: { 'cart.items': 3 }, body: { amount: 12.5, currency: 'EUR' } });
-  logger.emit({ severityNumber: SeverityNumber.WARN, attributes: { 'event.name': 'login', 'telemetry.scenario': 'auth-svc', 'telemetry.event.id': 'otlp-id-1', 'deployment.id': 'dep-9' }, body: 'user logged in' });
+  logger.emit({ severityNumber: SeverityNumber.WARN, attributes: { 'event.name': 'login', 'product_telemetry.scenario': 'auth-svc', 'product_telemetry.event.id': 'otlp-id-1', 'deployment.id': 'dep-9' }, body: 'user logged in' });
   logger.emit({ severityNumber: SeverityNumber.INFO, body: 'an ordinary app log line' });
   logger.emit({ eventName: 'dependency_unreachable', severityNumber: SeverityNumber.ERROR, body: { service: 'db', nested: { list: [1, 'two', true] } } });
   await provider.forceFlush();
@@ -91,7 +91,7 @@ describe('POST /v1/logs (OTLP/HTTP bridge)', () => {
               scope: { name: 'x' },
               logRecords: [
                 { timeUnixNano: '1736942400000000000', eventName: 'ok', attributes: [{ key: 'n', value: { intValue: '7' } }] },
-                { eventName: 'bad', attributes: [{ key: 'telemetry.scenario', value: { stringValue: '../../etc' } }] },
+                { eventName: 'bad', attributes: [{ key: 'product_telemetry.scenario', value: { stringValue: '../../etc' } }] },
                 { eventName: 'crash', severityNumber: 21, body: { stringValue: 'boom' } },
                 { eventName: 'evil', attributes: [{ key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } }] },
               ],

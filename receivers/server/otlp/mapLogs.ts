@@ -1,5 +1,6 @@
 import { TelemetryError, ValidationError } from '../../../core/errors.js';
-import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO } from '../../../core/record.js';
+import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTRIBUTE_KEYS } from '../../../core/record.js';
+import { LEGACY_RESOURCE_ATTRIBUTE_KEYS, PRODUCT_RESOURCE_ATTRIBUTES } from '../../environment/ProductEnvironmentDetector.js';
 import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
 import { checkDetails, isForbiddenKey } from '../events/details.js';
 import { checkId, checkName, checkOptionalString, checkScenario, checkTimestamp, type EventLimits } from '../events/validate.js';
@@ -9,7 +10,7 @@ import type { StoreEvent } from '../store/TelemetryStore.js';
 export const APP_LOG_EVENT = 'log';
 
 export interface OtlpMapOptions {
-  /** Scenario when neither `telemetry.scenario` nor a usable `service.name` is given. */
+  /** Scenario when neither `product_telemetry.scenario` nor a usable `service.name` is given. */
   defaultScenario: string;
   limits: EventLimits;
   now: number;
@@ -31,8 +32,85 @@ export interface OtlpMapResult {
   appLogs: number;
 }
 
-/** Attributes that the mapping itself consumes; every other attribute goes into details. */
-const MAPPED = new Set([ATTR_SCENARIO, ATTR_EVENT_ID, ATTR_DEPLOYMENT_ID, 'event.name']);
+/** Attributes that the mapping itself consumes (current and older keys); every other attribute goes into details. */
+const MAPPED = new Set([ATTR_SCENARIO, ATTR_EVENT_ID, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, 'event.name', ...LEGACY_ATTRIBUTE_KEYS.keys()]);
+
+/**
+ * The resource attributes the collector keeps (privacy where data leaves the sending host): the README's "What is
+ * collected" list (PRODUCT_RESOURCE_ATTRIBUTES), stored as `details.resource`, plus `service.name` and
+ * `deployment.id`, which only choose the scenario and the deployment. Everything else a sender's detectors add
+ * (`host.name`, `host.id`, `process.owner`, `process.command_args`, `process.executable.path`, `os.description`, ...)
+ * is dropped unread. Older keys (`product.*`) are accepted and stored under the current key (the current one wins).
+ */
+export const OTLP_STORED_RESOURCE_ATTRIBUTES: ReadonlySet<string> = new Set(PRODUCT_RESOURCE_ATTRIBUTES);
+const MAX_RESOURCE_VALUE_CHARS = 256;
+const MAX_RESOURCE_ARRAY_ITEMS = 64;
+
+/** An allow-listed resource attribute's value, if it is of a storable shape (a scalar, or an array of scalars). */
+function resourceValue(v: unknown): unknown {
+  if (!isObj(v)) return undefined;
+  const scalar = (x: unknown): string | number | boolean | undefined => {
+    if (!isObj(x)) return undefined;
+    const s = own(x, 'stringValue', 'string_value');
+    if (typeof s === 'string') return s.length <= MAX_RESOURCE_VALUE_CHARS ? s : undefined;
+    const b = own(x, 'boolValue', 'bool_value');
+    if (b !== undefined) return b === true || b === 'true';
+    const i = own(x, 'intValue', 'int_value');
+    if (i !== undefined) return int64(i);
+    const d = own(x, 'doubleValue', 'double_value');
+    if (typeof d === 'number' && Number.isFinite(d)) return d;
+    return undefined;
+  };
+  const a = own(v, 'arrayValue', 'array_value');
+  if (a !== undefined) {
+    const values = arr(isObj(a) ? a.values : undefined);
+    if (values.length > MAX_RESOURCE_ARRAY_ITEMS) return undefined;
+    const out = values.map(scalar);
+    return out.every((x) => x !== undefined) ? out : undefined;
+  }
+  return scalar(v);
+}
+
+/** What the mapping takes from one resource: only allow-listed keys are looked at; nothing here may throw. */
+interface ResourceView {
+  serviceScenario?: string;
+  deployment?: string;
+  /** The allow-listed product attributes, sorted by key; undefined when there are none. */
+  stored?: Obj;
+}
+
+function resourceView(resource: unknown): ResourceView {
+  const view: ResourceView = {};
+  if (!isObj(resource)) return view;
+  const current = new Map<string, unknown>();
+  const legacy = new Map<string, unknown>();
+  for (const kv of arr(own(resource, 'attributes'))) {
+    if (!isObj(kv) || typeof kv.key !== 'string') continue;
+    const key = kv.key;
+    if (key === 'service.name') {
+      const name = stringAttr(kv.value);
+      if (typeof name === 'string' && !name.startsWith('unknown_service')) view.serviceScenario = scenarioOfService(name);
+    } else if (key === ATTR_DEPLOYMENT_ID) {
+      const d = stringAttr(kv.value);
+      if (typeof d === 'string' && d.length <= 256) view.deployment = d;
+    } else if (OTLP_STORED_RESOURCE_ATTRIBUTES.has(key)) {
+      const value = resourceValue(kv.value);
+      if (value !== undefined) current.set(key, value);
+    } else {
+      const renamed = LEGACY_RESOURCE_ATTRIBUTE_KEYS.get(key);
+      if (renamed === undefined) continue; // not on the allow-list: never read, never stored
+      const value = resourceValue(kv.value);
+      if (value !== undefined) legacy.set(renamed, value);
+    }
+  }
+  for (const [key, value] of legacy) if (!current.has(key)) current.set(key, value);
+  if (current.size > 0) {
+    const stored: Obj = {};
+    for (const key of [...current.keys()].sort()) stored[key] = current.get(key);
+    view.stored = stored;
+  }
+  return view;
+}
 
 type Obj = Record<string, unknown>;
 
@@ -141,11 +219,14 @@ function scenarioOfService(name: unknown): string | undefined {
  * OTLP `ExportLogsServiceRequest` (decoded from JSON or protobuf; the same shape) → telemetry events:
  * - event name: the record's `eventName`, else its `event.name` attribute; none → an app log (counted; stored as
  *   event `log` only when `storeAppLogs`);
- * - scenario: the `telemetry.scenario` attribute (validated, never rewritten), else the resource's `service.name`
- *   (unsafe characters replaced by `-`; `unknown_service:*` is skipped), else the default scenario;
- * - id: `telemetry.event.id`; deployment: the record's, else the resource's `deployment.id`;
+ * - scenario: the `product_telemetry.scenario` attribute (validated, never rewritten), else the resource's
+ *   `service.name` (unsafe characters replaced by `-`; `unknown_service:*` is skipped), else the default scenario;
+ * - id: `product_telemetry.event.id`; deployment: the record's, else the resource's `deployment.id`;
+ *   app: `product_telemetry.app.id` becomes `details.app` (unless the body has one), as in-process;
+ *   the keys of earlier releases (`telemetry.scenario`, `telemetry.event.id`, `app.id`) are accepted, current wins;
  * - details: the body when it is a map (else `{"body": value}`), plus every other record attribute not already a key;
- *   resource attributes are not stored (privacy: host names, command lines);
+ *   of the resource only the allow-list is stored, as `details.resource` (OTLP_STORED_RESOURCE_ATTRIBUTES; privacy:
+ *   never host names, ids, users or command lines);
  * - time: `timeUnixNano`, else `observedTimeUnixNano`, else now; severity kept (the line's `level` for WARN and up).
  * Invalid records are counted as rejected with a reason; they never sink the others.
  */
@@ -163,27 +244,13 @@ export function mapLogsRequest(request: unknown, options: OtlpMapOptions): OtlpM
   }
   for (const rl of resourceLogs) {
     if (!isObj(rl)) continue;
-    const resource = own(rl, 'resource');
-    let serviceScenario: string | undefined;
-    let resourceDeployment: string | undefined;
-    if (isObj(resource)) {
-      for (const kv of arr(own(resource, 'attributes'))) {
-        if (!isObj(kv)) continue;
-        // Read as plain strings: these run outside the per-record try, so nothing here may throw.
-        if (kv.key === 'service.name') {
-          const name = stringAttr(kv.value);
-          if (typeof name === 'string' && !name.startsWith('unknown_service')) serviceScenario = scenarioOfService(name);
-        } else if (kv.key === ATTR_DEPLOYMENT_ID) {
-          const d = stringAttr(kv.value);
-          if (typeof d === 'string' && d.length <= 256) resourceDeployment = d;
-        }
-      }
-    }
+    // Read as plain values: this runs outside the per-record try, so nothing here may throw.
+    const resource = resourceView(own(rl, 'resource'));
     for (const sl of arr(own(rl, 'scopeLogs', 'scope_logs'))) {
       if (!isObj(sl)) continue;
       for (const lr of arr(own(sl, 'logRecords', 'log_records'))) {
         try {
-          const e = mapRecord(lr, serviceScenario ?? options.defaultScenario, resourceDeployment, options, out);
+          const e = mapRecord(lr, resource.serviceScenario ?? options.defaultScenario, resource, options, out);
           if (e !== undefined) out.events.push(e);
         } catch (err) {
           out.rejected++;
@@ -196,7 +263,7 @@ export function mapLogsRequest(request: unknown, options: OtlpMapOptions): OtlpM
 }
 
 /** One record → an event; undefined for an app log that is only counted. */
-function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: string | undefined, options: OtlpMapOptions, out: OtlpMapResult): StoreEvent | undefined {
+function mapRecord(lr: unknown, scenarioFallback: string, resource: ResourceView, options: OtlpMapOptions, out: OtlpMapResult): StoreEvent | undefined {
   if (!isObj(lr)) throw new ValidationError('logRecord', 'expected an object');
   const { limits } = options;
   const attrList = arr(own(lr, 'attributes'));
@@ -214,6 +281,8 @@ function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: st
   }
   // Attributes are converted only for records that are kept (app logs are usually most of an OTLP stream).
   const attrs = keyValues(attrList, 2, limits.maxDepth);
+  // Older keys stand in for absent current ones (MAPPED keeps both out of details).
+  for (const [old, current] of LEGACY_ATTRIBUTE_KEYS) if (attrs[current] === undefined && attrs[old] !== undefined) attrs[current] = attrs[old];
   const scenarioAttr = attrs[ATTR_SCENARIO];
   const event: StoreEvent = {
     scenario: scenarioAttr !== undefined ? checkScenario(scenarioAttr, ATTR_SCENARIO) : scenarioFallback,
@@ -222,7 +291,7 @@ function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: st
   };
   const id = checkId(attrs[ATTR_EVENT_ID]);
   if (id !== undefined) event.id = id;
-  const dep = checkOptionalString(attrs[ATTR_DEPLOYMENT_ID], ATTR_DEPLOYMENT_ID) ?? resourceDeployment;
+  const dep = checkOptionalString(attrs[ATTR_DEPLOYMENT_ID], ATTR_DEPLOYMENT_ID) ?? resource.deployment;
   if (dep !== undefined) event.deploymentId = dep;
   const sev = int64(own(lr, 'severityNumber', 'severity_number'));
   if (sev !== undefined && Number.isInteger(sev) && sev >= 1 && sev <= 24) event.severityNumber = sev;
@@ -234,10 +303,21 @@ function mapRecord(lr: unknown, scenarioFallback: string, resourceDeployment: st
     if (isObj(body)) details = body;
     else if (body !== null) details = { body };
   }
+  const app = attrs[ATTR_APP_ID];
+  if (app !== undefined && app !== null && !(details !== undefined && Object.hasOwn(details, 'app'))) (details ??= {}).app = app;
   for (const key in attrs) {
     if (MAPPED.has(key)) continue;
     details ??= {};
     if (!Object.hasOwn(details, key)) details[key] = attrs[key];
+  }
+  if (resource.stored !== undefined && !(details !== undefined && Object.hasOwn(details, 'resource'))) {
+    // A copy per event: later stages may rewrite details (redaction), and events of one resource must not share it.
+    const copy: Obj = {};
+    for (const key in resource.stored) {
+      const v = resource.stored[key];
+      copy[key] = Array.isArray(v) ? [...v] : v;
+    }
+    (details ??= {}).resource = copy;
   }
   if (storedAppLog) {
     const text = own(lr, 'severityText', 'severity_text');

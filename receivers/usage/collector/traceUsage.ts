@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { TelemetryError, ValidationError } from '../../../core/errors.js';
-import { ATTR_SCENARIO } from '../../../core/record.js';
+import { ATTR_SCENARIO, LEGACY_ATTR_SCENARIO } from '../../../core/record.js';
 import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
 import { MAX_COUNTER_NAME_LENGTH } from '../UsageCounters.js';
 import { isEntrySpan, spanCommandName, type AttributeGetter } from '../spanCommands.js';
@@ -64,10 +64,11 @@ function otlpAttributes(list: unknown): AttributeGetter {
   return (key) => byKey.get(key);
 }
 
-/** The scenario of a resource: `telemetry.scenario` (if safe), else `service.name` made file-safe, else the default. */
-function scenarioOf(resource: unknown, fallback: string): string {
+/** The scenario of a resource: `product_telemetry.scenario` (or the older `telemetry.scenario`) if safe, else `service.name` made file-safe, else the default. */
+export function scenarioOf(resource: unknown, fallback: string): string {
   const attrs = isObj(resource) ? arr(resource.attributes) : [];
-  const explicit = stringAttr(attrs, ATTR_SCENARIO);
+  // The current key wins; the key of earlier releases (`telemetry.scenario`) is still accepted.
+  const explicit = stringAttr(attrs, ATTR_SCENARIO) ?? stringAttr(attrs, LEGACY_ATTR_SCENARIO);
   if (explicit !== undefined && isSafeScenario(explicit)) return explicit;
   const service = stringAttr(attrs, 'service.name');
   if (service !== undefined && !service.startsWith('unknown_service')) {
