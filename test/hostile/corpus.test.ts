@@ -206,7 +206,7 @@ describe('hostile-input corpus against a real collector', () => {
     for (const name of readdirSync(dir)) {
       if (name === 'evil.jsonl') continue;
       // Only the scenarios the corpus meant to store; "hostile" events are all refused.
-      expect(['corpus.jsonl', 'corpus-ndjson.jsonl', 'corpus-dup.jsonl', 'corpus-wrapper.jsonl', 'corpus-otlp.jsonl']).toContain(name);
+      expect(['corpus.jsonl', 'corpus-ndjson.jsonl', 'corpus-dup.jsonl', 'corpus-wrapper.jsonl', 'corpus-otlp.jsonl', 'corpus-numbers.jsonl']).toContain(name);
       for (const line of readJsonl(join(dir, name))) {
         expect(typeof line.event).toBe('string');
         expect(typeof line.id).toBe('string');

@@ -1,4 +1,5 @@
-import { RequestError } from '../../../core/errors.js';
+import { RequestError, ValidationError } from '../../../core/errors.js';
+import { fieldOf, findInexactNumbers, inexactMessage, mayHoldInexactNumber, type InexactNumber } from './numbers.js';
 import { checkOptionalString, checkScenario, type EventDefaults } from './validate.js';
 
 /** One per-event problem as the upload response lists it. */
@@ -19,6 +20,27 @@ export interface ParsedUpload {
   errors: EventError[];
   /** Wrapper-form fields that fill in what events lack. */
   defaults: EventDefaults;
+  /** Items (by position in `items`) refused before validation: a number JSON.parse could not carry exactly. */
+  refused?: Map<number, ValidationError>;
+}
+
+/** Top-level event fields validate.ts reads itself; any other key is kept in details (and named so). */
+const EVENT_FIELDS = new Set(['scenario', 'event', 'deployment_id', 'timestamp', 'ts', 'details', 'id', 'level']);
+
+/** The error for an inexact number at `path` inside one event (path relative to the event). */
+export function inexactNumberError(n: InexactNumber, path: readonly (string | number)[]): ValidationError {
+  const first = path[0];
+  const field = typeof first === 'string' && !EVENT_FIELDS.has(first) ? fieldOf(['details', ...path]) : fieldOf(path.length > 0 ? path : ['event']);
+  return new ValidationError(field, inexactMessage(n));
+}
+
+/** Record the first inexact number of each event; `eventIndex` gives the event's position for a path, or undefined. */
+function refuseInexact(found: InexactNumber[], eventIndex: (path: (string | number)[]) => [number, number] | undefined, into: Map<number, ValidationError>): void {
+  for (const n of found) {
+    const at = eventIndex(n.path);
+    if (at === undefined || into.has(at[0])) continue;
+    into.set(at[0], inexactNumberError(n, n.path.slice(at[1])));
+  }
 }
 
 const POSITION = /at position (\d+)/;
@@ -53,10 +75,10 @@ export function parseJsonUpload(text: string, maxEvents: number, base: EventDefa
   if (v instanceof RequestError) throw v;
   if (Array.isArray(v)) {
     if (v.length > maxEvents) throw tooMany(maxEvents);
-    return { items: v, errors: [], defaults: base };
+    return withRefused({ items: v, errors: [], defaults: base }, text, (p) => (typeof p[0] === 'number' ? [p[0], 1] : undefined));
   }
   if (!isPlainObject(v)) throw new RequestError('OPT_ERR_PARSE', 400, 'expected a JSON array of events, an {"events":[...]} wrapper or one event object', { position: 0 });
-  if (!('events' in v)) return { items: [v], errors: [], defaults: base };
+  if (!('events' in v)) return withRefused({ items: [v], errors: [], defaults: base }, text, () => [0, 0]);
   const events = v.events;
   if (!Array.isArray(events)) throw new RequestError('OPT_ERR_VALIDATION', 400, 'events: must be an array', { field: 'events' });
   if (events.length > maxEvents) throw tooMany(maxEvents);
@@ -75,7 +97,13 @@ export function parseJsonUpload(text: string, maxEvents: number, base: EventDefa
     }
   }
   if (hasExtra) defaults.details = extra;
-  return { items: events, errors: [], defaults };
+  return withRefused({ items: events, errors: [], defaults }, text, (p) => (p[0] === 'events' && typeof p[1] === 'number' ? [p[1], 2] : undefined));
+}
+
+function withRefused(parsed: ParsedUpload, text: string, eventIndex: (path: (string | number)[]) => [number, number] | undefined): ParsedUpload {
+  const found = findInexactNumbers(text);
+  if (found.length > 0) refuseInexact(found, eventIndex, (parsed.refused = new Map()));
+  return parsed;
 }
 
 /**
@@ -86,6 +114,8 @@ export function parseNdjsonUpload(text: string, maxEvents: number, base: EventDe
   const items: unknown[] = [];
   const lines: number[] = [];
   const errors: EventError[] = [];
+  // Only when the whole body may hold an inexact number is each line scanned.
+  const refused = mayHoldInexactNumber(text) ? new Map<number, ValidationError>() : undefined;
   let start = 0;
   let lineNo = 0;
   const n = text.length;
@@ -100,13 +130,14 @@ export function parseNdjsonUpload(text: string, maxEvents: number, base: EventDe
       const v = parseJson(text.slice(start, stop), lineNo);
       if (v instanceof RequestError) errors.push({ index: lineNo, code: v.code, error: v.message });
       else {
+        if (refused !== undefined) refuseInexact(findInexactNumbers(text.slice(start, stop)), () => [items.length, 0], refused);
         items.push(v);
         lines.push(lineNo);
       }
     }
     start = end + 1;
   }
-  return { items, lines, errors, defaults: base };
+  return refused !== undefined && refused.size > 0 ? { items, lines, errors, defaults: base, refused } : { items, lines, errors, defaults: base };
 }
 
 function isBlank(text: string, start: number, end: number): boolean {

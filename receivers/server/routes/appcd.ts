@@ -3,7 +3,8 @@ import { CREATED_ACK, CRASH_OUTSIDE_PRODUCTION_ACK, type AppcdAck } from '../../
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { sendJson } from '../http/respond.js';
-import { parseJson } from '../events/parse.js';
+import { findInexactNumbers } from '../events/numbers.js';
+import { inexactNumberError, parseJson } from '../events/parse.js';
 import { toStoreEvent } from '../events/validate.js';
 import type { Route, RouteContext } from '../router.js';
 import type { StoreEvent } from '../store/TelemetryStore.js';
@@ -14,9 +15,12 @@ async function readJsonObject(ctx: RouteContext): Promise<Record<string, unknown
   const type = mediaTypeOf(ctx.req);
   if (type !== 'application/json') throw unsupportedType(type, ['application/json']);
   const body = await readBody(ctx.req, { maxBytes: ctx.collector.config.maxBodyBytes }, contentEncodingOf(ctx.req));
-  const v = parseJson(utf8Text(body));
+  const text = utf8Text(body);
+  const v = parseJson(text);
   if (v instanceof RequestError) throw v;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('payload', 'expected a JSON object');
+  const inexact = findInexactNumbers(text, 1)[0];
+  if (inexact !== undefined) throw inexactNumberError(inexact, inexact.path);
   return v as Record<string, unknown>;
 }
 

@@ -3,6 +3,7 @@ import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { JSON_TYPE, sendJson, sendRaw, discardRest } from '../http/respond.js';
 import { parseJson } from '../events/parse.js';
+import { findInexactNumbers, fieldOf, inexactMessage, type InexactNumber } from '../events/numbers.js';
 import { mapLogsRequest } from '../otlp/mapLogs.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus } from '../otlp/protobuf.js';
 import type { Route, RouteContext } from '../router.js';
@@ -31,6 +32,38 @@ function grpcCode(status: number): number {
   }
 }
 
+const NANOS_KEY = /UnixNano$|_unix_nano$/;
+
+/**
+ * Take out each log record holding a number JSON.parse could not carry exactly; returns why, one reason per record
+ * (the route counts them rejected). Nanosecond times are exempt from the 2^53 rule (they are stored in ms).
+ * Numbers outside records are not stored and left alone.
+ */
+function takeInexactRecords(request: unknown, found: InexactNumber[]): string[] {
+  const refused = new Map<unknown[], Map<number, string>>();
+  for (const n of found) {
+    const p = n.path;
+    if (p.length < 7 || typeof p[1] !== 'number' || typeof p[3] !== 'number' || typeof p[5] !== 'number') continue;
+    const last = p[p.length - 1];
+    if (typeof last === 'string' && NANOS_KEY.test(last) && n.reason.startsWith('an integer')) continue;
+    const records = at(at(at(at(at(request, p[0]!), p[1]), p[2]!), p[3]), p[4]!);
+    if (!Array.isArray(records)) continue;
+    let byIndex = refused.get(records);
+    if (byIndex === undefined) refused.set(records, (byIndex = new Map()));
+    if (!byIndex.has(p[5])) byIndex.set(p[5], `${fieldOf(['logRecord', ...p.slice(6)])}: ${inexactMessage(n)}`);
+  }
+  const reasons: string[] = [];
+  for (const [records, byIndex] of refused) {
+    for (const i of [...byIndex.keys()].sort((x, y) => y - x)) records.splice(i, 1);
+    reasons.push(...byIndex.values());
+  }
+  return reasons;
+}
+
+function at(v: unknown, key: string | number): unknown {
+  return v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as Record<string | number, unknown>)[key] : undefined;
+}
+
 function wantsProtobuf(ctx: RouteContext): boolean {
   try {
     return PROTOBUF_TYPES.has(mediaTypeOf(ctx.req));
@@ -57,6 +90,7 @@ export const otlpLogsRoute: Route = {
     if (!protobuf && type !== 'application/json') throw unsupportedType(type, ['application/x-protobuf', 'application/json']);
     const body = await readBody(req, { maxBytes: config.maxBodyBytes }, contentEncodingOf(req));
     let request: unknown;
+    let inexact: string[] = [];
     if (protobuf) {
       try {
         request = ExportLogsServiceRequest.decode(body);
@@ -64,8 +98,10 @@ export const otlpLogsRoute: Route = {
         throw new RequestError('OPT_ERR_PARSE', 400, `invalid OTLP protobuf: ${(err as Error).message}`);
       }
     } else {
-      request = parseJson(utf8Text(body));
+      const text = utf8Text(body);
+      request = parseJson(text);
       if (request instanceof RequestError) throw request;
+      inexact = takeInexactRecords(request, findInexactNumbers(text));
     }
     const now = Date.now();
     const mapped = mapLogsRequest(request, {
@@ -75,6 +111,10 @@ export const otlpLogsRoute: Route = {
       storeAppLogs: config.otlpStoreLogs,
       maxRecords: config.maxEventsPerRequest,
     });
+    if (inexact.length > 0) {
+      mapped.rejected += inexact.length;
+      mapped.reasons = [...inexact, ...mapped.reasons].slice(0, 5);
+    }
     const stats = collector.stats;
     stats.eventsReceived += mapped.events.length + mapped.rejected;
     stats.otlpAppLogs += mapped.appLogs;

@@ -56,7 +56,8 @@ function errorOf(index: number, err: unknown): EventError {
 
 /**
  * `POST /api/v1/telemetry/upload`: a JSON array (or wrapper, or one event) or NDJSON. Checks in order: content type
- * (415), size while streaming (413), UTF-8 and syntax (400 naming the position), event count (413), then each event;
+ * (415), size while streaming (413), UTF-8 and syntax (400 naming the position), event count (413), then each event
+ * (a number JSON.parse cannot carry exactly refuses its event, events/numbers.ts);
  * invalid events are listed and do not sink the valid ones. Answers after the lines are in the files.
  */
 export const uploadRoute: Route = {
@@ -88,6 +89,11 @@ export const uploadRoute: Route = {
     const labels: number[] = []; // store index → array index or line number
     for (let i = 0; i < items.length; i++) {
       const label = lines === undefined ? i : lines[i]!;
+      const refused = parsed.refused?.get(i);
+      if (refused !== undefined) {
+        errors.push(errorOf(label, refused));
+        continue;
+      }
       try {
         events.push(toStoreEvent(items[i], parsed.defaults, limits, now));
         labels.push(label);
