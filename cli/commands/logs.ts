@@ -1,8 +1,9 @@
-import { Command, Option } from '../commander.js';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import type { CliContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import { FORMATS, makeSink, type LogFormat } from '../logs/format.js';
 import { LEVEL_CHOICES, type Level } from '../logs/level.js';
+import { LOG_LIMITS } from '../logs/limits.js';
 import type { LogQuery } from '../logs/query.js';
 import { scenarioFiles } from '../logs/files.js';
 import { readdirNames } from '../logs/fsCalls.js';
@@ -51,8 +52,8 @@ export function logsCommand(ctx: CliContext): Command {
     .option('--since <time>', 'only events at or after this time: ISO 8601 or a duration ago (30m, 2h, 7d)', timeBound)
     .option('--until <time>', 'only events at or before this time: ISO 8601 or a duration ago', timeBound)
     .option('-e, --event <name>', 'only these event names (repeatable, or comma-separated)', collect, [])
-    .addOption(new Option('-n, --limit <n>', 'stop after the first N matching events').argParser(positiveInt).conflicts('tail'))
-    .addOption(new Option('-t, --tail <n>', 'only the last N matching events').argParser(nonNegativeInt))
+    .addOption(new Option('-n, --limit <n>', `stop after the first N matching events (at most ${LOG_LIMITS.limit})`).argParser(upTo(positiveInt, LOG_LIMITS.limit)).conflicts('tail'))
+    .addOption(new Option('-t, --tail <n>', `only the last N matching events (at most ${LOG_LIMITS.tail}: they are held in memory)`).argParser(upTo(nonNegativeInt, LOG_LIMITS.tail)))
     .option('-f, --follow', 'keep printing new events as they are appended (survives rotation and truncation; starts with the last 10 unless --tail/--limit)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .addOption(new Option('--url <url>', 'read from a running collector at this base URL instead of the data dir').argParser(httpUrl).conflicts('dir'))
@@ -84,6 +85,15 @@ export function logsCommand(ctx: CliContext): Command {
       if (ctx.signal.aborted && !o.follow) throw new InterruptedError();
       if (result.matched === 0 && o.format === 'table' && !o.follow) ctx.warn('no matching events');
     });
+}
+
+/** A number parser with a maximum (the message names it; commander adds the option and the value). */
+function upTo(parse: (value: string) => number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parse(value);
+    if (n > max) throw new InvalidArgumentError(`expected a whole number of at most ${max} (the documented maximum; narrow with --since or a filter instead)`);
+    return n;
+  };
 }
 
 async function knownScenarios(dir: string): Promise<string> {

@@ -13,11 +13,57 @@ export class LogNotFoundError extends CliError {
   }
 }
 
+/**
+ * A store file that is not a regular file: a symlink (never followed), a FIFO, a device or a directory. Refused
+ * before any read, so nothing outside the data dir is served and nothing blocks on a FIFO.
+ */
+export class NotRegularFileError extends CliError {
+  constructor(readonly path: string, what: string, options?: { cause?: unknown }) {
+    super(`${path} is not a regular file (${what}); refused`, options);
+    this.name = 'NotRegularFileError';
+  }
+}
+
+/**
+ * Open a store file for reading: O_NOFOLLOW|O_NONBLOCK (fsCalls.ts), then fstat on the descriptor and refuse
+ * anything but a regular file. Errors other than a symlink (ENOENT, EACCES...) are thrown as they are.
+ */
+export async function openStoreFile(path: string): Promise<number> {
+  let fd: number;
+  try {
+    fd = await openRead(path);
+  } catch (err) {
+    // Linux says ELOOP for a symlink opened with O_NOFOLLOW, FreeBSD EMLINK.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(path, 'a symbolic link', { cause: err });
+    throw err;
+  }
+  let st: Stats;
+  try {
+    st = await fstatFd(fd);
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
+  if (!st.isFile()) {
+    await closeFd(fd);
+    throw new NotRegularFileError(path, st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'a device or other special file');
+  }
+  return fd;
+}
+
 export interface ReadLogOptions extends MatchOptions {
   /** Keep reading as the file grows, across rotation (a new file at the path) and truncation. */
   follow?: boolean;
   /** How often follow checks the file (ms). */
   pollMs?: number;
+  /**
+   * With follow: while nothing changes, the check interval doubles from `pollMs` up to this (ms); any new line,
+   * truncation or rotation sets it back to `pollMs`. Default `pollMs` (a fixed interval).
+   */
+  idlePollMs?: number;
+  /** With follow: wait for a missing file to appear (like `tail -F`, the default); false: LogNotFoundError. */
+  waitForFile?: boolean;
   /** Between chunks: lets the output drain (back-pressure). */
   drain: () => Promise<void>;
   /** Ends follow mode. */
@@ -47,8 +93,14 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
   // Older files first (rotated segments), each read to its end; a segment removed meanwhile was sent and compacted.
   for (const older of options.before ?? []) {
     if (matcher.done) break;
-    const ofh = await openRead(older).catch(() => undefined);
-    if (ofh === undefined) continue;
+    let ofh: number;
+    try {
+      ofh = await openStoreFile(older);
+    } catch (err) {
+      // Sent and compacted since it was listed: nothing to read. Anything else (a symlink, a FIFO) is refused.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
     label = older;
     try {
       await scanner.readFrom(ofh, 0, drain);
@@ -67,7 +119,8 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
 
   // A missing active file is an error only when there were no segments either; follow waits for it.
   const haveOlder = (options.before?.length ?? 0) > 0;
-  let fh = await openLog(path, options.follow === true || haveOlder, pollMs, warn, signal, options.follow !== true);
+  const waitForFile = options.follow === true && options.waitForFile !== false;
+  let fh = await openLog(path, waitForFile || haveOlder, pollMs, warn, signal, !waitForFile);
   if (fh === undefined) {
     // follow was stopped before the file appeared, or only segments exist
     matcher.releaseTail();
@@ -84,18 +137,27 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
     matcher.releaseTail();
     sink.flush();
 
+    const idlePollMs = Math.max(pollMs, options.idlePollMs ?? pollMs);
+    let delay = pollMs;
     while (!signal?.aborted && !matcher.done) {
-      await sleep(pollMs, signal);
+      await sleep(delay, signal);
       if (signal?.aborted) break;
-      if ((await fstatFd(fh)).size < pos) {
+      // An idle check is two calls: fstat of the open file (grown? truncated?) and stat of the path (rotated?).
+      const st = await fstatFd(fh);
+      const was = pos;
+      if (st.size < pos) {
         warn(`${path}: file truncated; reading it again from the start`);
         pos = 0;
         scanner.reset();
       }
-      pos = await scanner.readFrom(fh, pos, drain);
+      if (st.size !== pos) pos = await scanner.readFrom(fh, pos, drain);
+      // Idle: check less and less often (up to idlePollMs); back to pollMs as soon as something happens.
+      delay = pos !== was ? pollMs : Math.min(delay * 2, idlePollMs);
       const current = await statOrNull(path);
-      if (!matcher.done && current !== null && !sameFile(current, await fstatFd(fh))) {
-        // Rotated: the old file was read to its end just above; an unfinished last line there stays torn.
+      if (!matcher.done && current !== null && !sameFile(current, st)) {
+        // Rotated: read the old file to its end (lines appended since the fstat above); an unfinished last line
+        // there stays torn.
+        await scanner.readFrom(fh, pos, drain);
         scanner.end();
         await closeFd(fh);
         fh = undefined;
@@ -104,6 +166,7 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
         fh = await openLog(path, true, pollMs, warn, signal);
         if (fh === undefined) break;
         pos = await scanner.readFrom(fh, 0, drain);
+        delay = pollMs;
       }
       sink.flush();
     }
@@ -130,10 +193,10 @@ async function statOrNull(path: string): Promise<Stats | null> {
 async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: string) => void, signal?: AbortSignal, once = false): Promise<number | undefined> {
   let told = false;
   for (;;) {
-    let fh: number;
     try {
-      fh = await openRead(path);
+      return await openStoreFile(path);
     } catch (err) {
+      if (err instanceof NotRegularFileError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
       if (!follow) throw new LogNotFoundError(path, { cause: err });
@@ -142,12 +205,6 @@ async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: 
       told = true;
       await sleep(pollMs, signal);
       if (signal?.aborted) return undefined;
-      continue;
     }
-    if (!(await fstatFd(fh)).isFile()) {
-      await closeFd(fh);
-      throw new CliError(`${path} is not a regular file`);
-    }
-    return fh;
   }
 }

@@ -42,6 +42,8 @@ export const collectorSettings = {
   rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client address (token bucket; 429 with Retry-After beyond; 0 = off).'),
   rateBurst: integerSetting('TELEMETRY_RATE_BURST', 0, 0, 1_000_000, 'Bucket size of the rate limit (0 = twice `TELEMETRY_RATE_LIMIT`).'),
   maxConcurrentUploads: integerSetting('TELEMETRY_MAX_CONCURRENT_UPLOADS', 64, 1, 100_000, 'Requests with a body (POST/PUT/PATCH) handled at once; more get 503 with Retry-After (bounds the memory of bodies being received).'),
+  maxFollowStreams: integerSetting('TELEMETRY_MAX_FOLLOW_STREAMS', 64, 1, 100_000, 'Open `follow=true` streams of the events route at once; more get 429 with Retry-After.'),
+  followMaxMs: integerSetting('TELEMETRY_FOLLOW_MAX_MS', 600_000, 1000, 86_400_000, 'How long one `follow=true` stream of the events route stays open; then it ends cleanly and the client may request again.'),
   otlpStoreLogs: booleanSetting('TELEMETRY_OTLP_STORE_LOGS', false, 'Store OTLP log records that carry no event name (as event `log`) instead of only counting them.'),
   requestTimeoutMs: integerSetting('TELEMETRY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000, 'Deadline to receive a whole request (slow bodies get 408).'),
   headersTimeoutMs: integerSetting('TELEMETRY_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000, 'Deadline to receive request headers (slow-loris guard).'),
