@@ -1,3 +1,4 @@
+import { printableMessage } from './sanitize.js';
 import { colorEnabled, painter, type Painter } from './style.js';
 
 /** What commands get instead of reaching for globals (so the program can be driven in-process as well). */
@@ -19,6 +20,6 @@ export function createContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.W
     ...io,
     paint: painter(colorEnabled(io.stdout, io.env)),
     paintErr,
-    warn: (message) => void io.stderr.write(`${paintErr('yellow', 'warning:')} ${message}\n`),
+    warn: (message) => void io.stderr.write(`${paintErr('yellow', 'warning:')} ${printableMessage(message)}\n`),
   };
 }

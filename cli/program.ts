@@ -1,6 +1,7 @@
 import { Command } from './commander.js';
 import { VERSION } from '../core/version.js';
 import type { CliContext } from './context.js';
+import { printableMessage } from './sanitize.js';
 import { dataCommand } from './commands/data.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
@@ -43,7 +44,7 @@ export function buildProgram(ctx: CliContext, argv: readonly string[] = []): Com
     .configureOutput({
       writeOut: (s) => void ctx.stdout.write(s),
       writeErr: (s) => void ctx.stderr.write(s),
-      outputError: (s, write) => write(ctx.paintErr('red', s.replace(/\n$/, '')) + '\n(see --help)\n'),
+      outputError: (s, write) => write(ctx.paintErr('red', printableMessage(s.replace(/\n$/, ''))) + '\n(see --help)\n'),
     })
     .showSuggestionAfterError(true)
     .addHelpText('after', EXAMPLES);

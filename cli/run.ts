@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { createContext } from './context.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
+import { printableMessage } from './sanitize.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -33,7 +34,8 @@ export async function runCli(argv: string[], io: RunIO): Promise<number> {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
     if (err instanceof InterruptedError) return EXIT_INTERRUPTED;
-    const message = err instanceof Error ? err.message : String(err);
+    // Messages quote outside input (a collector's or endpoint's answer, file names): shown, never obeyed.
+    const message = printableMessage(err instanceof Error ? err.message : String(err));
     if (err instanceof UsageError || err instanceof ConfigError) {
       io.stderr.write(ctx.paintErr('red', `error: ${message}`) + '\n(see --help)\n');
       return EXIT_USAGE;

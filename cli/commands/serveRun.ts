@@ -1,4 +1,5 @@
 import { startCollector, type StartCollectorOptions } from '../../receivers/server/index.js';
+import { printable } from '../sanitize.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { TelemetryError } from '../../core/errors.js';
@@ -31,7 +32,7 @@ export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> 
   const p = ctx.paint;
   ctx.stdout.write(
     `otel-product-telemetry collector listening on ${p('bold', collector.url)}\n` +
-      `data directory: ${collector.dir}\n` +
+      `data directory: ${printable(collector.dir)}\n` +
       `upload: POST ${collector.url}/api/v1/telemetry/upload   summaries: GET ${collector.url}/api/v1/telemetry\n` +
       (collector.config.authToken !== undefined ? 'auth: bearer token required (except /healthz)\n' : '') +
       'stop with Ctrl-C (SIGINT) or SIGTERM\n',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TOGGLE_FILE } from '../../core/consent.js';
 import type { CliContext } from '../context.js';
 import { resolveDir } from '../options.js';
+import { printable } from '../sanitize.js';
 import { explainReason, loadConsent } from '../settingsView.js';
 import { readUploadReport, type UploadReport } from '../uploadState.js';
 
@@ -78,24 +79,26 @@ export function runStatus(ctx: CliContext, o: StatusOptions): void {
     ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  const p = ctx.paint;
+  // Every value may come from outside (the endpoint's error body, environment, file names): shown, never obeyed.
+  const p: typeof ctx.paint = (style, text) => ctx.paint(style, printable(text));
+  const v = (text: unknown): string => printable(String(text));
   const t = new Table({ chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '' }, style: { 'padding-left': 0, 'padding-right': 2, head: [], border: [], compact: true } });
   const up = report.upload;
   t.push(
     { [p('bold', 'Telemetry')]: report.enabled ? p('green', 'enabled') : p('yellow', 'disabled') },
-    { [p('bold', 'Why')]: report.reason_text },
-    { [p('bold', 'Environment')]: `${report.environment}${report.environment === 'production' ? '' : ' (crash events are not recorded outside production)'}` },
-    { [p('bold', 'Data dir')]: report.dir },
+    { [p('bold', 'Why')]: v(report.reason_text) },
+    { [p('bold', 'Environment')]: `${v(report.environment)}${report.environment === 'production' ? '' : ' (crash events are not recorded outside production)'}` },
+    { [p('bold', 'Data dir')]: v(report.dir) },
     { [p('bold', 'Stored (queue)')]: `${formatBytes(report.store.bytes)} in ${report.store.files} scenario file${report.store.files === 1 ? '' : 's'}` },
-    { [p('bold', 'Upload URL')]: up.url ?? 'not set (TELEMETRY_UPLOAD_URL): events stay local' },
-    { [p('bold', 'Not yet uploaded')]: up.pending_bytes === null ? (up.url === null ? '-' : 'unknown (no upload has run yet)') : `${formatBytes(up.pending_bytes)} in ${up.pending_files ?? 0} file(s) (as of ${up.state_updated_at})` },
-    { [p('bold', 'Last upload')]: up.last_success ?? 'never' },
+    { [p('bold', 'Upload URL')]: up.url !== null ? v(up.url) : 'not set (TELEMETRY_UPLOAD_URL): events stay local' },
+    { [p('bold', 'Not yet uploaded')]: up.pending_bytes === null ? (up.url === null ? '-' : 'unknown (no upload has run yet)') : v(`${formatBytes(up.pending_bytes)} in ${up.pending_files ?? 0} file(s) (as of ${up.state_updated_at})`) },
+    { [p('bold', 'Last upload')]: v(up.last_success ?? 'never') },
   );
   if (up.last_error !== null) t.push({ [p('bold', 'Last upload error')]: p('red', `${up.last_error} (${up.consecutive_failures ?? 0} in a row; next try ${up.next_attempt ?? 'soon'})`) });
-  if (up.sent_events !== null) t.push({ [p('bold', 'Sent')]: `${up.sent_events} event(s)${up.dropped_events ? `, ${up.dropped_events} dropped (store full)` : ''}` });
+  if (up.sent_events !== null) t.push({ [p('bold', 'Sent')]: v(`${up.sent_events} event(s)${up.dropped_events ? `, ${up.dropped_events} dropped (store full)` : ''}`) });
   t.push(
     { [p('bold', 'Upload spool')]: formatBytes(up.spool_bytes) },
-    { [p('bold', 'Quarantine')]: `${formatBytes(up.quarantine_bytes)}${up.quarantined_events ? ` (${up.quarantined_events} event(s) refused or invalid)` : ''}` },
+    { [p('bold', 'Quarantine')]: v(`${formatBytes(up.quarantine_bytes)}${up.quarantined_events ? ` (${up.quarantined_events} event(s) refused or invalid)` : ''}`) },
   );
   ctx.stdout.write(t.toString().replace(/[ \t]+$/gm, '') + '\n');
 }

@@ -4,6 +4,7 @@ import { resolveSettings } from '../../core/settings.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveDir } from '../options.js';
+import { printable } from '../sanitize.js';
 import type { SummaryCliOptions } from './summary.js';
 
 /** `summary`: offline from the files (the collector's own summary code), or from `GET /api/v1/telemetry`. */
@@ -60,14 +61,15 @@ function printTables(ctx: CliContext, scenarios: ScenarioSummary[], withRecent: 
   for (const s of scenarios) {
     const failures = Object.entries(s.failure_counts)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([name, n]) => `${name} ${n}`)
+      .map(([name, n]) => `${printable(name)} ${n}`)
       .join(', ');
-    t.push([s.scenario, String(s.total_events), s.last_event ?? '-', failures === '' ? p('green', 'none') : p('red', failures)]);
+    // Names and times come from stored events (anyone can upload) or a collector: shown, never obeyed.
+    t.push([printable(String(s.scenario)), String(s.total_events), printable(String(s.last_event ?? '-')), failures === '' ? p('green', 'none') : p('red', failures)]);
   }
   let text = t.toString();
   if (withRecent && scenarios[0] !== undefined) {
     const r = new Table({ head: ['TIME', 'FAILURE', 'DETAILS'].map((h) => p('bold', h)), chars: PLAIN, colWidths: [26, 26, 70], wordWrap: false, style: { 'padding-left': 0, 'padding-right': 2, head: [], border: [], compact: true } });
-    for (const f of scenarios[0].recent_failures) r.push([f.timestamp, f.event, f.details === undefined ? '' : JSON.stringify(f.details).slice(0, 70)]);
+    for (const f of scenarios[0].recent_failures) r.push([printable(String(f.timestamp)), printable(String(f.event)), f.details === undefined ? '' : printable(JSON.stringify(f.details)).slice(0, 70)]);
     text += `\n\n${p('bold', 'Recent failures')} (newest first)\n` + (scenarios[0].recent_failures.length > 0 ? r.toString() : 'none');
   }
   if (scenarios.length === 0) text += '\n(no scenarios stored yet)';

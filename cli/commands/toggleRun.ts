@@ -1,4 +1,5 @@
 import { TOGGLE_FILE, writeToggle } from '../../core/consent.js';
+import { printable } from '../sanitize.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveDir } from '../options.js';
@@ -13,6 +14,6 @@ export function runToggle(ctx: CliContext, value: boolean, o: { dir?: string }):
     throw new CliError(`could not save the setting in ${dir}/${TOGGLE_FILE}: ${(err as Error).message}`, { cause: err });
   }
   const { consent } = loadConsent(ctx.env, dir);
-  ctx.stdout.write(`Telemetry ${value ? 'enabled' : 'disabled'} (saved in ${dir}/${TOGGLE_FILE}).\n`);
+  ctx.stdout.write(`Telemetry ${value ? 'enabled' : 'disabled'} (saved in ${printable(dir)}/${TOGGLE_FILE}).\n`);
   if (consent.enabled !== value) ctx.warn(`telemetry is still ${consent.enabled ? 'on' : 'off'} here: ${explainReason(consent.reason, consent.enabled, ctx.env, dir)}`);
 }

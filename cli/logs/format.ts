@@ -4,6 +4,7 @@ import type { Output } from '../output.js';
 import type { Painter } from '../style.js';
 import { levelOfEvent, type Level } from './level.js';
 import { parseEntry } from './query.js';
+import { printable } from '../sanitize.js';
 
 // cli-table3 costs ~50 ms to load: only the table format pays for it.
 const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;
@@ -101,6 +102,7 @@ export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
   return {
     write(buf, start, end) {
       // Lines reach a sink validated, so this parse does not fail; an object is needed only for the columns.
+      // Stored lines come from uploads, i.e. from anyone: control and bidi characters are shown, not obeyed.
       const e = parseEntry(buf.toString('utf8', start, end));
       if (typeof e === 'string') return;
       const level = levelOfEvent(e.event, e.level);
@@ -125,13 +127,6 @@ export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
       out.flush();
     },
   };
-}
-
-// Stored lines come from uploads, i.e. from anyone: control characters (terminal escapes) are shown, not obeyed.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-function printable(text: string): string {
-  return text.replace(CONTROL, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 export function makeSink(format: LogFormat, out: Output, table: TableSinkOptions): EntrySink {
