@@ -58,6 +58,8 @@ export {
   COUNTERS_FILE,
   MAX_COUNTER_NAME_LENGTH,
   otlpTracesRoute,
+  otlpMetricsRoute,
+  metricUsageOf,
   telemetryDataRoute,
   telemetryConfigurationGetRoute,
   telemetryConfigurationPostRoute,

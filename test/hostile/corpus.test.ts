@@ -7,6 +7,7 @@ import { isSafeScenario } from '../../core/scenario.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { bodyBytes, hostileCorpus, TOKEN, UPLOAD, type HostileCase } from './fixtures/index.js';
 import { rawRequest, type RawRequest, type RawResponse } from './rawHttp.js';
+import { TRACE_USAGE_FILE } from '../../receivers/usage/collector/TraceUsageBook.js';
 
 /**
  * The hostile-input corpus (fixtures/) against one real collector on 127.0.0.1, port 0, in this process (so the
@@ -91,7 +92,8 @@ function requestOf(c: HostileCase): RawRequest {
 }
 
 function plant(c: HostileCase): void {
-  if (c.plant === 'symlink-evil-scenario') symlinkSync(outsideFile, join(dir, 'evil.jsonl'));
+  // Planted once; later cases that name the plant find it there.
+  if (c.plant === 'symlink-evil-scenario' && !readdirSync(dir).includes('evil.jsonl')) symlinkSync(outsideFile, join(dir, 'evil.jsonl'));
 }
 
 /** The error code and message of an answer, whatever its form (JSON error body, OTLP status in JSON or protobuf). */
@@ -183,6 +185,8 @@ describe('hostile-input corpus against a real collector', () => {
         if (name === 'evil.jsonl') expect(st.isSymbolicLink()).toBe(true);
         else {
           expect(st.isFile(), name).toBe(true);
+          // The usage counted from OTLP traces and metrics is the one store file that is not a scenario's JSONL.
+          if (name === TRACE_USAGE_FILE) continue;
           expect(name.endsWith('.jsonl') && isSafeScenario(name.slice(0, -'.jsonl'.length)), name).toBe(true);
         }
       }
@@ -205,6 +209,15 @@ describe('hostile-input corpus against a real collector', () => {
     expect(sentinels.length).toBe(2 * hostileCorpus.length);
     for (const name of readdirSync(dir)) {
       if (name === 'evil.jsonl') continue;
+      if (name === TRACE_USAGE_FILE) {
+        // Usage from the OTLP metrics cases: only safe scenario names, plain counts; nothing polluted.
+        const usage = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { scenarios: Record<string, { metrics?: Record<string, number> }> };
+        for (const [scenario, u] of Object.entries(usage.scenarios)) {
+          expect(isSafeScenario(scenario), scenario).toBe(true);
+          for (const n of Object.values(u.metrics ?? {})) expect(Number.isFinite(n) && n > 0).toBe(true);
+        }
+        continue;
+      }
       // Only the scenarios the corpus meant to store; "hostile" events are all refused.
       expect(['corpus.jsonl', 'corpus-ndjson.jsonl', 'corpus-dup.jsonl', 'corpus-wrapper.jsonl', 'corpus-otlp.jsonl', 'corpus-numbers.jsonl']).toContain(name);
       for (const line of readJsonl(join(dir, name))) {

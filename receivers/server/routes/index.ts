@@ -5,7 +5,9 @@ import { healthRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { uploadRoute } from './upload.js';
 // Environment and usage data (receivers/usage/collector): Camunda's /telemetry routes, OTLP traces → usage, and the
-// per-scenario summaries (`GET /api/v1/telemetry[/{scenario}]`), which add the usage from traces (`commands`/`errors`).
+// per-scenario summaries (`GET /api/v1/telemetry[/{scenario}]`), which add the usage from traces (`commands`/`errors`)
+// and from OTLP metrics (`metrics`, POST /v1/metrics).
+import { otlpMetricsRoute } from '../../usage/collector/metricsRoute.js';
 import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../../usage/collector/routes.js';
 
 /**
@@ -24,6 +26,7 @@ export const builtinRoutes: readonly Route[] = [
   appcdCrashRoute,
   otlpLogsRoute,
   otlpTracesRoute,
+  otlpMetricsRoute,
   telemetryDataRoute,
   telemetryConfigurationGetRoute,
   telemetryConfigurationPostRoute,

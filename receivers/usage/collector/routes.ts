@@ -12,6 +12,7 @@ import type { ScenarioSummary } from '../../server/store/TelemetryStore.js';
 import { collectorUsage } from './collectorUsage.js';
 import { traceUsageOf } from './traceUsage.js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from './tracesProtobuf.js';
+import { otlpMetricsRoute } from './metricsRoute.js';
 
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const CONFIGURATION_MAX_BYTES = 4096;
@@ -103,12 +104,13 @@ export const otlpTracesRoute: Route = {
   onError: otlpLogsRoute.onError,
 };
 
-/** A summary with the scenario's trace usage added (only when it has any, so other summaries keep their shape). */
-export type UsageScenarioSummary = ScenarioSummary & { commands?: Record<string, number>; errors?: number };
+/** A summary with the scenario's trace and metric usage added (only when it has any, so other summaries keep their shape). */
+export type UsageScenarioSummary = ScenarioSummary & { commands?: Record<string, number>; errors?: number; metrics?: Record<string, number> };
 
 function withTraceUsage(ctx: RouteContext, summary: ScenarioSummary): UsageScenarioSummary {
   const t = collectorUsage(ctx.collector).traces.get(summary.scenario);
-  return t === undefined ? summary : { ...summary, commands: t.commands, errors: t.errors };
+  if (t === undefined) return summary;
+  return t.metrics === undefined ? { ...summary, commands: t.commands, errors: t.errors } : { ...summary, commands: t.commands, errors: t.errors, metrics: t.metrics };
 }
 
 function traceOnly(scenario: string): ScenarioSummary {
@@ -148,4 +150,4 @@ export const scenarioSummaryWithUsageRoute: Route = {
 };
 
 /** The collector routes of the environment-and-usage half, in the order `routes/index.ts` lists them. */
-export const usageRoutes: readonly Route[] = [telemetryDataRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, otlpTracesRoute];
+export const usageRoutes: readonly Route[] = [telemetryDataRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, otlpTracesRoute, otlpMetricsRoute];
