@@ -4,6 +4,7 @@ export type { AppcdAck, TelemetryEventInput, TelemetryCrashInput, TelemetryPaylo
 export { productTelemetry, ProductTelemetry } from './pipeline/productTelemetry.js';
 export type { ProductTelemetryOptions, ProductTelemetryStatus } from './pipeline/productTelemetry.js';
 export { installExitHooks } from './pipeline/exitHooks.js';
+export { nodeSdkResourceDetectors } from './pipeline/resourceDetectors.js';
 export { ConsentState } from './core/consent.js';
 export type { ConsentReason } from './core/consent.js';
 export { loadPipelineConfig, pipelineSettings } from './core/config.js';

@@ -1,32 +1,26 @@
 /**
  * Zero-code entry: `node --import otel-product-telemetry/register app.js` (or `--require`).
- * Reads only environment variables, installs a LoggerProvider carrying the telemetry pipeline as the global one,
- * and flushes on SIGTERM, SIGINT, `beforeExit` and `process.exit()` without changing the exit code.
+ * Reads only environment variables and sets up the telemetry pipeline with its own LoggerProvider, which flushes on
+ * SIGTERM, SIGINT, `beforeExit` and `process.exit()` without changing the exit code.
  *
- * It does not start a NodeSDK: that would also start OTLP trace/metric exporters from env defaults (network
- * traffic the user did not ask for). Apps that already run a NodeSDK should spread `productTelemetry()` into it.
+ * It registers nothing global with OpenTelemetry: no LoggerProvider (a NodeSDK the app starts later keeps its own),
+ * and no NodeSDK (that would also start OTLP trace/metric exporters from env defaults: network traffic the user did
+ * not ask for). `OTEL_LOG_LEVEL` is honoured when the host has not set a diag logger, so upload failures can be
+ * seen at `info`/`debug`.
  */
-import { diag } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { DiagConsoleLogger, diag } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
+import { hostDiagLoggerSet } from './core/report.js';
 import { productTelemetry } from './pipeline/productTelemetry.js';
-import { installExitHooks } from './pipeline/exitHooks.js';
+
+const level = process.env.OTEL_LOG_LEVEL?.trim();
+if (level && !hostDiagLoggerSet()) {
+  const parsed = diagLogLevelFromString(level);
+  if (parsed !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: parsed, suppressOverrideMessage: true });
+}
 
 // Crash capture is on by default here (the user opted into zero-code telemetry); TELEMETRY_CAPTURE_CRASHES=false
-// turns it off. Nothing is recorded unless telemetry itself is enabled.
+// turns it off. Nothing is recorded unless telemetry itself is enabled. Exit hooks are the pipeline's default.
 const pipeline = productTelemetry(process.env.TELEMETRY_CAPTURE_CRASHES?.trim() ? {} : { captureCrashes: true });
-const provider = new LoggerProvider({ processors: pipeline.logRecordProcessors });
-if (logs.setGlobalLoggerProvider(provider) !== provider) {
-  diag.warn('otel-product-telemetry/register: a global LoggerProvider was already set; telemetry records go through it');
-}
-installExitHooks({
-  // The shutdown usage report first (once), so `process.exit()` and signals get it too, then the synchronous flush.
-  flushSync: () => {
-    pipeline.finalUsageReport();
-    pipeline.flushSync();
-  },
-  shutdown: () => provider.shutdown(),
-  timeoutMs: pipeline.config.shutdownTimeoutMs,
-});
 
-export { pipeline, provider };
+export { pipeline };

@@ -1,5 +1,5 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from './logTypes.js';
 import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTR_EVENT_ID, LEGACY_ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
 import { formatHrTime, hrTimeToMillis } from './time.js';
 import { uuidv7 } from './id.js';

@@ -1,19 +1,33 @@
-import { diag } from '@opentelemetry/api';
 import { ConsentState, getActiveConsent, setActiveConsent } from './consent.js';
 import { loadPipelineConfig, type PipelineConfig } from './config.js';
+import type { LoggerLike } from './logTypes.js';
+import { reportOnce } from './report.js';
 
 /**
- * What the recording API needs to know before it emits anything: consent and the pipeline's rules. A pipeline set up
- * by `productTelemetry()` or `register` makes itself the active runtime; without one, a runtime is derived from the
- * environment alone (so with no opt-in, nothing is ever emitted, even into a foreign LoggerProvider).
+ * What the recording API needs before it emits anything: consent, the pipeline's rules and the pipeline's own
+ * logger. A pipeline set up by `productTelemetry()` or `register` makes itself the active runtime; without one, a
+ * runtime is derived from the environment alone, which has no logger: with no opt-in nothing is ever emitted, and
+ * with an opt-in but no pipeline the call answers "not recorded" instead of emitting into whatever is registered.
  */
 export interface TelemetryRuntime {
   readonly consent: ConsentState;
   readonly config: PipelineConfig;
+  /** The pipeline's own logger (its private LoggerProvider carries the pipeline's processors). */
+  readonly logger?: LoggerLike;
+  /** Flush what the pipeline holds (`destroy()` of the Strapi-style instance). */
+  forceFlush?(): Promise<void>;
 }
 
 const ACTIVE = Symbol.for('otel-product-telemetry.runtime');
-type GlobalWithRuntime = typeof globalThis & { [ACTIVE]?: TelemetryRuntime };
+const RECEIVED = Symbol.for('otel-product-telemetry.received');
+type GlobalWithRuntime = typeof globalThis & { [ACTIVE]?: TelemetryRuntime; [RECEIVED]?: { count: number } };
+
+/**
+ * How many telemetry records the heads of this process's pipelines have received: the recording API compares it
+ * before and after `emit()` (emit is synchronous) to know that a pipeline really took the record, whatever
+ * LoggerProvider it went through. Shared by the ESM and CommonJS copies of the package.
+ */
+export const received: { count: number } = ((globalThis as GlobalWithRuntime)[RECEIVED] ??= { count: 0 });
 
 export function setActiveRuntime(runtime: TelemetryRuntime | undefined): void {
   (globalThis as GlobalWithRuntime)[ACTIVE] = runtime;
@@ -26,16 +40,16 @@ export function getActiveRuntime(): TelemetryRuntime | undefined {
 
 let fromEnv: TelemetryRuntime | null | undefined;
 
-/** The active runtime, or one built once from the environment; undefined when the environment is invalid. */
+/** The active runtime, or one built once from the environment; undefined when it cannot be built. */
 export function resolveRuntime(): TelemetryRuntime | undefined {
   const active = getActiveRuntime();
   if (active) return active;
   if (fromEnv === undefined) {
     try {
-      const config = loadPipelineConfig();
+      const config = loadPipelineConfig({}, process.env, 'host');
       fromEnv = { config, consent: getActiveConsent() ?? consentFromConfig(config, enabledSource(undefined, process.env)) };
     } catch (err) {
-      diag.error(`otel-product-telemetry: telemetry disabled, configuration invalid: ${(err as Error).message}`);
+      reportOnce('runtime', `telemetry disabled, configuration invalid: ${(err as Error).message}`);
       fromEnv = null;
     }
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { reportOnce } from './report.js';
 
 /**
  * A setting is one configuration value: its code option name, the environment variable that can set it,
@@ -19,7 +20,22 @@ export interface Setting<T> {
   readonly allowed: string;
   /** A credential: errors name the variable and the value's length, never the value. */
   readonly secret?: boolean;
+  /**
+   * The safe reading of an invalid env value inside a host app (`mode: 'host'`), where a typo must not stop the
+   * app: reported once and this value used instead (default: the setting's default). Consent switches use it to
+   * stay off wherever consent is in doubt.
+   */
+  readonly whenInvalid?: T;
+  /** Read an env value without ever failing: returns the value and, for a value that is not canonical, a warning. */
+  readonly lenient?: (raw: string) => { value: T; warning?: string };
 }
+
+/**
+ * Who reads the settings. `operator`: programs an operator starts (the collector, the CLI) fail fast on any invalid
+ * value. `host`: code running inside someone's app (the pipeline, register, detectors, exporters) reports an invalid
+ * env value once and uses the setting's safe reading; invalid code options still throw (programmer errors).
+ */
+export type SettingsMode = 'operator' | 'host';
 
 export type SettingsTable = Record<string, Setting<unknown>>;
 export type SettingsValues<S extends SettingsTable> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -35,8 +51,22 @@ export function parseBoolean(raw: string): boolean {
   throw new Error('expected one of true, false, 1, 0, yes, no, on, off');
 }
 
-export function booleanSetting(env: string, def: boolean, doc: string): Setting<boolean> {
-  return { env, schema: z.boolean(), fromEnv: parseBoolean, default: def, doc, allowed: 'true | false' };
+export function booleanSetting(env: string, def: boolean, doc: string, whenInvalid: boolean = def): Setting<boolean> {
+  return { env, schema: z.boolean(), fromEnv: parseBoolean, default: def, doc, allowed: 'true | false', whenInvalid };
+}
+
+/**
+ * A boolean read as the OpenTelemetry specification reads its own (`OTEL_SDK_DISABLED`): only `true`, in any case,
+ * is true; anything else is false, and a value other than `false` or blank draws a warning, never an error.
+ */
+export function otelBooleanSetting(env: string, doc: string): Setting<boolean> {
+  const lenient = (raw: string): { value: boolean; warning?: string } => {
+    const v = raw.trim().toLowerCase();
+    if (v === 'true') return { value: true };
+    if (v === 'false' || v === '') return { value: false };
+    return { value: false, warning: 'only "true" (any case) turns it on, as the OpenTelemetry specification says; read as false' };
+  };
+  return { env, schema: z.boolean(), fromEnv: (raw) => lenient(raw).value, lenient, default: false, doc, allowed: 'true | false' };
 }
 
 export function integerSetting(env: string, def: number, min: number, max: number, doc: string): Setting<number> {
@@ -134,6 +164,7 @@ export function resolveSettings<S extends SettingsTable>(
   table: S,
   options: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = process.env,
+  mode: SettingsMode = 'operator',
 ): SettingsValues<S> {
   const problems: string[] = [];
   for (const key of Object.keys(options)) {
@@ -150,11 +181,24 @@ export function resolveSettings<S extends SettingsTable>(
     }
     const raw = env[setting.env];
     if (raw !== undefined && raw.trim() !== '') {
+      const shown = isSecret(setting) ? `<${raw.length} characters, not shown>` : JSON.stringify(raw);
+      if (setting.lenient) {
+        const { value, warning } = setting.lenient(raw);
+        out[key] = value;
+        if (warning) reportOnce(`env:${setting.env}`, `${setting.env}=${shown}: ${warning}`);
+        continue;
+      }
       try {
         out[key] = setting.fromEnv(raw);
       } catch (err) {
-        const shown = isSecret(setting) ? `<${raw.length} characters, not shown>` : JSON.stringify(raw);
-        problems.push(`${setting.env}=${shown}: ${(err as Error).message} (allowed: ${setting.allowed})`);
+        const problem = `${setting.env}=${shown}: ${(err as Error).message} (allowed: ${setting.allowed})`;
+        if (mode === 'operator') {
+          problems.push(problem);
+        } else {
+          const safe = setting.whenInvalid !== undefined ? setting.whenInvalid : typeof setting.default === 'function' ? (setting.default as () => unknown)() : setting.default;
+          out[key] = safe;
+          reportOnce(`env:${setting.env}`, `${problem}; using ${safe === undefined ? 'no value' : JSON.stringify(safe)} instead`);
+        }
       }
       continue;
     }

@@ -1,6 +1,11 @@
-import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { envDetector, type ResourceDetector } from '@opentelemetry/resources';
+import { LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { ResourceDetector } from '@opentelemetry/resources';
 import { loadPipelineConfig, type PipelineConfig, type PipelineOptions } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { TELEMETRY_SCOPE } from '../core/record.js';
+import { reportOnce } from '../core/report.js';
+import { VERSION } from '../core/version.js';
+import { installExitHooks } from './exitHooks.js';
 import type { ConsentReason, ConsentState } from '../core/consent.js';
 import { consentFromConfig, enabledSource, setActiveRuntime, type TelemetryRuntime } from '../core/runtime.js';
 import { ConsentProcessor } from '../processors/consent/ConsentProcessor.js';
@@ -29,6 +34,12 @@ export interface ProductTelemetryOptions extends PipelineOptions {
   usage?: UsageOptions;
   /** Upload settings (`TELEMETRY_UPLOAD_*`, `TELEMETRY_STORE_MAX_BYTES`, `TELEMETRY_MANIFEST`); `false` = never upload. */
   upload?: UploadOptions | false;
+  /**
+   * Flush on every way the process ends (`exit`, `beforeExit`, SIGTERM/SIGINT without changing the exit status;
+   * see `installExitHooks`). Default true; `shutdown()` removes them. Off for hosts that call `shutdown()` themselves
+   * on every path.
+   */
+  exitHooks?: boolean;
 }
 
 export interface ProductTelemetryStatus {
@@ -45,14 +56,16 @@ export interface ProductTelemetryStatus {
 
 /**
  * The composition root of the in-process pipeline: consent → redaction → policy → batch → JSONL file exporter,
- * configured from options and env vars (options win). Spread it into `new NodeSDK({ ...productTelemetry() })`:
- * only `logRecordProcessors` and `resourceDetectors` are own enumerable properties; the controls below live on the
- * prototype. `resourceDetectors` is `[envDetector, ProductEnvironmentDetector]`: the stock process and host
- * detectors are left out on purpose (they carry user names, host names and paths).
+ * configured from options and env vars (options win), with its own LoggerProvider that the recording API emits
+ * through. It has no own enumerable properties, so `new NodeSDK({ ...productTelemetry(), ... })` changes nothing of
+ * the host's own OTel setup (NodeSDK's `logRecordProcessors` and `resourceDetectors` options replace its env
+ * defaults, so passing ours there would silently turn off `OTEL_LOGS_EXPORTER` or `OTEL_NODE_RESOURCE_DETECTORS`).
+ * The parts are on the prototype for hosts that compose by hand: `logRecordProcessors`, `resourceDetectors`.
  */
 export class ProductTelemetry {
-  readonly logRecordProcessors: LogRecordProcessor[];
-  readonly resourceDetectors: ResourceDetector[];
+  readonly #processors: LogRecordProcessor[];
+  readonly #detectors: ResourceDetector[];
+  readonly #provider: LoggerProvider;
   readonly #usage: PipelineUsage;
   readonly #config: PipelineConfig;
   readonly #consent: ConsentState;
@@ -62,14 +75,16 @@ export class ProductTelemetry {
   readonly #upload: UploadingStoreExporter | undefined;
 
   constructor(options: ProductTelemetryOptions = {}) {
-    const { env, exporters = [], product, usage, upload, ...pipelineOptions } = options;
-    this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env);
+    const { env, exporters = [], product, usage, upload, exitHooks = true, ...pipelineOptions } = options;
+    // Inside a host app an invalid env value is reported once and read safely (telemetry off where consent is in
+    // doubt); invalid code options still throw (programmer errors).
+    this.#config = loadPipelineConfig(pipelineOptions, env ?? process.env, 'host');
     this.#consent = consentFromConfig(this.#config, enabledSource(pipelineOptions.enabled, env ?? process.env));
     const c = this.#config;
     this.#jsonl = new JsonlFileExporter({ dir: c.dir, defaultScenario: c.defaultScenario });
     // With an upload URL (or a manifest's upload_to) the uploader tails this same store; its exporter wraps the JSONL
     // one (store cap on writes; forceFlush/shutdown also upload, within the shutdown deadline).
-    this.#upload = upload === false ? undefined : createStoreUpload({ dir: c.dir, defaultScenario: c.defaultScenario, shutdownTimeoutMs: c.shutdownTimeoutMs, consent: this.#consent, store: this.#jsonl, env: env ?? process.env, options: upload });
+    this.#upload = upload === false ? undefined : this.#createUpload(upload, env ?? process.env);
     const batchOptions = {
       maxQueueSize: c.maxQueueSize,
       maxExportBatchSize: c.maxBatchSize,
@@ -84,15 +99,72 @@ export class ProductTelemetry {
     const head = new ConsentProcessor({ next: redaction, consent: this.#consent });
     // The usage half wraps the head so that any shutdown path emits the final usage report first.
     this.#usage = new PipelineUsage({ config: c, consent: this.#consent, head, product, usage, env: env ?? process.env });
-    this.logRecordProcessors = [this.#usage.processor];
-    this.resourceDetectors = [envDetector, this.#usage.detector];
-    const runtime: TelemetryRuntime = { consent: this.#consent, config: c };
+    this.#processors = [this.#usage.processor];
+    this.#detectors = [this.#usage.detector];
+    // The pipeline's own provider: the recording API emits here, whatever the host registered globally (the 2.x line
+    // keeps its global LoggerProvider in @opentelemetry/api-logs, the 3.x line in @opentelemetry/api) and whatever
+    // log exporters the host configured; the host's processors never see telemetry records.
+    this.#provider = new LoggerProvider({ processors: this.#processors });
+    const runtime: TelemetryRuntime = {
+      consent: this.#consent,
+      config: c,
+      logger: this.#provider.getLogger(TELEMETRY_SCOPE, VERSION),
+      forceFlush: () => this.forceFlush(),
+    };
+    this.#runtime = runtime;
     setActiveRuntime(runtime);
     this.#usage.activate();
     if (c.captureCrashes) this.#uncapture = captureCrashes({ instance: new TelemetryInstance({ runtime }) });
+    if (exitHooks) {
+      this.#unhook = installExitHooks({
+        // The shutdown usage report first (once), so `process.exit()` and signals get it too, then the synchronous flush.
+        flushSync: () => {
+          this.finalUsageReport();
+          this.flushSync();
+        },
+        shutdown: () => this.shutdown(),
+        timeoutMs: c.shutdownTimeoutMs,
+      });
+    }
   }
 
+  readonly #runtime: TelemetryRuntime;
+
+  /** What the recording API uses: consent, rules and this pipeline's logger (`createTelemetryInstance({ runtime })`). */
+  get runtime(): TelemetryRuntime {
+    return this.#runtime;
+  }
   #uncapture: (() => void) | undefined;
+  #unhook: (() => void) | undefined;
+
+  /**
+   * The chain head, for a LoggerProvider the host builds itself (`new LoggerProvider({ processors:
+   * pt.logRecordProcessors })`). It passes other scopes' records by untouched. Not needed with NodeSDK.
+   */
+  get logRecordProcessors(): LogRecordProcessor[] {
+    return this.#processors;
+  }
+
+  /**
+   * This pipeline's `ProductEnvironmentDetector` (installation id, product, runtime: the documented list), for hosts
+   * that want those attributes on their own resource; see `resourceDetectorsFromEnv()` to keep NodeSDK's defaults.
+   */
+  get resourceDetectors(): ResourceDetector[] {
+    return this.#detectors;
+  }
+
+  #createUpload(upload: UploadOptions | undefined, env: NodeJS.ProcessEnv): UploadingStoreExporter | undefined {
+    const c = this.#config;
+    try {
+      return createStoreUpload({ dir: c.dir, defaultScenario: c.defaultScenario, shutdownTimeoutMs: c.shutdownTimeoutMs, consent: this.#consent, store: this.#jsonl, env, options: upload });
+    } catch (err) {
+      // An invalid code option is the programmer's to fix; an environment that does not add up (a manifest that
+      // cannot be read, backoff bounds crossed) must not stop the host: no uploads (no network), said once.
+      if (upload !== undefined || !(err instanceof ConfigError)) throw err;
+      reportOnce('upload-config', `uploads off: ${err.message}`);
+      return undefined;
+    }
+  }
 
   get config(): PipelineConfig {
     return this.#config;
@@ -143,22 +215,27 @@ export class ProductTelemetry {
   }
 
   async forceFlush(): Promise<void> {
-    await this.logRecordProcessors[0]!.forceFlush();
+    await this.#provider.forceFlush();
   }
 
-  /** Flush and close; idempotent. The LoggerProvider/NodeSDK shutdown calls the same through the processors. */
+  /** Flush and close; idempotent. A LoggerProvider the host built from `logRecordProcessors` may call it too. */
   shutdown(): Promise<void> {
     this.#uncapture?.();
     this.#uncapture = undefined;
-    return this.logRecordProcessors[0]!.shutdown();
+    this.#unhook?.();
+    this.#unhook = undefined;
+    this.#shutdown ??= this.#provider.shutdown();
+    return this.#shutdown;
   }
+
+  #shutdown: Promise<void> | undefined;
 
   status(): ProductTelemetryStatus {
     const p = this.#policy.counts;
     return {
       enabled: this.#consent.enabled,
       reason: this.#consent.reason,
-      environment: this.#config.environment ?? 'production',
+      environment: this.#config.environment,
       dir: this.#config.dir,
       defaultScenario: this.#config.defaultScenario,
       queued: this.#batches.reduce((n, b) => n + b.queued, 0),

@@ -1,11 +1,13 @@
 // A host app with an ordinary OpenTelemetry NodeSDK setup, plus opt-in product telemetry.
 // Run: TELEMETRY_ENABLED=true TELEMETRY_DIR=/tmp/telemetry node examples/nodesdk/app.mjs
+// The same file runs on both OTel JS lines (2.x with Node >= 20.6, 3.x with Node >= 22.15).
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { logs, SeverityNumber } from '@opentelemetry/api-logs';
 import { productTelemetry, telemetry, createTelemetryInstance } from 'otel-product-telemetry';
 
 const pt = productTelemetry({ scenario: process.env.TELEMETRY_SCENARIO ?? 'nodesdk-example' });
-// spanProcessors: [] keeps this example from starting the default OTLP trace exporter (no network traffic).
+// The spread adds nothing that replaces NodeSDK's env defaults (its log exporters, resource detectors and span
+// processors stay the host's). spanProcessors: [] only keeps this example from starting the default OTLP trace
+// exporter (no network traffic); a real app leaves it out or lists its own.
 const sdk = new NodeSDK({ ...pt, spanProcessors: [] });
 sdk.start();
 
@@ -18,8 +20,7 @@ try {
 } catch (err) {
   await telemetry.crash(err);
 }
-// An ordinary application log through the same provider: not telemetry, never written to the telemetry files.
-logs.getLogger('my-app').emit({ body: 'user clicked a button', severityNumber: SeverityNumber.INFO });
 
 await sdk.shutdown();
+await pt.shutdown(); // flushes telemetry (the process end does too: exit hooks are on by default)
 console.log(JSON.stringify({ enabled: pt.isEnabled(), dir: pt.config.dir, scenario: pt.config.defaultScenario }));

@@ -9,6 +9,7 @@ import {
   urlSetting,
   type SettingsOptions,
   type SettingsValues,
+  type SettingsMode,
 } from '../../core/settings.js';
 import { readManifest, type BundleManifestTelemetry } from './manifest.js';
 
@@ -57,8 +58,8 @@ export type UploadConfig = Omit<SettingsValues<typeof uploadSettings>, 'dir'> & 
  * Resolve the upload configuration once (composition root or `UploadExporter` constructor). Throws ConfigError naming
  * each bad variable, and for the manifest the file and the field.
  */
-export function loadUploadConfig(options: UploadOptions = {}, env: NodeJS.ProcessEnv = process.env, defaults: { dir?: string } = {}): UploadConfig {
-  const values = resolveSettings(uploadSettings, options as Record<string, unknown>, env);
+export function loadUploadConfig(options: UploadOptions = {}, env: NodeJS.ProcessEnv = process.env, defaults: { dir?: string } = {}, mode: SettingsMode = 'operator'): UploadConfig {
+  const values = resolveSettings(uploadSettings, options as Record<string, unknown>, env, mode);
   const manifest = values.manifest === undefined ? undefined : readManifest(values.manifest, values.appDataDir);
   const url = values.url ?? manifest?.uploadTo;
   const dir = values.dir ?? defaults.dir;

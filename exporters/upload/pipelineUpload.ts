@@ -71,7 +71,7 @@ export interface StoreUploadInputs {
  * JSONL exporter; otherwise undefined (no uploads, no timers, no network). Throws ConfigError on bad settings.
  */
 export function createStoreUpload(inputs: StoreUploadInputs): UploadingStoreExporter | undefined {
-  const config = loadUploadConfig({ ...inputs.options, dir: inputs.dir, shutdownTimeoutMs: inputs.shutdownTimeoutMs }, inputs.env);
+  const config = loadUploadConfig({ ...inputs.options, dir: inputs.dir, shutdownTimeoutMs: inputs.shutdownTimeoutMs }, inputs.env, {}, 'host');
   if (config.url === undefined) return undefined;
   const uploader = new Uploader({
     dir: config.dir,

@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '../../core/logTypes.js';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord } from '../../core/line.js';
 import type { StoreBudget } from './compaction.js';

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { AnyValue } from '@opentelemetry/api-logs';
+import type { AnyValue } from '../../core/logTypes.js';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
 import { DecoratingProcessor } from '../DecoratingProcessor.js';

@@ -1,15 +1,16 @@
 import { diag } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
-import { logs, SeverityNumber, type AnyValue, type AnyValueMap, type Logger, type LoggerProvider, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValue, type AnyValueMap, type LoggerLike, type LoggerProviderLike, type LogAttributes, type LogRecordInput } from '../../core/logTypes.js';
+import { reportOnce } from '../../core/report.js';
 import { ValidationError } from '../../core/errors.js';
 import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, CRASH_EVENT, TELEMETRY_SCOPE } from '../../core/record.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { ScenarioNameError } from '../../core/errors.js';
 import { parseIsoTimestamp } from '../../core/time.js';
 import { ID_PATTERN } from '../../core/id.js';
-import { resolveRuntime, type TelemetryRuntime } from '../../core/runtime.js';
+import { received, resolveRuntime, type TelemetryRuntime } from '../../core/runtime.js';
 import { VERSION } from '../../core/version.js';
-import { CRASH_OUTSIDE_PRODUCTION_ACK, CREATED_ACK, DISABLED_ACK, type AppcdAck } from './ack.js';
+import { CRASH_OUTSIDE_PRODUCTION_ACK, CREATED_ACK, DISABLED_ACK, NO_PIPELINE_ACK, NOT_TAKEN_ACK, type AppcdAck } from './ack.js';
 import { usageState } from '../usage/usageState.js';
 import { getTelemetryData } from '../usage/activeUsage.js';
 import type { TelemetryData } from '../usage/telemetryData.js';
@@ -45,8 +46,11 @@ export interface TelemetryPayload {
 }
 
 export interface TelemetryInstanceOptions {
-  /** Emit through this provider instead of the global one. */
-  loggerProvider?: LoggerProvider;
+  /**
+   * Emit through this LoggerProvider instead of the pipeline's own one (it must carry the pipeline's processors,
+   * `pt.logRecordProcessors`; a record none of them received answers "not recorded").
+   */
+  loggerProvider?: LoggerProviderLike;
   /** Use this runtime (consent + rules) instead of the active one. */
   runtime?: TelemetryRuntime;
   /** Defaults applied to every event of this instance. */
@@ -64,6 +68,8 @@ const rejected = (err: unknown): Promise<never> => {
 };
 const CREATED = Promise.resolve(CREATED_ACK);
 const DISABLED = Promise.resolve(DISABLED_ACK);
+const NO_PIPELINE = Promise.resolve(NO_PIPELINE_ACK);
+const NOT_TAKEN = Promise.resolve(NOT_TAKEN_ACK);
 const CRASH_SKIPPED = Promise.resolve(CRASH_OUTSIDE_PRODUCTION_ACK);
 const TRUE = Promise.resolve(true);
 const FALSE = Promise.resolve(false);
@@ -75,7 +81,7 @@ const FALSE = Promise.resolve(false);
  */
 export class TelemetryInstance {
   private readonly options: TelemetryInstanceOptions;
-  private logger: Logger | undefined;
+  private logger: LoggerLike | undefined;
 
   constructor(options: TelemetryInstanceOptions = {}) {
     this.options = options;
@@ -93,7 +99,7 @@ export class TelemetryInstance {
       if (event.length > 256) throw new ValidationError('event', 'at most 256 characters');
       const body = rest as AnyValueMap;
       const attributes = this.attributes(app, scenario, deployment_id, id, body);
-      this.getLogger().emit({
+      return this.emit(runtime, {
         eventName: event,
         severityNumber: SeverityNumber.INFO,
         // HrTime, not a number: the SDK reads small epoch numbers (before ~1998) as performance.now() offsets.
@@ -101,7 +107,6 @@ export class TelemetryInstance {
         attributes,
         body,
       });
-      return CREATED;
     } catch (err) {
       return this.fail(err);
     }
@@ -135,8 +140,7 @@ export class TelemetryInstance {
       attributes['exception.message'] = body.message as string;
       if (typeof body.type === 'string') attributes['exception.type'] = body.type;
       if (typeof body.stack === 'string') attributes['exception.stacktrace'] = body.stack;
-      this.getLogger().emit({ eventName: CRASH_EVENT, severityNumber: SeverityNumber.FATAL, severityText: 'FATAL', attributes, body: body as AnyValueMap });
-      return CREATED;
+      return this.emit(runtime, { eventName: CRASH_EVENT, severityNumber: SeverityNumber.FATAL, severityText: 'FATAL', attributes, body: body as AnyValueMap });
     } catch (err) {
       return this.fail(err);
     }
@@ -173,14 +177,13 @@ export class TelemetryInstance {
 
   /** Strapi lifecycle: flush what this process recorded (the pipeline's shutdown is the host's or `register`'s). */
   async destroy(): Promise<void> {
-    const provider = this.options.loggerProvider ?? logs.getLoggerProvider();
-    const flush = (provider as { forceFlush?: () => Promise<void> }).forceFlush;
-    if (typeof flush === 'function') {
-      try {
-        await flush.call(provider);
-      } catch (err) {
-        diag.error(`otel-product-telemetry: flush failed: ${(err as Error).message}`);
-      }
+    const provider = this.options.loggerProvider as { forceFlush?: () => Promise<void> } | undefined;
+    const runtime = this.options.runtime ?? resolveRuntime();
+    try {
+      if (typeof provider?.forceFlush === 'function') await provider.forceFlush();
+      else await runtime?.forceFlush?.();
+    } catch (err) {
+      diag.error(`otel-product-telemetry: flush failed: ${(err as Error).message}`);
     }
   }
 
@@ -216,8 +219,29 @@ export class TelemetryInstance {
     (this.options.runtime ?? resolveRuntime())?.consent.setEnabled(enabled);
   }
 
-  private getLogger(): Logger {
-    this.logger ??= (this.options.loggerProvider ?? logs.getLoggerProvider()).getLogger(TELEMETRY_SCOPE, VERSION);
+  /**
+   * Emit through the pipeline's own logger (or the given provider) and answer what happened to the record. Nothing
+   * global is looked up: the 2.x line keeps its LoggerProvider in `@opentelemetry/api-logs`, the 3.x line in
+   * `@opentelemetry/api`, and a host may register none or a foreign one. A record that no pipeline head received
+   * (no pipeline in this process, a provider without our processors, a pipeline already shut down) is "not
+   * recorded", said once on the host's diag logger or stderr: never a 201 for an event that went nowhere.
+   */
+  private emit(runtime: TelemetryRuntime, record: LogRecordInput): Promise<AppcdAck> {
+    const logger = this.loggerOf(runtime);
+    if (logger === undefined) {
+      reportOnce('no-pipeline', `${NO_PIPELINE_ACK.reason}; events are not recorded`);
+      return NO_PIPELINE;
+    }
+    const before = received.count;
+    logger.emit(record);
+    if (received.count !== before) return CREATED;
+    reportOnce('not-taken', `${NOT_TAKEN_ACK.reason}; events are not recorded`);
+    return NOT_TAKEN;
+  }
+
+  private loggerOf(runtime: TelemetryRuntime): LoggerLike | undefined {
+    if (this.options.loggerProvider === undefined) return runtime.logger;
+    this.logger ??= this.options.loggerProvider.getLogger(TELEMETRY_SCOPE, VERSION);
     return this.logger;
   }
 

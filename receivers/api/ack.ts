@@ -22,3 +22,9 @@ export function notRecordedAck(reason: string): AppcdAck {
 
 export const DISABLED_ACK = notRecordedAck('telemetry is disabled (opt-in: set TELEMETRY_ENABLED=true or call setEnabled(true))');
 export const CRASH_OUTSIDE_PRODUCTION_ACK = notRecordedAck('crash events are recorded only when TELEMETRY_ENVIRONMENT=production');
+export const NO_PIPELINE_ACK = notRecordedAck(
+  'no otel-product-telemetry pipeline in this process: call productTelemetry() or start node with --import otel-product-telemetry/register',
+);
+export const NOT_TAKEN_ACK = notRecordedAck(
+  'the LoggerProvider given to this telemetry instance does not carry the pipeline\'s processors (pt.logRecordProcessors), or the pipeline was shut down',
+);

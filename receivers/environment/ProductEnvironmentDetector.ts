@@ -1,4 +1,4 @@
-import { diag, type AttributeValue } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { ATTR_DB_SYSTEM_NAME as SEMCONV_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import type { DetectedResource, DetectedResourceAttributes, ResourceDetectionConfig, ResourceDetector } from '@opentelemetry/resources';
 import { resolveEnvironment } from './activeEnvironment.js';
@@ -63,9 +63,10 @@ export interface ProductEnvironmentDetectorOptions {
  * OS type and architecture, and (when known) the database and web framework. Nothing personal: no host or user
  * names, IPs, paths or environment values.
  *
- * Database and framework are detected from loaded modules, and `NodeSDK.start()` usually runs before the app has
- * loaded them, so those attributes are promises settled on the next timer tick, after the app's static imports
- * ran; the SDK's exporters wait for them. Configured values are given at once.
+ * Every attribute is a plain value, read when `detect()` runs: the 3.x SDK line drops promise-valued attributes, so
+ * none are used on either line. Database and framework are detected from the modules loaded by then (or
+ * configured); `NodeSDK.start()` usually runs before the app loads them, so they are often absent from the resource.
+ * The usage report detects them live when it is made, so what is sent is complete either way.
  */
 export class ProductEnvironmentDetector implements ResourceDetector {
   private readonly environment: ProductEnvironment | undefined;
@@ -91,14 +92,14 @@ export class ProductEnvironmentDetector implements ResourceDetector {
         [ATTR_OS_TYPE]: rt.osType,
         [ATTR_HOST_ARCH]: rt.arch,
       };
-      const configuredDb = c.databaseVendor !== undefined && c.databaseVersion !== undefined;
-      const configuredServer = c.appServerVendor !== undefined && c.appServerVersion !== undefined;
-      const db = configuredDb || !c.detect ? safely(() => environment.database()) : settleNextTick(() => environment.database());
-      const server = configuredServer || !c.detect ? safely(() => environment.applicationServer()) : settleNextTick(() => environment.applicationServer());
-      attributes[ATTR_DB_SYSTEM_NAME] = pick(db, (d) => d.vendor);
-      attributes[ATTR_PRODUCT_DATABASE_VERSION] = pick(db, (d) => d.version);
-      attributes[ATTR_WEBENGINE_NAME] = pick(server, (s) => s.vendor);
-      attributes[ATTR_WEBENGINE_VERSION] = pick(server, (s) => s.version);
+      const db = safely(() => environment.database());
+      const server = safely(() => environment.applicationServer());
+      attributes[ATTR_DB_SYSTEM_NAME] = db?.vendor;
+      attributes[ATTR_PRODUCT_DATABASE_VERSION] = db?.version;
+      attributes[ATTR_WEBENGINE_NAME] = server?.vendor;
+      attributes[ATTR_WEBENGINE_VERSION] = server?.version;
+      // Unknown values are left out rather than set to undefined (a resource keeps plain values only).
+      for (const key of Object.keys(attributes)) if (attributes[key] === undefined) delete attributes[key];
       const integrations = safely(() => environment.integrations());
       if (integrations !== undefined && integrations.length > 0) attributes[ATTR_PRODUCT_INTEGRATIONS] = [...integrations];
       return { attributes };
@@ -109,11 +110,6 @@ export class ProductEnvironmentDetector implements ResourceDetector {
   }
 }
 
-function pick<T>(value: T | undefined | Promise<T | undefined>, field: (v: T) => AttributeValue | undefined): AttributeValue | undefined | Promise<AttributeValue | undefined> {
-  if (value instanceof Promise) return value.then((v) => (v === undefined ? undefined : field(v)));
-  return value === undefined ? undefined : field(value);
-}
-
 function safely<T>(read: () => T | undefined): T | undefined {
   try {
     return read();
@@ -121,12 +117,6 @@ function safely<T>(read: () => T | undefined): T | undefined {
     diag.warn(`otel-product-telemetry: resource detection failed: ${(err as Error).message}`);
     return undefined;
   }
-}
-
-// A ref'd zero-delay timer: it fires right after the current synchronous module evaluation, and never keeps the
-// process alive for longer than that (an unref'd one could leave an exporter waiting for ever on a pending attribute).
-function settleNextTick<T>(read: () => T | undefined): Promise<T | undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(safely(read)), 0));
 }
 
 /** A ready detector for `new NodeSDK({ resourceDetectors: [envDetector, productEnvironmentDetector] })`. */

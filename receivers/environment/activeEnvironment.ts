@@ -23,7 +23,7 @@ export function resolveEnvironment(): ProductEnvironment | undefined {
     const runtime = resolveRuntime();
     if (runtime) {
       try {
-        fromEnv = new ProductEnvironment({ config: loadEnvironmentConfig(), dir: runtime.config.dir, consent: runtime.consent });
+        fromEnv = new ProductEnvironment({ config: loadEnvironmentConfig({}, process.env, 'host'), dir: runtime.config.dir, consent: runtime.consent });
       } catch (err) {
         diag.warn(`otel-product-telemetry: environment data unavailable, configuration invalid: ${(err as Error).message}`);
       }

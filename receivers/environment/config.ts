@@ -1,5 +1,5 @@
 import { hostPackageJson } from '../../core/paths.js';
-import { booleanSetting, listSetting, resolveSettings, stringSetting, type SettingsOptions, type SettingsValues } from '../../core/settings.js';
+import { booleanSetting, listSetting, resolveSettings, stringSetting, type SettingsMode, type SettingsOptions, type SettingsValues } from '../../core/settings.js';
 
 // Free text that ends up in reports: printable, bounded, no line breaks (it is shown in tables and logs).
 const LABEL = /^[^\u0000-\u001f\u007f]{1,128}$/u;
@@ -45,9 +45,9 @@ export type EnvironmentConfig = SettingsValues<typeof environmentSettings> & {
 };
 
 /** Resolve once at the composition root (code option > env > default); throws ConfigError naming the variable. */
-export function loadEnvironmentConfig(options: EnvironmentOptions = {}, env: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+export function loadEnvironmentConfig(options: EnvironmentOptions = {}, env: NodeJS.ProcessEnv = process.env, mode: SettingsMode = 'operator'): EnvironmentConfig {
   const { license, ...rest } = options;
-  const v = resolveSettings(environmentSettings, rest as Record<string, unknown>, env);
+  const v = resolveSettings(environmentSettings, rest as Record<string, unknown>, env, mode);
   return Object.freeze({
     ...v,
     productName: v.productName ?? 'unknown',

@@ -1,8 +1,9 @@
 import type { Context } from '@opentelemetry/api';
-import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap } from '../../core/logTypes.js';
 import { LoggerProvider, type LogRecordProcessor, type SdkLogRecord } from '@opentelemetry/sdk-logs';
 import type { PipelineConfig } from '../../core/config.js';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
+import { received } from '../../core/runtime.js';
 import { VERSION } from '../../core/version.js';
 import { DecoratingProcessor } from '../../processors/DecoratingProcessor.js';
 import { setActiveEnvironment } from '../environment/activeEnvironment.js';
@@ -43,10 +44,10 @@ export class PipelineUsage {
   /** Throws ConfigError for invalid settings (start-up only). */
   constructor(options: PipelineUsageOptions) {
     const env = options.env ?? process.env;
-    const usage = loadUsageConfig(options.usage, env);
+    const usage = loadUsageConfig(options.usage, env, 'host');
     const counters = options.counters ?? usageState();
     counters.commands.maxNames = counters.metrics.maxNames = usage.maxCounterNames;
-    this.environment = new ProductEnvironment({ config: loadEnvironmentConfig(options.product, env), dir: options.config.dir, consent: options.consent, env });
+    this.environment = new ProductEnvironment({ config: loadEnvironmentConfig(options.product, env, 'host'), dir: options.config.dir, consent: options.consent, env });
     this.detector = new ProductEnvironmentDetector({ environment: this.environment });
     const head = options.head;
     const logger = new LoggerProvider({ processors: [new ForwardingProcessor(head)] }).getLogger(TELEMETRY_SCOPE, VERSION);
@@ -93,7 +94,11 @@ class FinalReportProcessor extends DecoratingProcessor {
   ) {
     super(next);
   }
+  #shutDown = false;
   onEmit(record: SdkLogRecord, context?: Context): void {
+    // After shutdown nothing is taken: the recording API then answers "not recorded" instead of 201.
+    if (this.#shutDown) return;
+    if (record.instrumentationScope.name === TELEMETRY_SCOPE) received.count++;
     this.next.onEmit(record, context);
   }
   // Keep the consent gate's cheap "is anything recorded?" answer visible to the Logger.
@@ -101,7 +106,10 @@ class FinalReportProcessor extends DecoratingProcessor {
     return this.next.enabled ? this.next.enabled(options) : true;
   }
   override shutdown(): Promise<void> {
-    this.reporter.final();
+    if (!this.#shutDown) {
+      this.reporter.final();
+      this.#shutDown = true;
+    }
     return super.shutdown();
   }
 }

@@ -60,8 +60,11 @@ describe('usage report', () => {
     await provider.shutdown();
   });
 
-  it('reading the env var: TELEMETRY_REPORT_INTERVAL_MS below 1000 fails at start-up naming it', () => {
-    expect(() => productTelemetry({ dir: tmpDir(), env: { TELEMETRY_REPORT_INTERVAL_MS: '10' } })).toThrow(/TELEMETRY_REPORT_INTERVAL_MS="10"/);
+  it('TELEMETRY_REPORT_INTERVAL_MS below 1000: a code option throws naming it; the env var inside an app is reported, never thrown', () => {
+    expect(() => productTelemetry({ dir: tmpDir(), exitHooks: false, usage: { reportIntervalMs: 10 } })).toThrow(/reportIntervalMs/);
+    const pt = productTelemetry({ dir: tmpDir(), exitHooks: false, env: { TELEMETRY_REPORT_INTERVAL_MS: '10' } });
+    expect(pt.config.dir).toBeTruthy();
+    void pt.shutdown();
   });
 
   it('counts are reset only by what was reported: nothing counted twice, nothing lost across a boundary', async () => {

@@ -99,7 +99,8 @@ describe('UsageSpanProcessor (span bridge) with a real tracer provider', () => {
     expect(none.commands()).toEqual({});
   });
 
-  it('rejects invalid settings at construction, naming the variable', () => {
-    expect(() => new UsageSpanProcessor({ env: { TELEMETRY_SPAN_COMMANDS: 'some' } })).toThrow(/TELEMETRY_SPAN_COMMANDS="some"/);
+  it('rejects an invalid code option at construction; an invalid env var (inside a host app) falls back to the default', () => {
+    expect(() => new UsageSpanProcessor({ spans: 'some' as never })).toThrow(/option "spans"/);
+    expect(new UsageSpanProcessor({ env: { TELEMETRY_SPAN_COMMANDS: 'some' } }).config.spans).toBe(new UsageSpanProcessor({ env: {} }).config.spans);
   });
 });

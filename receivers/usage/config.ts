@@ -1,4 +1,4 @@
-import { enumSetting, integerSetting, resolveSettings, stringSetting, type SettingsOptions, type SettingsValues } from '../../core/settings.js';
+import { enumSetting, integerSetting, resolveSettings, stringSetting, type SettingsMode, type SettingsOptions, type SettingsValues } from '../../core/settings.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 // setInterval's largest delay (about 24.8 days).
@@ -23,11 +23,12 @@ export type UsageConfig = SettingsValues<typeof usageSettings>;
 export type SpanBridgeSettings = SettingsOptions<typeof spanBridgeSettings>;
 export type SpanBridgeConfig = SettingsValues<typeof spanBridgeSettings> & { readonly errorsMetric: string };
 
-export function loadUsageConfig(options: UsageOptions = {}, env: NodeJS.ProcessEnv = process.env): UsageConfig {
-  return resolveSettings(usageSettings, options as Record<string, unknown>, env);
+export function loadUsageConfig(options: UsageOptions = {}, env: NodeJS.ProcessEnv = process.env, mode: SettingsMode = 'operator'): UsageConfig {
+  return resolveSettings(usageSettings, options as Record<string, unknown>, env, mode);
 }
 
 export function loadSpanBridgeConfig(options: SpanBridgeSettings = {}, env: NodeJS.ProcessEnv = process.env): SpanBridgeConfig {
-  const v = resolveSettings(spanBridgeSettings, options as Record<string, unknown>, env);
+  // The span bridge only ever runs inside a host app: a bad env value is reported, never thrown.
+  const v = resolveSettings(spanBridgeSettings, options as Record<string, unknown>, env, 'host');
   return { ...v, errorsMetric: v.errorsMetric ?? 'errors' };
 }

@@ -3,7 +3,7 @@
  * implementation must pass: store-contract.test.ts runs it, unchanged, against the JSONL store and the ClickHouse
  * store.
  */
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '../../core/logTypes.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryLine } from '../../core/record.js';
 import type { StoreEvent, TelemetryStore } from '../../receivers/server/store/TelemetryStore.js';

@@ -49,7 +49,7 @@ describe('README "What is collected" matches what the code collects', () => {
     telemetry.countMetric('errors');
     const fields = [...new Set(leafPaths(pt.getTelemetryData()))].sort();
 
-    const resource = detectResources({ detectors: pt.resourceDetectors.slice(1) });
+    const resource = detectResources({ detectors: pt.resourceDetectors });
     await resource.waitForAsyncAttributes?.();
     const attributes = Object.keys(resource.attributes).sort();
     // The declared list is what the detector can produce; with everything configured it produces all of it.

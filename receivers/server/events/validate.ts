@@ -1,4 +1,4 @@
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '../../../core/logTypes.js';
 import { ScenarioNameError, ValidationError } from '../../../core/errors.js';
 import { ID_PATTERN } from '../../../core/id.js';
 import { isSafeScenario } from '../../../core/scenario.js';

@@ -1,5 +1,5 @@
 import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
-import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap, type LoggerLike as Logger, type LogAttributes } from '../../../core/logTypes.js';
 import { millisToHrTime, type ExportResult } from '@opentelemetry/core';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { join } from 'node:path';

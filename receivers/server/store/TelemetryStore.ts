@@ -1,4 +1,4 @@
-import type { SeverityNumber } from '@opentelemetry/api-logs';
+import type { SeverityNumber } from '../../../core/logTypes.js';
 import type { TelemetryLine } from '../../../core/record.js';
 
 /** One validated event on its way into a store (what every collector route produces). */

@@ -8,5 +8,5 @@ while (Date.now() < startAt) {
 }
 const pt = productTelemetry();
 const data = telemetry.getTelemetryData();
-const detected = pt.resourceDetectors[1]!.detect().attributes ?? {};
+const detected = pt.resourceDetectors[0]!.detect().attributes ?? {};
 console.log(JSON.stringify({ installation: data.installation, resource: detected['app.installation.id'] }));

@@ -2,7 +2,7 @@
 // on one TELEMETRY_DIR to check the file lock loses no update. START_AT lines the processes up.
 import { productTelemetry, telemetry } from '../../../index.js';
 
-const pt = productTelemetry();
+const pt = productTelemetry({ exitHooks: false });
 const rounds = Number(process.env.ROUNDS ?? 100);
 const startAt = Number(process.env.START_AT ?? 0);
 while (Date.now() < startAt) {

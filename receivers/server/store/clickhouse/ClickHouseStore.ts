@@ -1,5 +1,5 @@
 import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
-import { SeverityNumber, type AnyValueMap, type Logger, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap, type LoggerLike as Logger, type LogAttributes } from '../../../../core/logTypes.js';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { millisToHrTime } from '@opentelemetry/core';
 import { ClickHouseError, StoreError } from '../../../../core/errors.js';
