@@ -11,7 +11,7 @@ import { ensureSchema } from './schema.js';
 import { SequenceClock } from './sequence.js';
 
 export interface ClickHouseLogExporterOptions extends ClickHouseOptions {
-  /** Scenario for records that carry no `telemetry.scenario` attribute (as the JSONL exporter's). */
+  /** Scenario for records that carry no `product_telemetry.scenario` attribute (or the older `telemetry.scenario`) (as the JSONL exporter's). */
   defaultScenario?: string;
   /** Environment to read `TELEMETRY_CLICKHOUSE_*` from (default `process.env`). */
   env?: NodeJS.ProcessEnv;

@@ -8,7 +8,7 @@ import type { SyncLogRecordExporter, SyncExportOptions } from '../../processors/
 export interface JsonlFileExporterOptions {
   /** Data directory; files are `{dir}/{scenario}.jsonl`. */
   dir: string;
-  /** Scenario for records that carry no `telemetry.scenario` attribute. */
+  /** Scenario for records that carry no `product_telemetry.scenario` attribute (or the older `telemetry.scenario`). */
   defaultScenario?: string;
   /** Called with each batch of lines after they are in the files (used by the collector's summaries). */
   onWritten?: (lines: readonly SerializedLine[]) => void;

@@ -17,7 +17,7 @@ export interface UploadExporterOptions extends UploadOptions {
   env?: NodeJS.ProcessEnv;
   /** Consent that governs sending. Default: the active pipeline's, else one derived from the environment. */
   consent?: ConsentState;
-  /** Scenario of records without a `telemetry.scenario` attribute. Default: the pipeline's default scenario. */
+  /** Scenario of records without a `product_telemetry.scenario` attribute (or the older `telemetry.scenario`). Default: the pipeline's default scenario. */
   defaultScenario?: string;
 }
 

@@ -81,7 +81,7 @@ describe('mapLogsRequest', () => {
                 logRecords: [
                   { body: { stringValue: 'plain log' } },
                   { eventName: 'x', timeUnixNano: String((OPTIONS.now + 3_600_000) * 1e6) },
-                  { eventName: 'y', attributes: [{ key: 'telemetry.event.id', value: { stringValue: 'no spaces allowed' } }] },
+                  { eventName: 'y', attributes: [{ key: 'product_telemetry.event.id', value: { stringValue: 'no spaces allowed' } }] },
                   'not a record',
                   { eventName: 'z' },
                 ],
