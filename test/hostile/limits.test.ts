@@ -5,7 +5,7 @@ import { ConfigError } from '../../core/errors.js';
 import { collectorSettings, startCollector, type Collector } from '../../receivers/server/index.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { rawRequest } from './rawHttp.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -193,9 +193,31 @@ describe('collector limits, each set by its variable and checked at its boundary
     expect((bad as Error).message).toMatch(/TELEMETRY_HEADERS_TIMEOUT_MS.*TELEMETRY_REQUEST_TIMEOUT_MS/);
   });
 
+  it('TELEMETRY_MAX_FOLLOW_STREAMS / TELEMETRY_FOLLOW_MAX_MS: the cap passes, one more follow is 429 with Retry-After; a stream ends at its time limit', async () => {
+    const dir = tmpDir('limits-follow-');
+    writeFileSync(join(dir, 's.jsonl'), '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","event":"a","id":"a1"}\n');
+    const c = await collectorWith({ TELEMETRY_MAX_FOLLOW_STREAMS: '2', TELEMETRY_FOLLOW_MAX_MS: '1500' }, dir);
+    expect(c.config).toMatchObject({ maxFollowStreams: 2, followMaxMs: 1500 });
+    const url = `${c.url}/api/v1/telemetry/s/events?follow=true&tail=1`;
+    const t0 = performance.now();
+    const open = [await fetch(url, { signal: AbortSignal.timeout(10_000) }), await fetch(url, { signal: AbortSignal.timeout(10_000) })];
+    for (const r of open) expect(r.status).toBe(200);
+    const third = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('5');
+    expect(await third.json()).toMatchObject({ status: 'error', code: 'OPT_ERR_TOO_MANY_FOLLOWS', field: 'follow' });
+    // Both streams end by themselves at TELEMETRY_FOLLOW_MAX_MS, having sent the tail; then a follow is served again.
+    for (const r of open) expect(await r.text()).toContain('"a1"');
+    expect(performance.now() - t0).toBeGreaterThan(1400);
+    expect(performance.now() - t0).toBeLessThan(6000);
+    const again = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
+  });
+
   it('every limit is a setting with its variable, and the README documents each variable', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    const limits = ['maxBodyBytes', 'maxEventsPerRequest', 'maxEventBytes', 'maxDetailsDepth', 'maxDetailsKeys', 'maxScenarios', 'maxClockSkewMs', 'rateLimit', 'rateBurst', 'maxConcurrentUploads', 'requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs'] as const;
+    const limits = ['maxBodyBytes', 'maxEventsPerRequest', 'maxEventBytes', 'maxDetailsDepth', 'maxDetailsKeys', 'maxScenarios', 'maxClockSkewMs', 'rateLimit', 'rateBurst', 'maxConcurrentUploads', 'maxFollowStreams', 'followMaxMs', 'requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs'] as const;
     for (const key of limits) {
       const setting = collectorSettings[key];
       expect(setting.env).toMatch(/^TELEMETRY_/);
