@@ -1,4 +1,4 @@
-import { printableMessage } from './sanitize.js';
+import { printableMessage } from '../core/sanitize.js';
 import { colorEnabled, painter, type Painter } from './style.js';
 
 /** What commands get instead of reaching for globals (so the program can be driven in-process as well). */

@@ -1,7 +1,7 @@
 import { Command } from './commander.js';
 import { VERSION } from '../core/version.js';
 import type { CliContext } from './context.js';
-import { printableMessage } from './sanitize.js';
+import { printableMessage } from '../core/sanitize.js';
 import { dataCommand } from './commands/data.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';

@@ -3,7 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { createContext } from './context.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
-import { printableMessage } from './sanitize.js';
+import { printableMessage } from '../core/sanitize.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;

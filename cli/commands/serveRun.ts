@@ -1,5 +1,5 @@
 import { startCollector, type StartCollectorOptions } from '../../receivers/server/index.js';
-import { printable } from '../sanitize.js';
+import { printable } from '../../core/sanitize.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { TelemetryError } from '../../core/errors.js';

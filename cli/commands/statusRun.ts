@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TOGGLE_FILE } from '../../core/consent.js';
 import type { CliContext } from '../context.js';
 import { resolveDir } from '../options.js';
-import { printable } from '../sanitize.js';
+import { printable } from '../../core/sanitize.js';
 import { explainReason, loadConsent } from '../settingsView.js';
 import { readUploadReport, type UploadReport } from '../uploadState.js';
 

@@ -4,7 +4,7 @@ import { resolveSettings } from '../../core/settings.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveDir } from '../options.js';
-import { printable } from '../sanitize.js';
+import { printable } from '../../core/sanitize.js';
 import type { SummaryCliOptions } from './summary.js';
 
 /** `summary`: offline from the files (the collector's own summary code), or from `GET /api/v1/telemetry`. */

@@ -1,5 +1,5 @@
 import { TOGGLE_FILE, writeToggle } from '../../core/consent.js';
-import { printable } from '../sanitize.js';
+import { printable } from '../../core/sanitize.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveDir } from '../options.js';

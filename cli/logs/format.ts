@@ -4,7 +4,7 @@ import type { Output } from '../output.js';
 import type { Painter } from '../style.js';
 import { levelOfEvent, type Level } from './level.js';
 import { parseEntry } from './query.js';
-import { printable } from '../sanitize.js';
+import { printable } from '../../core/sanitize.js';
 
 // cli-table3 costs ~50 ms to load: only the table format pays for it.
 const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;

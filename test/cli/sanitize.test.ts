@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeUploadState, type UploadState } from '../../exporters/upload/state.js';
 import { tmpDir } from '../helpers.js';
-import { cli, line } from './cliProcess.js';
+import { cli, CliProcess, line } from './cliProcess.js';
 
 // What a hostile uploader, file or endpoint can put in front of the user: screen clear, OSC 8 link, C1 CSI, bidi
 // override and isolate, a bare CR and BEL.
@@ -119,5 +119,20 @@ describe('terminal escapes from outside are shown, not obeyed', { timeout: 180_0
     expect(r.stderr).toContain('scenarios there');
     expectShownNotObeyed(r.stderr);
     expect(r.stderr).toContain('\\u009b');
+  });
+
+  it('serve: diagnostics quoting a stored line escape it', async () => {
+    const d = tmpDir('opt-cli-sanitize-serve-');
+    writeFileSync(join(d, 'app.jsonl'), `not json ${HOSTILE}\n` + line({ ts: '2025-01-15T12:00:00.000Z', event: 'ok', id: 'v1' }) + '\n');
+    const p = new CliProcess(['serve', '--dir', d, '--port', '0', '--host', '127.0.0.1']);
+    try {
+      await p.waitFor(/skipped unreadable line[^\n]*\n/, 'stderr');
+      await p.waitFor(/listening on/);
+      expect(p.stderr).not.toMatch(RAW);
+      expect(p.stderr).toContain('\\u001b[2J');
+      expect(p.stderr).toContain('\\u202e');
+    } finally {
+      await p.stop();
+    }
   });
 });
