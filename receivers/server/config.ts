@@ -39,7 +39,7 @@ export const collectorSettings = {
   maxDetailsKeys: integerSetting('TELEMETRY_MAX_DETAILS_KEYS', 1000, 1, 1_000_000, 'Most keys and array items inside one event\'s `details`, all levels counted.'),
   maxScenarios: integerSetting('TELEMETRY_MAX_SCENARIOS', 1000, 1, 1_000_000, 'Most distinct scenarios (files) in the store; events for a new scenario beyond it are rejected.'),
   maxClockSkewMs: integerSetting('TELEMETRY_MAX_CLOCK_SKEW_MS', 86_400_000, 0, 31_536_000_000, 'How far in the future an event timestamp may be.'),
-  rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client address (token bucket; 429 with Retry-After beyond; 0 = off).'),
+  rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client: IPv4 address or IPv6 /64; requests with the valid token in a bucket of their own (token bucket; 429 with Retry-After beyond; 0 = off).'),
   rateBurst: integerSetting('TELEMETRY_RATE_BURST', 0, 0, 1_000_000, 'Bucket size of the rate limit (0 = twice `TELEMETRY_RATE_LIMIT`).'),
   maxConcurrentUploads: integerSetting('TELEMETRY_MAX_CONCURRENT_UPLOADS', 64, 1, 100_000, 'Requests with a body (POST/PUT/PATCH) handled at once; more get 503 with Retry-After (bounds the memory of bodies being received).'),
   maxFollowStreams: integerSetting('TELEMETRY_MAX_FOLLOW_STREAMS', 64, 1, 100_000, 'Open `follow=true` streams of the events route at once; more get 429 with Retry-After.'),
