@@ -1,9 +1,21 @@
-import { diag, type Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { diag, type Attributes, type Context, type SpanContext, type SpanKind } from '@opentelemetry/api';
 import { observedDatabases, type ObservedDatabases } from '../environment/observedDatabases.js';
 import { loadSpanBridgeConfig, type SpanBridgeConfig, type SpanBridgeSettings } from './config.js';
 import { isEntrySpan, spanCommandName } from './spanCommands.js';
 import { usageState, type UsageState } from './usageState.js';
+
+/**
+ * What the bridge reads of a finished span: the fields of the SDK's `ReadableSpan` it uses, declared structurally so
+ * the processor fits the 2.x line's `@opentelemetry/sdk-trace-base` and the 3.x line's `@opentelemetry/sdk-trace`
+ * alike (neither is a dependency of this package).
+ */
+export interface ReadableSpan {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly attributes: Attributes;
+  readonly events: readonly { readonly name: string }[];
+  readonly parentSpanContext?: SpanContext;
+}
 
 export interface UsageSpanProcessorOptions extends SpanBridgeSettings {
   /**
@@ -31,7 +43,7 @@ export const EXCEPTION_EVENT = 'exception';
  *
  * `new NodeSDK({ ...productTelemetry(), spanProcessors: [new BatchSpanProcessor(exporter), new UsageSpanProcessor()] })`
  */
-export class UsageSpanProcessor implements SpanProcessor {
+export class UsageSpanProcessor {
   readonly config: SpanBridgeConfig;
   private readonly commandName: ((span: ReadableSpan) => string | undefined) | undefined;
   private readonly counters: UsageState;
@@ -47,7 +59,7 @@ export class UsageSpanProcessor implements SpanProcessor {
     this.databases = databases ?? observedDatabases();
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  onStart(_span: unknown, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
     try {
