@@ -6,11 +6,13 @@ import { RequestError, StoreError, type TelemetryError } from '../../core/errors
 import type { CollectorConfig } from './config.js';
 import { BearerAuth } from './http/auth.js';
 import { clientKey, RateLimiter } from './http/RateLimiter.js';
-import { asTelemetryError, errorBody, JSON_TYPE, sendError } from './http/respond.js';
+import { asTelemetryError, errorBody, isLingering, JSON_TYPE, LINGER_MAX_BYTES, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
 import type { TelemetryStore } from './store/TelemetryStore.js';
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+/** How long a connection refused by the HTTP parser (400, 408, 431) is drained before it is cut. */
+const CLIENT_ERROR_LINGER_MS = 1000;
 
 /**
  * The HTTP edge of the collector: node:http with a small routing table. For every request, in this order: route
@@ -92,6 +94,11 @@ export class CollectorServer {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (isLingering(req.socket)) {
+      // Pipelined behind a request answered early: the connection only drains until it closes; nothing on it is handled.
+      req.socket.destroy();
+      return;
+    }
     this.context.stats.requests++;
     this.inFlight.add(res);
     // 'close' comes after 'finish' (answer handed to the OS) or when the connection drops: either way, not in flight.
@@ -190,7 +197,9 @@ export function checkingIntervalOf(config: Pick<CollectorConfig, 'headersTimeout
  * Requests Node's parser refuses before any route sees them (malformed request line or headers, headers too large,
  * headers or body not received within their deadline) get the same coded JSON error body as every other refusal,
  * instead of Node's bare status line. Then the connection is closed: what the client still sends is read and dropped
- * for at most a second (closing with unread data would reset the connection before the client reads the answer).
+ * for at most a second and `LINGER_MAX_BYTES` (closing with unread data would reset the connection before the client
+ * reads the answer). Shorter than the linger after a route's early answer: the request is malformed or already past
+ * its deadline, and its client is rarely one that needs the time.
  */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const res = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -208,9 +217,13 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   const body = JSON.stringify(errorBody(e));
   socket.end(`HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  socket.on('data', () => undefined);
+  let drained = 0;
+  socket.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_MAX_BYTES) socket.destroy();
+  });
   socket.resume();
-  const timer = setTimeout(() => socket.destroy(), 1000);
+  const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }

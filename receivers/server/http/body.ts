@@ -26,7 +26,8 @@ export function contentEncodingOf(req: IncomingMessage): 'identity' | 'gzip' {
  * that grows past the limit while streaming is refused at that chunk — what was received is dropped and the rest is
  * never buffered. A gzip body is limited twice: as received, and after decompression (zlib stops producing output at
  * the limit, so a zip bomb costs at most `maxBytes` of memory). The caller answers (413 for this error) and the
- * connection is closed by the response helper, which discards what the client still sends.
+ * response helper closes the connection with a lingering drain (`discardRest` in respond.ts): what the client still
+ * sends is read and discarded, within `LINGER_MAX_BYTES` and `LINGER_MAX_MS`, so it reads the 413 rather than a reset.
  */
 export function readBody(req: IncomingMessage, limits: BodyLimits, encoding: 'identity' | 'gzip' = contentEncodingOf(req)): Promise<Buffer> {
   const max = limits.maxBytes;

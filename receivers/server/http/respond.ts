@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { TelemetryError, RequestError, ValidationError } from '../../../core/errors.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -58,9 +59,10 @@ export function asTelemetryError(err: unknown): TelemetryError {
 }
 
 /**
- * Answer an error. When the request body was not read to its end (413, refused before reading), the connection is
- * closed after the answer; the rest of the body is discarded as it arrives (never buffered), so the client can
- * finish sending and read the answer instead of seeing a reset.
+ * Answer an error. When the request body was not read to its end (401, 413, 415, 429... refused before or while
+ * reading), the answer says `Connection: close` and the connection lingers: the rest of the body is read and
+ * discarded (never buffered) within `LINGER_MAX_BYTES` and `LINGER_MAX_MS`, so the client can finish sending and
+ * read the answer instead of seeing a reset.
  */
 export function sendError(res: ServerResponse, err: TelemetryError, headers?: Record<string, string>): void {
   const h: Record<string, string> = { ...headers };
@@ -70,13 +72,66 @@ export function sendError(res: ServerResponse, err: TelemetryError, headers?: Re
   if (!res.req.complete) discardRest(res);
 }
 
-/** Read and drop what the client still sends, for a bounded time, then close. */
-export function discardRest(res: ServerResponse, lingerMs = 2000): void {
+/** After an early answer, at most this many more body bytes are read (and dropped) before the connection is cut. */
+export const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+/** After an early answer, the connection is cut this long after the answer at the latest. */
+export const LINGER_MAX_MS = 5000;
+
+/** Connections in a lingering close: whatever else arrives on them is dropped, never handled. */
+const lingering = new WeakSet<object>();
+
+/** Whether a connection was answered early and is only draining (a request pipelined behind must not be handled). */
+export function isLingering(socket: object): boolean {
+  return lingering.has(socket);
+}
+
+export interface LingerLimits {
+  maxBytes: number;
+  maxMs: number;
+}
+
+/**
+ * A lingering close (as nginx's `lingering_close` and Go's net/http do) for a request answered before its body was
+ * read to the end; call it right after the answer (`Connection: close`) was handed to `res.end()`.
+ *
+ * Node closes such a connection as soon as the answer is written (`socket.destroySoon()`). With request bytes still
+ * unread, the kernel then resets the connection, and a client still sending (Node's `fetch` with a 6.6 MB body,
+ * curl, OTel exporters) fails with EPIPE/ECONNRESET before it reads the answer. Instead, for this connection only:
+ * after the answer, half-close (FIN: the client sees the end of the answer) and keep reading and dropping what the
+ * client still sends, until it closes its side, or `maxBytes` more arrived, or `maxMs` passed — then destroy. The
+ * server's own deadlines still apply meanwhile (`TELEMETRY_REQUEST_TIMEOUT_MS` cuts an unfinished body).
+ */
+export function discardRest(res: ServerResponse, limits: LingerLimits = { maxBytes: LINGER_MAX_BYTES, maxMs: LINGER_MAX_MS }): void {
   const req = res.req;
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  if (socket.destroyed || lingering.has(socket)) return;
+  lingering.add(socket);
+  let drained = 0;
+  const cut = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
   req.removeAllListeners('data');
-  req.on('data', () => undefined);
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > limits.maxBytes) cut();
+  });
   req.resume();
-  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
+  const timer = setTimeout(cut, limits.maxMs);
   timer.unref();
-  req.socket.once('close', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+  // The client has sent all it will (finished the body, or closed its side): nothing unread is left to reset on;
+  // close once the answer is out.
+  req.once('end', () => closeAfterWrites(socket));
+  socket.once('end', () => closeAfterWrites(socket));
+  // Called by node:http once the answer is written; the read side stays open (http sockets allow half-open).
+  socket.destroySoon = () => {
+    if (!socket.writableEnded) socket.end();
+  };
+}
+
+function closeAfterWrites(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished) socket.destroy();
+  else socket.once('finish', () => socket.destroy());
 }
