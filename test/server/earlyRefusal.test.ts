@@ -157,3 +157,30 @@ describe('early refusals: a client still sending its body reads the answer', () 
     }
   }, 60_000);
 });
+
+describe('early refusals: 429 from the rate limit is readable too', () => {
+  let limited: RunningProcess;
+  let limitedUrl: string;
+  beforeAll(async () => {
+    limited = startProcess(collectorMain, { TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: tmpDir(), TELEMETRY_RATE_LIMIT: '1', TELEMETRY_RATE_BURST: '1' });
+    limitedUrl = (await limited.waitForOutput(/listening on (http:\/\/\S+)/))[1]!;
+  }, 30_000);
+  afterAll(() => limited?.kill());
+
+  it("Node's fetch sending 6.6 MB over the rate reads 429 and its coded body, every time", async () => {
+    const statuses: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      try {
+        const res = await fetch(limitedUrl + UPLOAD_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big, signal: AbortSignal.timeout(15_000) });
+        const body = (await res.json()) as { code?: string };
+        statuses.push(`${res.status} ${body.code}`);
+      } catch (err) {
+        const e = err as Error & { cause?: { code?: string } };
+        statuses.push(`${e.message}: ${e.cause?.code ?? ''}`);
+      }
+    }
+    // The bucket holds one request a second: the first (and any after a refill) gets past it to the 413.
+    for (const s of statuses) expect(s).toMatch(/^(429 OPT_ERR_RATE_LIMIT|413 OPT_ERR_BODY_TOO_LARGE)$/);
+    expect(statuses.filter((s) => String(s).startsWith('429')).length).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+});
