@@ -1,6 +1,7 @@
 /**
  * What an HTTP answer means for the batch that was sent:
- * - `ack`: 2xx, the endpoint has the events (it de-duplicates by id, so a resend after a lost answer is harmless);
+ * - `ack`: 2xx, the endpoint has the events (it de-duplicates by id, so a resend after a lost answer is harmless) —
+ *   provided the answer is the collector's upload answer (answer.ts); a 2xx that is not is treated as `retry`;
  * - `retry`: the batch was fine but could not be taken now (network error, timeout, 408, 429, 5xx): send it again
  *   later, after a backoff or the server's `Retry-After`;
  * - `split`: 413, the batch is too large for the endpoint: send each half;
