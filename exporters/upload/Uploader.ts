@@ -72,7 +72,8 @@ const noop = (): void => undefined;
  *
  * Runs every `intervalMs` (timers unref'd), on `forceFlush()` and once more at `shutdown()`, each bounded by 3/4 of
  * the shutdown deadline. Retries with exponential backoff and jitter on network errors, timeouts, 408, 429, 5xx
- * (honouring `Retry-After`) and 2xx answers that are not the collector's upload answer (a captive portal's page); splits a batch on 413; quarantines a batch the endpoint refuses with another 4xx.
+ * (honouring `Retry-After`) and 2xx answers that are not the collector's upload answer (a captive portal's page);
+ * splits a batch on 413; quarantines a batch the endpoint refuses with another 4xx.
  * Never throws into the host: every failure goes to the diag log, with what was tried and what the endpoint said.
  */
 export class Uploader {
