@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findInexactNumbers, inexactReason } from '../../receivers/server/events/numbers.js';
+import { findInexactNumbers, inexactReason, scanInexactNumbers } from '../../receivers/server/events/numbers.js';
 import { collector, request, upload } from './setup.js';
 
 function storedLines(dir: string, scenario: string): any[] {
@@ -19,8 +19,16 @@ describe('numbers JSON.parse cannot carry exactly', () => {
   it('knows which literals change', () => {
     for (const t of ['1e400', '-1e400', '1e-400', '0.' + '0'.repeat(400) + '1', '12345678901234567890', '-9007199254740993', '9007199254740993.0', '1234567890123456789e1']) expect(inexactReason(t), t).toBeDefined();
     for (const t of ['0', '0e10', '0.0', '1e300', '1e-300', '9007199254740991', '9007199254740992', '1e20', '100000000000000000000', '0.1', '3.141592653589793238462643', '12345678901234567.5', '1700000000000']) expect(inexactReason(t), t).toBeUndefined();
-    expect(findInexactNumbers('[{"a":"1e400","b":[1,{"c":1e400}]}]')).toEqual([{ path: [0, 'b', 1, 'c'], literal: '1e400', reason: expect.any(String) }]);
-    expect(findInexactNumbers('{"k\\"ey":"x\\\\","n":12345678901234567890}')[0]!.path).toEqual(['n']);
+    expect(scanInexactNumbers('[{"a":"1e400","b":[1,{"c":1e400}]}]')).toEqual([{ path: [0, 'b', 1, 'c'], literal: '1e400', reason: expect.any(String) }]);
+    expect(scanInexactNumbers('{"k\\"ey":"x\\\\","n":12345678901234567890}')[0]!.path).toEqual(['n']);
+    // The value walk decides whether the text is walked at all.
+    const check = (t: string): unknown[] => findInexactNumbers(t, JSON.parse(t)).map((n) => n.path);
+    expect(check('{"a":[0,1,2],"s":"e-400 1e400 12345678901234567890"}')).toEqual([]);
+    expect(check('{"a":[0,1e-400]}')).toEqual([['a', 1]]);
+    expect(check(`{"a":[0,0.${'0'.repeat(400)}1]}`)).toEqual([['a', 1]]);
+    expect(check('{"a":{"b":-1E+400}}')).toEqual([['a', 'b']]);
+    expect(check('[[[12345678901234567890]]]')).toEqual([[0, 0, 0]]);
+    expect(check('[1e300, 9007199254740993e0]')).toEqual([[1]]);
   });
 
   it('refuses 1e400, 1e-400 and 12345678901234567890 per event naming the field; the other events are kept', async () => {

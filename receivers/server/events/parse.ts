@@ -1,5 +1,5 @@
 import { RequestError, ValidationError } from '../../../core/errors.js';
-import { fieldOf, findInexactNumbers, inexactMessage, mayHoldInexactNumber, type InexactNumber } from './numbers.js';
+import { fieldOf, findInexactNumbers, hasInexactCandidate, inexactMessage, scanInexactNumbers, underflowPossible, type InexactNumber } from './numbers.js';
 import { checkOptionalString, checkScenario, type EventDefaults } from './validate.js';
 
 /** One per-event problem as the upload response lists it. */
@@ -75,10 +75,10 @@ export function parseJsonUpload(text: string, maxEvents: number, base: EventDefa
   if (v instanceof RequestError) throw v;
   if (Array.isArray(v)) {
     if (v.length > maxEvents) throw tooMany(maxEvents);
-    return withRefused({ items: v, errors: [], defaults: base }, text, (p) => (typeof p[0] === 'number' ? [p[0], 1] : undefined));
+    return withRefused({ items: v, errors: [], defaults: base }, text, v, (p) => (typeof p[0] === 'number' ? [p[0], 1] : undefined));
   }
   if (!isPlainObject(v)) throw new RequestError('OPT_ERR_PARSE', 400, 'expected a JSON array of events, an {"events":[...]} wrapper or one event object', { position: 0 });
-  if (!('events' in v)) return withRefused({ items: [v], errors: [], defaults: base }, text, () => [0, 0]);
+  if (!('events' in v)) return withRefused({ items: [v], errors: [], defaults: base }, text, v, () => [0, 0]);
   const events = v.events;
   if (!Array.isArray(events)) throw new RequestError('OPT_ERR_VALIDATION', 400, 'events: must be an array', { field: 'events' });
   if (events.length > maxEvents) throw tooMany(maxEvents);
@@ -97,11 +97,11 @@ export function parseJsonUpload(text: string, maxEvents: number, base: EventDefa
     }
   }
   if (hasExtra) defaults.details = extra;
-  return withRefused({ items: events, errors: [], defaults }, text, (p) => (p[0] === 'events' && typeof p[1] === 'number' ? [p[1], 2] : undefined));
+  return withRefused({ items: events, errors: [], defaults }, text, events, (p) => (p[0] === 'events' && typeof p[1] === 'number' ? [p[1], 2] : undefined));
 }
 
-function withRefused(parsed: ParsedUpload, text: string, eventIndex: (path: (string | number)[]) => [number, number] | undefined): ParsedUpload {
-  const found = findInexactNumbers(text);
+function withRefused(parsed: ParsedUpload, text: string, value: unknown, eventIndex: (path: (string | number)[]) => [number, number] | undefined): ParsedUpload {
+  const found = findInexactNumbers(text, value);
   if (found.length > 0) refuseInexact(found, eventIndex, (parsed.refused = new Map()));
   return parsed;
 }
@@ -114,8 +114,9 @@ export function parseNdjsonUpload(text: string, maxEvents: number, base: EventDe
   const items: unknown[] = [];
   const lines: number[] = [];
   const errors: EventError[] = [];
-  // Only when the whole body may hold an inexact number is each line scanned.
-  const refused = mayHoldInexactNumber(text) ? new Map<number, ValidationError>() : undefined;
+  // A line's text is walked for inexact numbers only when its parsed value holds a candidate (see numbers.ts).
+  const zeros = underflowPossible(text);
+  let refused: Map<number, ValidationError> | undefined;
   let start = 0;
   let lineNo = 0;
   const n = text.length;
@@ -130,7 +131,7 @@ export function parseNdjsonUpload(text: string, maxEvents: number, base: EventDe
       const v = parseJson(text.slice(start, stop), lineNo);
       if (v instanceof RequestError) errors.push({ index: lineNo, code: v.code, error: v.message });
       else {
-        if (refused !== undefined) refuseInexact(findInexactNumbers(text.slice(start, stop)), () => [items.length, 0], refused);
+        if (hasInexactCandidate(v, zeros)) refuseInexact(scanInexactNumbers(text.slice(start, stop)), () => [items.length, 0], (refused ??= new Map()));
         items.push(v);
         lines.push(lineNo);
       }

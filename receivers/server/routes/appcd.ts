@@ -19,7 +19,7 @@ async function readJsonObject(ctx: RouteContext): Promise<Record<string, unknown
   const v = parseJson(text);
   if (v instanceof RequestError) throw v;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('payload', 'expected a JSON object');
-  const inexact = findInexactNumbers(text, 1)[0];
+  const inexact = findInexactNumbers(text, v, 1)[0];
   if (inexact !== undefined) throw inexactNumberError(inexact, inexact.path);
   return v as Record<string, unknown>;
 }

@@ -101,7 +101,7 @@ export const otlpLogsRoute: Route = {
       const text = utf8Text(body);
       request = parseJson(text);
       if (request instanceof RequestError) throw request;
-      inexact = takeInexactRecords(request, findInexactNumbers(text));
+      inexact = takeInexactRecords(request, findInexactNumbers(text, request, 1000, NANOS_KEY));
     }
     const now = Date.now();
     const mapped = mapLogsRequest(request, {
