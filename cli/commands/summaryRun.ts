@@ -61,10 +61,10 @@ function printTables(ctx: CliContext, scenarios: ScenarioSummary[], withRecent: 
   for (const s of scenarios) {
     const failures = Object.entries(s.failure_counts)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([name, n]) => `${printable(name)} ${n}`)
+      .map(([name, n]) => printable(`${name} ${String(n)}`))
       .join(', ');
     // Names and times come from stored events (anyone can upload) or a collector: shown, never obeyed.
-    t.push([printable(String(s.scenario)), String(s.total_events), printable(String(s.last_event ?? '-')), failures === '' ? p('green', 'none') : p('red', failures)]);
+    t.push([printable(String(s.scenario)), printable(String(s.total_events)), printable(String(s.last_event ?? '-')), failures === '' ? p('green', 'none') : p('red', failures)]);
   }
   let text = t.toString();
   if (withRecent && scenarios[0] !== undefined) {

@@ -82,7 +82,7 @@ describe('terminal escapes from outside are shown, not obeyed', { timeout: 180_0
     const n = await cli(['summary', '--url', notJson]);
     expect(n.code).toBe(1);
     expectShownNotObeyed(n.stderr);
-    const summary = { scenarios: [{ scenario: `x${ESC_CLEAR}${BIDI}`, total_events: 1, last_event: `t${OSC8}`, failure_counts: { [`f${C1}${BIDI}`]: 1 }, recent_failures: [] }], total_scenarios: 1 };
+    const summary = { scenarios: [{ scenario: `x${ESC_CLEAR}${BIDI}`, total_events: `1${ESC_CLEAR}`, last_event: `t${OSC8}`, failure_counts: { [`f${C1}${BIDI}`]: `2${C1}` }, recent_failures: [] }], total_scenarios: 1 };
     const ok = await endpoint(200, JSON.stringify(summary));
     const t = await cli(['summary', '--url', ok]);
     expect(t.code, t.stderr).toBe(0);
