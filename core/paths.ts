@@ -7,6 +7,16 @@ export function defaultTelemetryDir(): string {
   return join(envPaths('otel-product-telemetry', { suffix: '' }).data, 'telemetry');
 }
 
+/**
+ * The collector's default data dir: the platform's per-user data dir + `collector` (e.g.
+ * `~/.local/share/otel-product-telemetry/collector`), a sibling of the apps' dir, never the same: an app that uploads
+ * to a local collector would otherwise find its events stored twice in one dir (its own line and the collector's copy),
+ * and its uploader would send the collector's copies back. `TELEMETRY_DIR` (or `--dir`) overrides both.
+ */
+export function defaultCollectorDir(): string {
+  return join(envPaths('otel-product-telemetry', { suffix: '' }).data, 'collector');
+}
+
 let hostPackage: { name?: string; version?: string } | null | undefined;
 
 /**

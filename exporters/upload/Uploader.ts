@@ -230,7 +230,7 @@ export class Uploader {
     this.o.consent?.reload();
     if (!this.enabled) return;
     void this.runCycle('background', Number.POSITIVE_INFINITY).finally(() => {
-      if (!this.enabled) return;
+      if (!this.enabled || this.sender.refused !== undefined) return;
       const now = Date.now();
       const next = this.sender.lastFailed ? Math.max(this.n.backoffUntil, this.n.retryAfterUntil) - now : this.o.intervalMs;
       this.schedule(Math.max(next, this.n.retryAfterUntil - now, 10));
@@ -284,7 +284,7 @@ export class Uploader {
   // ---- one cycle ------------------------------------------------------------------------------------------------
 
   private async cycleBody(mode: 'background' | 'drain', c: Cycle): Promise<void> {
-    if (!this.enabled) return;
+    if (!this.enabled || this.sender.refused !== undefined) return;
     const now = Date.now();
     if (this.n.retryAfterUntil > now) return; // the endpoint asked us to wait
     if (mode === 'background' && this.n.backoffUntil > now) return;

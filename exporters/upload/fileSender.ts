@@ -7,6 +7,7 @@ import { backoffDelay, classifyStatus, parseRetryAfter, type Verdict } from './r
 import { short, type LineQuarantine } from './setAside.js';
 import type { UploadCounters } from './state.js';
 import { openFlags, type StoreFile } from './storeFiles.js';
+import { storeIdOf } from '../../core/storeId.js';
 import { GZIP_MIN_BYTES, redactUrl, type PostResponse, type UploadTransport } from './transport.js';
 
 /** The time a run of the uploader may take, and how it is stopped early (deadline, consent off, shutdown). */
@@ -48,6 +49,18 @@ interface PostOutcome {
   error?: string;
   /** The request was cut short by our own deadline or by consent turning off: not the endpoint's fault. */
   aborted?: boolean;
+  /** The collector stores into this uploader's own data dir (409 OPT_ERR_SAME_STORE). */
+  sameStore?: boolean;
+}
+
+/** A collector's 409 saying it stores into the dir this upload comes from (routes/upload.ts `refuseOwnStore`). */
+function isSameStoreRefusal(response: PostResponse): boolean {
+  if (response.status !== 409) return false;
+  try {
+    return (JSON.parse(response.body) as { code?: unknown }).code === 'OPT_ERR_SAME_STORE';
+  } catch {
+    return false;
+  }
 }
 
 const noop = (): void => undefined;
@@ -64,7 +77,13 @@ export class FileSender {
   gzip: boolean;
   /** The last run stopped on a failure that calls for a backoff. */
   lastFailed = false;
+  /**
+   * Why uploading stopped for good: the endpoint is a collector that stores into this uploader's own data dir (it
+   * would store every event twice and this uploader would send the copies back). Set once; the events stay.
+   */
+  refused: string | undefined;
   private readonly o: FileSenderOptions;
+  private storeId: string | undefined | null = null;
   private readonly url: string;
   private readonly dir: string;
   private readonly transport: UploadTransport;
@@ -86,7 +105,7 @@ export class FileSender {
   }
 
   shouldStop(c: SendWindow): boolean {
-    return !this.isEnabled() || c.controller.signal.aborted || Date.now() >= c.deadline;
+    return this.refused !== undefined || !this.isEnabled() || c.controller.signal.aborted || Date.now() >= c.deadline;
   }
 
   /** Send one file from its cursor to its end. False = stop the cycle (failure, deadline, consent off). */
@@ -148,6 +167,15 @@ export class FileSender {
     if (lines.length === 0) return true;
     const out = await this.post(buildBody(lines, this.o.format), lines.length, c);
     const last = lines[lines.length - 1]!;
+    if (out.sameStore) {
+      this.refused =
+        `not uploading to ${redactUrl(this.url)}: that collector stores into this uploader's own data dir ${this.dir} ` +
+        `(it would store every event a second time there, and this uploader would send the copies back); ` +
+        `give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR) or send elsewhere (TELEMETRY_UPLOAD_URL). The events stay in ${this.dir}`;
+      this.n.lastError = this.refused;
+      diag.error(`otel-product-telemetry: ${this.refused}`);
+      return false;
+    }
     switch (out.verdict) {
       case 'ack': {
         const errored = await this.q.rejectedInAnswer(f, lines, out.answer!.refused, out.response!.status);
@@ -213,7 +241,9 @@ export class FileSender {
       try {
         const { payload, gzipped } = await this.transport.encode(body, gzip);
         this.n.sentBytes += payload.length;
-        const response = await this.transport.post(payload, gzipped, { format: this.o.format, token: this.o.token, gzip: gzipped, timeoutMs, signal: c.controller.signal });
+        if (this.storeId === null) this.storeId = storeIdOf(this.dir);
+        const response = await this.transport.post(payload, gzipped, { format: this.o.format, token: this.o.token, gzip: gzipped, timeoutMs, signal: c.controller.signal, storeId: this.storeId });
+        if (isSameStoreRefusal(response)) return { verdict: 'pause', response, sameStore: true };
         const verdict = classifyStatus(response.status);
         if (verdict !== 'ack') return { verdict, response };
         const check = checkAnswer(response, events, this.o.format, [this.o.token]);

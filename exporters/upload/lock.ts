@@ -69,6 +69,11 @@ export class DirLock {
     }
   }
 
+  /** Who holds the lock now, as written in the lock file (undefined when there is none or it cannot be read). */
+  holder(): { pid: number; host: string; started: string } | undefined {
+    return this.read();
+  }
+
   release(): void {
     if (!this.mine) return;
     this.mine = false;

@@ -4,6 +4,7 @@ import { constants as zlib, gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import { UploadError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
+import { STORE_ID_HEADER } from '../../core/storeId.js';
 
 const gzipAsync = promisify(gzipCb);
 /** Bodies below this are sent plain: compressing them saves nothing worth a round through the thread pool. */
@@ -24,6 +25,8 @@ export interface PostOptions {
   gzip: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The identity of the data dir the events come from (`{dir}/store-id`): a collector storing into it refuses (409). */
+  storeId?: string;
 }
 
 /** What went over the wire, for counters and the benchmark. */
@@ -74,6 +77,7 @@ export class UploadTransport {
       };
       if (gzipped) headers['content-encoding'] = 'gzip';
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+      if (options.storeId !== undefined) headers[STORE_ID_HEADER] = options.storeId;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       const fail = (message: string, cause?: unknown): void => {

@@ -1,6 +1,6 @@
 import { pipelineSettings } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
-import { defaultTelemetryDir } from '../../core/paths.js';
+import { defaultCollectorDir } from '../../core/paths.js';
 import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
 import { SCENARIO_PATTERN } from '../../core/scenario.js';
 import {
@@ -10,11 +10,36 @@ import {
   listSetting,
   resolveSettings,
   stringSetting,
+  type Setting,
   type SettingsOptions,
   type SettingsValues,
 } from '../../core/settings.js';
+import { z } from 'zod';
 
 const MiB = 1024 * 1024;
+
+/** One browser origin as browsers send it: scheme, host, optional port; no path, no wildcard, never `null`. */
+const ORIGIN_PATTERN = /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** `TELEMETRY_CORS_ORIGINS`: comma-separated origins, lower-cased; each must be an exact origin. */
+function corsOriginsSetting(): Setting<readonly string[]> {
+  const base = listSetting(
+    'TELEMETRY_CORS_ORIGINS',
+    [],
+    'Browser origins (`https://app.example.com`, comma-separated) that may call the ingest routes (upload, appcd, OTLP `/v1/*`) cross-origin: preflight answered, `Access-Control-Allow-Origin` on those routes only. Empty (default): CORS off, every request with a foreign `Origin` is refused (403).',
+  );
+  const allowed = 'comma-separated origins like https://app.example.com (scheme://host[:port], no path, no wildcard, not null)';
+  return {
+    ...base,
+    schema: z.array(z.string().regex(ORIGIN_PATTERN)).readonly(),
+    fromEnv: (raw) => {
+      const list = base.fromEnv(raw).map((o) => o.toLowerCase());
+      for (const o of list) if (!ORIGIN_PATTERN.test(o)) throw new Error(`expected ${allowed}; got ${JSON.stringify(o.slice(0, 80))}`);
+      return list;
+    },
+    allowed,
+  };
+}
 
 /**
  * Settings of the collector server. Precedence: `startCollector(options)` > environment variable > default.
@@ -24,8 +49,13 @@ const MiB = 1024 * 1024;
 export const collectorSettings = {
   host: stringSetting('TELEMETRY_HOST', '127.0.0.1', 'Interface to listen on. A non-loopback host requires `TELEMETRY_AUTH_TOKEN`.', undefined, 'host name or IP address'),
   port: integerSetting('TELEMETRY_PORT', 4318, 0, 65535, 'Port to listen on (4318 is the OTLP/HTTP port; 0 picks a free one).'),
-  authToken: { ...stringSetting('TELEMETRY_AUTH_TOKEN', undefined, 'When set, every route but `/healthz` requires `Authorization: Bearer <token>`.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'), secret: true },
-  dir: pipelineSettings.dir,
+  authToken: { ...stringSetting('TELEMETRY_AUTH_TOKEN', undefined, 'When set, every route but `/healthz` and `/readyz` requires `Authorization: Bearer <token>`.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'), secret: true },
+  adminToken: {
+    ...stringSetting('TELEMETRY_ADMIN_TOKEN', undefined, 'When set, state-changing routes that are not ingest (`POST /telemetry/configuration`: consent of every app on the data dir) require `Authorization: Bearer <admin token>`; `TELEMETRY_AUTH_TOKEN` is then not enough there. The admin token is also accepted wherever the ordinary token is.', /^[\x21-\x7e]{8,1024}$/, '8-1024 printable ASCII characters'),
+    secret: true,
+  },
+  corsOrigins: corsOriginsSetting(),
+  dir: { ...pipelineSettings.dir, default: defaultCollectorDir, doc: 'Data directory of the collector (JSONL store, `collector.lock`, `store-id`). Default: the platform data dir + `collector` (e.g. `~/.local/share/otel-product-telemetry/collector`), not the apps\' `telemetry` dir.' },
   environment: pipelineSettings.environment,
   scenario: stringSetting('TELEMETRY_SCENARIO', 'default', 'Scenario of events that name none (appcd routes, uploads without `scenario`, OTLP records without a service name).', SCENARIO_PATTERN, 'name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
   store: enumSetting('TELEMETRY_STORE', ['jsonl', 'clickhouse'] as const, 'jsonl', 'Storage backend of the collector: JSONL files in `TELEMETRY_DIR`, or ClickHouse (`TELEMETRY_CLICKHOUSE_*`, see "ClickHouse store").'),
@@ -38,6 +68,7 @@ export const collectorSettings = {
   maxDetailsDepth: integerSetting('TELEMETRY_MAX_DETAILS_DEPTH', 16, 1, 1000, 'Deepest nesting of objects/arrays inside `details`.'),
   maxDetailsKeys: integerSetting('TELEMETRY_MAX_DETAILS_KEYS', 1000, 1, 1_000_000, 'Most keys and array items inside one event\'s `details`, all levels counted.'),
   maxScenarios: integerSetting('TELEMETRY_MAX_SCENARIOS', 1000, 1, 1_000_000, 'Most distinct scenarios (files) in the store; events for a new scenario beyond it are rejected.'),
+  maxOpenFiles: integerSetting('TELEMETRY_MAX_OPEN_FILES', 128, 1, 1_000_000, 'Most JSONL store files held open at once; beyond it the least-recently-used is closed and re-opened when written again (keep it well under `ulimit -n`).'),
   maxClockSkewMs: integerSetting('TELEMETRY_MAX_CLOCK_SKEW_MS', 86_400_000, 0, 31_536_000_000, 'How far in the future an event timestamp may be.'),
   rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client: IPv4 address or IPv6 /64; requests with the valid token in a bucket of their own (token bucket; 429 with Retry-After beyond; 0 = off).'),
   rateBurst: integerSetting('TELEMETRY_RATE_BURST', 0, 0, 1_000_000, 'Bucket size of the rate limit (0 = twice `TELEMETRY_RATE_LIMIT`).'),
@@ -48,6 +79,8 @@ export const collectorSettings = {
   requestTimeoutMs: integerSetting('TELEMETRY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000, 'Deadline to receive a whole request (slow bodies get 408).'),
   headersTimeoutMs: integerSetting('TELEMETRY_HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000, 'Deadline to receive request headers (slow-loris guard).'),
   keepAliveTimeoutMs: integerSetting('TELEMETRY_KEEP_ALIVE_TIMEOUT_MS', 5000, 0, 600_000, 'How long an idle keep-alive connection stays open.'),
+  traceUsageMaxBytes: integerSetting('TELEMETRY_TRACE_USAGE_MAX_BYTES', 4 * MiB, 64 * 1024, 1024 * MiB, 'Byte budget of the usage counted from OTLP traces and metrics (`{TELEMETRY_DIR}/trace-usage.json`: scenarios, command and metric names, with cumulative series in a quarter of it); new names beyond it are refused and counted (OTLP `partialSuccess`), so the state, its file and the summaries stay bounded.'),
+  traceUsageSaveIntervalMs: integerSetting('TELEMETRY_TRACE_USAGE_SAVE_INTERVAL_MS', 1000, 10, 600_000, 'How often changed trace/metric usage is saved (asynchronously, atomic rename), at most; also on close and exit. A crash (kill -9) loses at most this much.'),
   shutdownTimeoutMs: integerSetting('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000, 1, 600_000, 'On close: how long in-flight requests may take before their connections are cut.'),
 } as const;
 
@@ -88,7 +121,7 @@ export function loadCollectorConfig(options: CollectorSettingsOptions = {}, env:
   return Object.freeze({
     ...v,
     host,
-    dir: v.dir ?? defaultTelemetryDir(),
+    dir: v.dir ?? defaultCollectorDir(),
     scenario: v.scenario ?? 'default',
     environment: v.environment ?? 'production',
   });

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { loadCollectorConfig, type CollectorConfig, type CollectorSettingsOptions } from './config.js';
 import { CollectorServer } from './CollectorServer.js';
+import { claimDataDir, type DataDirClaim } from './dataDir.js';
 import type { CollectorStats, Route } from './router.js';
 import { builtinRoutes } from './routes/index.js';
 import { createStore } from './store/index.js';
@@ -35,7 +36,10 @@ export interface Collector {
 /**
  * Start the collector server: resolve settings (options > env > defaults), open the store (rebuilding summaries and
  * the de-duplication window from the files), listen. Rejects with a ConfigError naming the variable for bad settings
- * (including a non-loopback host without TELEMETRY_AUTH_TOKEN) and when the port cannot be bound.
+ * (including a non-loopback host without TELEMETRY_AUTH_TOKEN) and when the port cannot be bound; with a StoreError
+ * naming the dir when a JSONL store's data dir cannot be created or used, or another collector holds it
+ * (`{dir}/collector.lock`, released on close or exit; a lock whose process is gone is taken over); with the store's
+ * error when it cannot be opened (ClickHouse down after its retry deadline).
  *
  * @example
  * const collector = await startCollector({ port: 0, dir: '/var/lib/telemetry' });
@@ -46,14 +50,30 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   const { env, routes = [], customStore, ...settings } = options;
   const config = loadCollectorConfig(settings, env ?? process.env);
   const store = customStore ?? createStore(config, env ?? process.env);
-  await store.open();
-  const server = new CollectorServer(config, store, [...builtinRoutes, ...routes]);
+  // A JSONL store's dir must be usable, and is this collector's alone (collector.lock): a second writer's lines
+  // would be missing from this one's summaries and de-duplication.
+  const storeDir = store.kind === 'jsonl' ? ((store as { dir?: unknown }).dir ?? config.dir) : undefined;
+  let claim: DataDirClaim | undefined;
+  if (typeof storeDir === 'string') claim = claimDataDir(storeDir);
+  // Nothing else holds the process open while the store opens (ClickHouse retries wait on unref'd timers): without
+  // this, `serve` against a ClickHouse that is down would end with exit code 0 and no word instead of the cause.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let server: CollectorServer;
   let address;
   try {
-    address = await server.listen();
+    await store.open();
+    server = new CollectorServer(config, store, [...builtinRoutes, ...routes]);
+    try {
+      address = await server.listen();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
   } catch (err) {
-    await store.close();
+    claim?.release();
     throw err;
+  } finally {
+    clearInterval(keepAlive);
   }
   const host = address.address;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -76,6 +96,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
           } catch (err) {
             diag.error(`otel-product-telemetry: closing the collector store failed: ${(err as Error).message}`);
           }
+          claim?.release();
         }
       })();
       return closing;

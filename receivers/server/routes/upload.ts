@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { RequestError, TelemetryError } from '../../../core/errors.js';
+import { STORE_ID_HEADER, storeIdOf } from '../../../core/storeId.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { sendJson, withBody } from '../http/respond.js';
@@ -44,6 +45,25 @@ export function eventLimits(ctx: RouteContext): EventLimits {
   return { maxDepth: c.maxDetailsDepth, maxKeys: c.maxDetailsKeys, maxClockSkewMs: c.maxClockSkewMs };
 }
 
+/**
+ * An uploader names the data dir it sends from (`x-telemetry-store-id`, the dir's `store-id`). When that is this
+ * collector's own JSONL dir, storing would write every event a second time into the files the uploader reads, and the
+ * uploader would send those copies back: refused with 409 `OPT_ERR_SAME_STORE` before the body is read.
+ */
+export function refuseOwnStore(ctx: RouteContext): void {
+  const theirs = ctx.req.headers[STORE_ID_HEADER];
+  if (typeof theirs !== 'string') return;
+  const store = ctx.collector.store as { kind: string; dir?: unknown };
+  if (store.kind !== 'jsonl' || typeof store.dir !== 'string') return;
+  if (theirs.trim() === storeIdOf(store.dir)) {
+    throw new RequestError(
+      'OPT_ERR_SAME_STORE',
+      409,
+      `this collector stores into ${store.dir}, the data dir this upload comes from: it would store every event twice and the uploader would send the copies back; give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR)`,
+    );
+  }
+}
+
 function errorOf(index: number, err: unknown): EventError {
   if (err instanceof TelemetryError) {
     const e: EventError = { index, code: err.code, error: err.message };
@@ -69,6 +89,7 @@ export const uploadRoute: Route = {
     const type = mediaTypeOf(req);
     const ndjson = NDJSON_TYPES.has(type);
     if (!ndjson && !JSON_TYPES.has(type)) throw unsupportedType(type, ACCEPTED);
+    refuseOwnStore(ctx);
     const encoding = contentEncodingOf(req);
     const base: EventDefaults = {};
     if (ctx.query.length > 0) {
