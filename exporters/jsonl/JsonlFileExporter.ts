@@ -10,8 +10,19 @@ export interface JsonlFileExporterOptions {
   dir: string;
   /** Scenario for records that carry no `product_telemetry.scenario` attribute (or the older `telemetry.scenario`). */
   defaultScenario?: string;
-  /** Called with each batch of lines after they are in the files (used by the collector's summaries). */
+  /**
+   * Called with each batch of lines after they are in the files (used by the collector's summaries and
+   * de-duplication), in record order. When writing one scenario's file fails after others were written, it is still
+   * called, with the lines that are in the files, before the export reports the failure.
+   */
   onWritten?: (lines: readonly SerializedLine[]) => void;
+  /**
+   * The file a record's scenario is written to (default: its own). The collector maps scenarios differing only by
+   * case to the first spelling stored, so they never become two files that collide on a case-insensitive file system.
+   */
+  fileScenario?: (scenario: string) => string;
+  /** Most store files held open at once (default 128; least-recently-used closed first). */
+  maxOpenFiles?: number;
 }
 
 /**
@@ -24,14 +35,16 @@ export class JsonlFileExporter implements LogRecordExporter, SyncLogRecordExport
   readonly writer: JsonlFileWriter;
   private readonly defaultScenario: string | undefined;
   private readonly onWritten: ((lines: readonly SerializedLine[]) => void) | undefined;
+  private readonly fileScenario: ((scenario: string) => string) | undefined;
   private shutdownDone = false;
   /** Records skipped because they could not become a valid line. */
   rejected = 0;
 
   constructor(options: JsonlFileExporterOptions) {
-    this.writer = new JsonlFileWriter(options.dir);
+    this.writer = new JsonlFileWriter(options.dir, { maxOpenFiles: options.maxOpenFiles });
     this.defaultScenario = options.defaultScenario;
     this.onWritten = options.onWritten;
+    this.fileScenario = options.fileScenario;
   }
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
@@ -55,30 +68,47 @@ export class JsonlFileExporter implements LogRecordExporter, SyncLogRecordExport
         continue;
       }
       written?.push(s);
-      if (firstScenario === undefined || firstScenario === s.scenario) {
-        firstScenario = s.scenario;
+      const file = this.fileScenario === undefined ? s.scenario : this.fileScenario(s.scenario);
+      if (firstScenario === undefined || firstScenario === file) {
+        firstScenario = file;
         firstText += s.line;
       } else {
         others ??= new Map();
-        others.set(s.scenario, (others.get(s.scenario) ?? '') + s.line);
+        others.set(file, (others.get(file) ?? '') + s.line);
       }
     }
+    // All or nothing where it can be: every target file is opened and checked before the first line is written, so
+    // an unwritable file (not a regular file, a planted symlink, a permission) fails the batch with nothing written.
+    // One write(2) per scenario follows; should one still fail (ENOSPC, EIO), the scenarios already written are
+    // reported to onWritten before the failure, so their lines are counted (and de-duplicated on a retry).
+    let done: Set<string> | undefined;
     try {
       const fsync = options?.fsync === true;
+      if (others) this.writer.prepare([firstScenario!, ...others.keys()]);
       if (firstScenario !== undefined) this.writer.append(firstScenario, firstText, fsync);
-      if (others) for (const [scenario, text] of others) this.writer.append(scenario, text, fsync);
+      if (others) {
+        done = new Set([firstScenario!]);
+        for (const [scenario, text] of others) {
+          this.writer.append(scenario, text, fsync);
+          done.add(scenario);
+        }
+      }
     } catch (err) {
       diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+      if (written && done !== undefined) this.report(written.filter((s) => done!.has(this.fileScenario === undefined ? s.scenario : this.fileScenario(s.scenario))));
       return { code: ExportResultCode.FAILED, error: err as Error };
     }
-    if (written && written.length > 0) {
-      try {
-        this.onWritten!(written);
-      } catch (err) {
-        diag.error(`otel-product-telemetry: onWritten hook failed: ${(err as Error).message}`);
-      }
-    }
+    if (written) this.report(written);
     return { code: ExportResultCode.SUCCESS };
+  }
+
+  private report(written: readonly SerializedLine[]): void {
+    if (written.length === 0) return;
+    try {
+      this.onWritten!(written);
+    } catch (err) {
+      diag.error(`otel-product-telemetry: onWritten hook failed: ${(err as Error).message}`);
+    }
   }
 
   forceFlush(): Promise<void> {

@@ -4,21 +4,54 @@ import { isSafeScenario } from '../../core/scenario.js';
 import { ScenarioNameError, StoreError } from '../../core/errors.js';
 
 // O_NOFOLLOW: a symlink planted at {dir}/{scenario}.jsonl must not redirect writes outside the data dir.
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+// O_NONBLOCK: a FIFO planted there fails to open (ENXIO) instead of blocking the process; regular files ignore it.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Default cap on open store files (see `JsonlFileWriterOptions.maxOpenFiles`). */
+export const DEFAULT_MAX_OPEN_FILES = 128;
+
+export interface JsonlFileWriterOptions {
+  /**
+   * Most store files held open at once (default 128, under the common 256 and 1024 `ulimit -n` with room for sockets). Beyond it the least-recently-used descriptor is closed and
+   * re-opened on demand (with the same O_APPEND|O_NOFOLLOW checks), so a thousand scenarios never need a thousand fds.
+   */
+  maxOpenFiles?: number;
+}
 
 /**
  * The one writer of `{dir}/{scenario}.jsonl` files. Synchronous on purpose: the local file is the durable queue, so
  * a full buffer is written at once (as pino's sync mode does) instead of queueing without bound, and a crash record
  * can be fsync'ed before the process dies. Callers hand it whole lines in one chunk per file; each chunk is one
- * `write(2)` on an O_APPEND descriptor, so lines from concurrent writers never interleave.
+ * `write(2)` on an O_APPEND descriptor, so lines from concurrent writers never interleave. At most `maxOpenFiles`
+ * descriptors are open (least-recently-used closed first).
  */
 export class JsonlFileWriter {
   readonly dir: string;
+  readonly maxOpenFiles: number;
+  /** Open descriptors, least-recently-used first (a Map keeps insertion order; a use re-inserts). */
   private readonly fds = new Map<string, number>();
+  private lastUsed: string | undefined;
   private dirReady = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: JsonlFileWriterOptions = {}) {
     this.dir = dir;
+    const max = options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxOpenFiles must be a positive integer, got ${max}`);
+    this.maxOpenFiles = max;
+  }
+
+  /** Descriptors open now (at most `maxOpenFiles`). */
+  get openFiles(): number {
+    return this.fds.size;
+  }
+
+  /**
+   * Open (or create) each scenario's file and check it is a regular file, without writing a line: a caller about to
+   * write several files calls this first, so an unwritable one fails before the first write. Throws StoreError.
+   * (With more scenarios than `maxOpenFiles`, the earliest are closed again and re-opened by `append`.)
+   */
+  prepare(scenarios: Iterable<string>): void {
+    for (const scenario of scenarios) this.fdFor(scenario);
   }
 
   pathOf(scenario: string): string {
@@ -60,6 +93,7 @@ export class JsonlFileWriter {
     const fd = this.fds.get(scenario);
     if (fd === undefined) return;
     this.fds.delete(scenario);
+    if (this.lastUsed === scenario) this.lastUsed = undefined;
     try {
       closeSync(fd);
     } catch {
@@ -69,16 +103,32 @@ export class JsonlFileWriter {
 
   private fdFor(scenario: string): number {
     const open = this.fds.get(scenario);
-    if (open !== undefined) return open;
+    if (open !== undefined) {
+      if (this.lastUsed !== scenario) {
+        // Most recently used goes last; the first entry is the one to close when the cap is reached.
+        this.fds.delete(scenario);
+        this.fds.set(scenario, open);
+        this.lastUsed = scenario;
+      }
+      return open;
+    }
     const path = this.pathOf(scenario);
+    // Close before opening: at the cap, the new descriptor must not be the one the process limit refuses.
+    while (this.fds.size >= this.maxOpenFiles) this.closeOne(this.fds.keys().next().value!);
     try {
       if (!this.dirReady) {
         mkdirSync(this.dir, { recursive: true, mode: 0o700 });
         this.dirReady = true;
       }
       const fd = openSync(path, APPEND_FLAGS, 0o600);
-      repairTornTail(fd, path);
+      try {
+        repairTornTail(fd, path);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
       this.fds.set(scenario, fd);
+      this.lastUsed = scenario;
       return fd;
     } catch (err) {
       if (err instanceof StoreError) throw err;

@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { RequestError, StoreError, type TelemetryError } from '../../core/errors.js';
 import type { CollectorConfig } from './config.js';
 import { BearerAuth } from './http/auth.js';
+import { mediaTypeOf, unsupportedType } from './http/contentType.js';
+import { isOwnOrigin, isServedHost, listedOrigin } from './http/origin.js';
 import { clientKey, RateLimiter } from './http/RateLimiter.js';
 import { asTelemetryError, errorBody, isLingering, JSON_TYPE, LINGER_MAX_BYTES, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
@@ -25,6 +27,9 @@ export class CollectorServer {
   readonly context: CollectorContext;
   private readonly table: RouteTable;
   private readonly auth: BearerAuth | undefined;
+  private readonly adminAuth: BearerAuth | undefined;
+  /** TELEMETRY_CORS_ORIGINS as browsers send them (`new URL(o).origin`). */
+  private readonly corsOrigins: readonly string[];
   private readonly limiter: RateLimiter | undefined;
   private readonly inFlight = new Set<ServerResponse>();
   private idleWaiters: (() => void)[] = [];
@@ -37,6 +42,8 @@ export class CollectorServer {
     this.context = { config, store, stats };
     this.table = new RouteTable(routes);
     this.auth = config.authToken !== undefined ? new BearerAuth(config.authToken) : undefined;
+    this.adminAuth = config.adminToken !== undefined ? new BearerAuth(config.adminToken) : undefined;
+    this.corsOrigins = (config.corsOrigins ?? []).map((o) => new URL(o.toLowerCase()).origin);
     this.limiter = config.rateLimit > 0 ? new RateLimiter(config.rateLimit, config.rateBurst > 0 ? config.rateBurst : config.rateLimit * 2) : undefined;
     this.server = createServer(
       {
@@ -130,6 +137,29 @@ export class CollectorServer {
     const headers: Record<string, string> = {};
     let ctx: RouteContext | undefined;
     try {
+      // DNS rebinding: without a token, only requests addressed to this machine by a loopback name are served.
+      if (this.auth === undefined && !isServedHost(req, this.context.config.host)) {
+        throw new RequestError('OPT_ERR_HOST', 421, `Host ${JSON.stringify(String(req.headers.host).slice(0, 100))} is not served: without TELEMETRY_AUTH_TOKEN the collector answers only localhost, 127.0.0.1, [::1] and TELEMETRY_HOST`);
+      }
+      const origin = req.headers.origin;
+      const cross = origin !== undefined && !isOwnOrigin(origin, req);
+      const listed = cross ? listedOrigin(origin, this.corsOrigins) : undefined;
+      if (req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+        this.preflight(req, res, path, listed);
+        return;
+      }
+      if (cross) {
+        const corsRoute = match.kind === 'found' && match.route.cors === true && match.route.admin !== true;
+        if (listed === undefined || !corsRoute) {
+          throw new RequestError('OPT_ERR_ORIGIN', 403, `cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: ${listed === undefined ? 'the origin is not in TELEMETRY_CORS_ORIGINS' : 'only the ingest routes allow CORS'}`);
+        }
+        res.setHeader('access-control-allow-origin', listed);
+        res.setHeader('access-control-expose-headers', 'Retry-After, X-Telemetry-Recorded');
+        res.setHeader('vary', 'Origin');
+      }
+      if (match.kind === 'reserved') {
+        throw new RequestError('OPT_ERR_SCENARIO', 400, `${JSON.stringify(match.value.slice(0, 80))} is a route name, never a ${match.param}`, { field: match.param });
+      }
       if (match.kind === 'none') throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no route ${req.method} ${path.slice(0, 200)}`);
       if (match.kind === 'bad-path') throw new RequestError('OPT_ERR_BAD_PATH', 400, 'malformed percent-encoding in the path');
       if (match.kind === 'method') {
@@ -143,8 +173,10 @@ export class CollectorServer {
         headers['retry-after'] = '1';
         throw new RequestError('OPT_ERR_SHUTTING_DOWN', 503, 'the collector is shutting down; retry shortly');
       }
-      const needsToken = route.auth !== false && this.auth !== undefined;
-      const tokenValid = needsToken && this.auth!.check(req);
+      // Admin routes take only the admin token when one is set; elsewhere the admin token is as good as the token.
+      const adminOnly = route.auth !== false && route.admin === true && this.adminAuth !== undefined;
+      const needsToken = adminOnly || (route.auth !== false && this.auth !== undefined);
+      const tokenValid = needsToken && (adminOnly ? this.adminAuth!.check(req) : this.auth!.check(req) || (this.adminAuth?.check(req) ?? false));
       if (route.rateLimited !== false && this.limiter !== undefined) {
         // Keyed per IPv4 address or IPv6 /64; requests with the valid token count in a bucket of their own, so a
         // flood without it cannot make the token holder's requests wait.
@@ -156,7 +188,15 @@ export class CollectorServer {
         }
       }
       if (needsToken && !tokenValid) {
-        throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer <TELEMETRY_AUTH_TOKEN>)');
+        if (adminOnly && this.auth?.check(req) === true) {
+          throw new RequestError('OPT_ERR_FORBIDDEN', 403, `${route.method} ${route.path} changes state for every app on this data dir: it needs TELEMETRY_ADMIN_TOKEN, TELEMETRY_AUTH_TOKEN is not enough`);
+        }
+        throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, `missing or wrong bearer token (Authorization: Bearer <${adminOnly ? 'TELEMETRY_ADMIN_TOKEN' : 'TELEMETRY_AUTH_TOKEN'}>)`);
+      }
+      if (route.admin === true) {
+        // Never a "simple" request a cross-site form or fetch could send without a preflight.
+        const type = mediaTypeOf(req);
+        if (type !== 'application/json') throw unsupportedType(type, ['application/json']);
       }
       if (route.method === 'GET' || route.method === 'DELETE') {
         await route.handle(ctx);
@@ -185,6 +225,28 @@ export class CollectorServer {
       if (route?.onError !== undefined && ctx !== undefined) route.onError(ctx, e, headers);
       else sendError(res, e, headers);
     }
+  }
+
+  /**
+   * A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`): 204 with the CORS headers when
+   * the origin is listed in TELEMETRY_CORS_ORIGINS and the method and path name an ingest route; otherwise 403.
+   */
+  private preflight(req: IncomingMessage, res: ServerResponse, path: string, listed: string | undefined): void {
+    const wanted = String(req.headers['access-control-request-method']).toUpperCase();
+    const m = this.table.match(wanted, path);
+    const corsRoute = m.kind === 'found' && m.route.cors === true && m.route.admin !== true;
+    if (listed === undefined || !corsRoute) {
+      const why = listed === undefined ? 'the origin is not in TELEMETRY_CORS_ORIGINS' : `${wanted.slice(0, 20)} ${path.slice(0, 200)} is not an ingest route`;
+      throw new RequestError('OPT_ERR_ORIGIN', 403, `CORS preflight from ${JSON.stringify(String(req.headers.origin).slice(0, 100))} refused: ${why}`);
+    }
+    res.writeHead(204, {
+      'access-control-allow-origin': listed,
+      'access-control-allow-methods': m.route.method,
+      'access-control-allow-headers': 'Authorization, Content-Type, Content-Encoding',
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    });
+    res.end();
   }
 }
 

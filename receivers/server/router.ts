@@ -50,6 +50,17 @@ export interface Route {
   readonly auth?: boolean;
   /** Count toward the per-client rate limit. Default true. */
   readonly rateLimited?: boolean;
+  /**
+   * Ingest route browsers may call cross-origin from the origins in `TELEMETRY_CORS_ORIGINS` (preflight answered,
+   * `Access-Control-Allow-Origin` set). Default false: same-origin only, a foreign `Origin` is refused (403).
+   */
+  readonly cors?: boolean;
+  /**
+   * A state change that is not ingest (e.g. consent): needs `TELEMETRY_ADMIN_TOKEN` when one is set (else the
+   * ordinary token when set), `Content-Type: application/json` (never a type a cross-site form can send), and is
+   * refused with any foreign or `null` Origin, token or not. Default false.
+   */
+  readonly admin?: boolean;
   handle(ctx: RouteContext): void | Promise<void>;
   onError?(ctx: RouteContext, err: TelemetryError, headers: Record<string, string>): void;
 }
@@ -61,14 +72,28 @@ interface CompiledRoute {
   params: (string | undefined)[];
 }
 
-export type RouteMatch = { kind: 'found'; route: Route; params: Record<string, string> } | { kind: 'method'; allow: string[] } | { kind: 'none' } | { kind: 'bad-path' };
+export type RouteMatch =
+  | { kind: 'found'; route: Route; params: Record<string, string> }
+  | { kind: 'method'; allow: string[] }
+  | { kind: 'none' }
+  | { kind: 'bad-path' }
+  /** A `:param` segment equal to a route's own segment there (e.g. a scenario named `upload`): never a value. */
+  | { kind: 'reserved'; param: string; value: string };
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** A small routing table: static paths by map lookup, parameterised ones by segment comparison. */
+/**
+ * A small routing table: static paths by map lookup, parameterised ones by segment comparison. Route segments are
+ * reserved: a known path answered for another method is 405 (never a parameterised route with that segment as its
+ * value: `GET /api/v1/telemetry/upload` is not the summary of a scenario `upload`), and a `:param` segment whose
+ * value is a static segment of some route at the same place (`/api/v1/telemetry/upload/events`) matches nothing
+ * (`reserved`).
+ */
 export class RouteTable {
   private readonly exact = new Map<string, Map<string, Route>>();
   private readonly patterns: CompiledRoute[] = [];
+  /** Every path prefix ending in a static segment of some route (`/api`, `/api/v1/telemetry/upload`...). */
+  private readonly staticPrefixes = new Set<string>();
 
   constructor(routes: readonly Route[]) {
     for (const r of routes) this.add(r);
@@ -76,6 +101,8 @@ export class RouteTable {
 
   add(route: Route): void {
     const path = normalizePath(route.path);
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length && !parts[i]!.startsWith(':'); i++) this.staticPrefixes.add(parts.slice(0, i + 1).join('/'));
     if (!path.includes('/:')) {
       let byMethod = this.exact.get(path);
       if (byMethod === undefined) this.exact.set(path, (byMethod = new Map()));
@@ -93,16 +120,22 @@ export class RouteTable {
     if (byMethod !== undefined) {
       const r = byMethod.get(method);
       if (r !== undefined) return { kind: 'found', route: r, params: NO_PARAMS };
-      // e.g. GET /api/v1/telemetry/upload: not the upload route, but possibly the summary of a scenario "upload"
-      allow.push(...byMethod.keys());
+      // e.g. GET /api/v1/telemetry/upload: the upload route's path, never the summary of a scenario "upload".
+      return { kind: 'method', allow: [...byMethod.keys()] };
     }
     if (this.patterns.length === 0) return allow.length > 0 ? { kind: 'method', allow } : { kind: 'none' };
     const segs = path.split('/');
+    let reservedHit: RouteMatch | undefined;
     for (const c of this.patterns) {
       if (c.segments.length !== segs.length) continue;
       let ok = true;
       for (let i = 0; i < segs.length && ok; i++) if (c.params[i] === undefined && c.segments[i] !== segs[i]) ok = false;
       if (!ok) continue;
+      const reserved = this.reservedIn(c, segs);
+      if (reserved !== undefined) {
+        reservedHit ??= reserved;
+        continue;
+      }
       if (c.route.method !== method) {
         allow.push(c.route.method);
         continue;
@@ -119,7 +152,23 @@ export class RouteTable {
       }
       return { kind: 'found', route: c.route, params };
     }
-    return allow.length > 0 ? { kind: 'method', allow } : { kind: 'none' };
+    return allow.length > 0 ? { kind: 'method', allow } : (reservedHit ?? { kind: 'none' });
+  }
+
+  /** The first `:param` of `c` whose value (raw or percent-decoded) is a route's static segment at that place. */
+  private reservedIn(c: CompiledRoute, segs: string[]): RouteMatch | undefined {
+    for (let i = 0; i < segs.length; i++) {
+      const name = c.params[i];
+      if (name === undefined) continue;
+      let value = segs[i]!;
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        // answered as a bad path when this route is matched
+      }
+      if (this.staticPrefixes.has(`${segs.slice(0, i).join('/')}/${value}`)) return { kind: 'reserved', param: name, value };
+    }
+    return undefined;
   }
 }
 

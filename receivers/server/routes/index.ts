@@ -1,7 +1,7 @@
 import type { Route } from '../router.js';
 import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
 import { scenarioEventsRoute } from './events.js';
-import { healthRoute } from './health.js';
+import { healthRoute, readyRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { uploadRoute } from './upload.js';
 // Environment and usage data (receivers/usage/collector): Camunda's /telemetry routes, OTLP traces → usage, and the
@@ -16,20 +16,26 @@ import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute
  * applies matching, rate limit and token before calling it (see router.ts). Embedders can also pass extra routes to
  * `startCollector({ routes })`.
  */
+/** An ingest route browsers may call from the origins in TELEMETRY_CORS_ORIGINS. */
+const cors = (route: Route): Route => ({ ...route, cors: true });
+/** A state change that is not ingest: admin token, JSON only, same-origin only (see `Route.admin`). */
+const admin = (route: Route): Route => ({ ...route, admin: true });
+
 export const builtinRoutes: readonly Route[] = [
   healthRoute,
-  uploadRoute,
+  readyRoute,
+  cors(uploadRoute),
   summariesWithUsageRoute,
   scenarioSummaryWithUsageRoute,
   scenarioEventsRoute,
-  appcdEventRoute,
-  appcdCrashRoute,
-  otlpLogsRoute,
-  otlpTracesRoute,
-  otlpMetricsRoute,
+  cors(appcdEventRoute),
+  cors(appcdCrashRoute),
+  cors(otlpLogsRoute),
+  cors(otlpTracesRoute),
+  cors(otlpMetricsRoute),
   telemetryDataRoute,
   telemetryConfigurationGetRoute,
-  telemetryConfigurationPostRoute,
+  admin(telemetryConfigurationPostRoute),
 ];
 
-export { healthRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
+export { healthRoute, readyRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };

@@ -2,6 +2,8 @@ import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type AnyValueMap, type LoggerLike as Logger, type LogAttributes } from '../../../core/logTypes.js';
 import { millisToHrTime, type ExportResult } from '@opentelemetry/core';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { constants as fsConstants } from 'node:fs';
+import { access, open as openFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../../core/errors.js';
 import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../core/record.js';
@@ -16,7 +18,7 @@ import { DedupWindow } from './DedupWindow.js';
 import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
-import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreRejection, TelemetryStore } from './TelemetryStore.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRejection, TelemetryStore } from './TelemetryStore.js';
 
 export interface JsonlStoreOptions {
   /** Data directory: `{dir}/{scenario}.jsonl`. */
@@ -93,6 +95,8 @@ export class JsonlStore implements TelemetryStore {
   private dropped = false;
   private opened = false;
   private closePromise: Promise<void> | undefined;
+  /** The storage failure of the newest append, until an append or a readiness probe succeeds. */
+  private lastFailure: string | undefined;
 
   constructor(options: JsonlStoreOptions) {
     this.dir = options.dir;
@@ -127,8 +131,11 @@ export class JsonlStore implements TelemetryStore {
 
   append(events: readonly StoreEvent[]): Promise<AppendResult> {
     try {
-      return Promise.resolve(this.appendSync(events));
+      const result = this.appendSync(events);
+      this.lastFailure = undefined;
+      return Promise.resolve(result);
     } catch (err) {
+      if (err instanceof StoreError) this.lastFailure = err.message;
       return Promise.reject(err);
     }
   }
@@ -239,6 +246,37 @@ export class JsonlStore implements TelemetryStore {
   close(): Promise<void> {
     this.closePromise ??= this.provider.shutdown();
     return this.closePromise;
+  }
+
+  /**
+   * `GET /readyz`: not ready when closed, when the data dir is gone, not a directory or not writable, or when the last
+   * append failed in storage and a probe write (`{dir}/.readyz-{pid}.probe`, removed at once) still fails. A probe
+   * that succeeds clears the failure: the next append tells again.
+   */
+  async ready(): Promise<StoreReadiness> {
+    if (this.closePromise) return { ready: false, reason: 'the store is closed' };
+    try {
+      if (!(await stat(this.dir)).isDirectory()) return { ready: false, reason: 'the data dir is not a directory' };
+      await access(this.dir, fsConstants.W_OK);
+    } catch (err) {
+      return { ready: false, reason: `the data dir is not usable (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    }
+    if (this.lastFailure === undefined) return { ready: true };
+    const probe = join(this.dir, `.readyz-${process.pid}.probe`);
+    try {
+      const fh = await openFile(probe, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW, 0o600);
+      try {
+        await fh.write('x');
+      } finally {
+        await fh.close();
+      }
+      this.lastFailure = undefined;
+      return { ready: true };
+    } catch (err) {
+      return { ready: false, reason: `the last write failed and a probe write fails too (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    } finally {
+      await rm(probe, { force: true }).catch(() => undefined);
+    }
   }
 
   private reject(index: number, code: string, error: string): void {

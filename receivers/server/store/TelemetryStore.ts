@@ -91,4 +91,13 @@ export interface TelemetryStore {
   flush(): Promise<void>;
   /** Flush and release resources; idempotent. */
   close(): Promise<void>;
+  /**
+   * Whether the store can take writes now (`GET /readyz`): resolves `{ ready: true }`, or `{ ready: false, reason }`
+   * (e.g. ClickHouse does not answer, the JSONL data dir is gone or its last write failed and a probe still does).
+   * Must not throw, and should answer within a few seconds. Optional: a store without it counts as ready once open.
+   */
+  ready?(): Promise<StoreReadiness>;
 }
+
+/** The answer of `TelemetryStore.ready()`. */
+export type StoreReadiness = { ready: true } | { ready: false; reason: string };

@@ -15,6 +15,7 @@ export function createStore(config: CollectorConfig, env: NodeJS.ProcessEnv = pr
         dedupWindow: config.dedupWindow,
         maxEventBytes: config.maxEventBytes,
         maxScenarios: config.maxScenarios,
+        maxOpenFiles: config.maxOpenFiles,
       });
     case 'clickhouse':
       // TELEMETRY_CLICKHOUSE_* come from `env` (startCollector's), or pass `customStore: new ClickHouseStore({...})`.

@@ -15,7 +15,7 @@ import { ensureSchema } from '../../../../exporters/clickhouse/schema.js';
 import { SequenceClock } from '../../../../exporters/clickhouse/sequence.js';
 import { PolicyProcessor, type DropReason } from '../../../../processors/policy/PolicyProcessor.js';
 import { DedupWindow } from '../DedupWindow.js';
-import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreRejection, TelemetryStore } from '../TelemetryStore.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRejection, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
@@ -237,6 +237,23 @@ export class ClickHouseStore implements TelemetryStore {
       await this.provider.shutdown();
     })();
     return this.closePromise;
+  }
+
+  /**
+   * `GET /readyz`: ready when ClickHouse answers `SELECT 1` within min(`TELEMETRY_CLICKHOUSE_TIMEOUT_MS`, 2 s) and
+   * appends are not refused for a full insert queue; not ready once closed. One try, no retries.
+   */
+  async ready(): Promise<StoreReadiness> {
+    if (this.closePromise !== undefined) return { ready: false, reason: 'the store is closed' };
+    if (this.queuedRows > this.config.maxInsertRows * 2) return { ready: false, reason: `ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted` };
+    try {
+      await this.writer.http.rows('SELECT 1 AS ok FORMAT JSONEachRow', { timeoutMs: Math.min(this.config.timeoutMs, 2000) });
+      return { ready: true };
+    } catch (err) {
+      // The message names ClickHouse's address: logged, not shown to whoever polls /readyz.
+      diag.warn(`otel-product-telemetry: ClickHouse store not ready: ${(err as Error).message}`);
+      return { ready: false, reason: 'ClickHouse does not answer (see the collector\'s diag log)' };
+    }
   }
 
   private pump(): void {
