@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlFileWriter } from './writer.js';
 import { StoreError, ScenarioNameError } from '../../core/errors.js';
@@ -57,5 +58,34 @@ describe('JsonlFileWriter', () => {
     chmodSync(dir, 0o700);
     w.append('s', '{}\n');
     expect(readFileSync(join(dir, 's.jsonl'), 'utf8')).toBe('{}\n');
+  });
+
+  it('holds at most maxOpenFiles descriptors (least-recently-used closed) and re-opens with the same checks', () => {
+    const dir = tmpDir();
+    const w = new JsonlFileWriter(dir, { maxOpenFiles: 2 });
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = process.platform === 'linux' ? fds() : 0;
+    w.append('a', '1\n');
+    w.append('b', '1\n');
+    w.append('a', '2\n'); // a is now the most recent: c evicts b
+    w.append('c', '1\n');
+    expect(w.openFiles).toBe(2);
+    if (process.platform === 'linux') expect(fds()).toBe(before + 2);
+    w.append('b', '2\n'); // re-opened (evicts a)
+    for (let i = 0; i < 50; i++) w.append(`s${i}`, 'x\n');
+    expect(w.openFiles).toBe(2);
+    // A file closed by the cap and replaced by a symlink meanwhile is refused on re-open, never followed.
+    const outside = join(tmpDir(), 'outside.jsonl');
+    rmSync(join(dir, 'a.jsonl'));
+    symlinkSync(outside, join(dir, 'a.jsonl'));
+    expect(() => w.append('a', '3\n')).toThrow(StoreError);
+    expect(existsSync(outside)).toBe(false);
+    // ... and so is a FIFO (opening it must not block the process).
+    execFileSync('mkfifo', [join(dir, 'f.jsonl')]);
+    expect(() => w.prepare(['f'])).toThrow(StoreError);
+    w.close();
+    expect(readFileSync(join(dir, 'b.jsonl'), 'utf8')).toBe('1\n2\n');
+    expect(readFileSync(join(dir, 'c.jsonl'), 'utf8')).toBe('1\n');
+    expect(w.openFiles).toBe(0);
   });
 });
