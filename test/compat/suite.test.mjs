@@ -218,3 +218,13 @@ test(`[${LINE}.x] invalid variables never stop the host: said once, safe reading
   assert.equal(b.stderr.match(/TELEMETRY_FLUSH_INTERVAL_MS="soon"/g)?.length, 1, b.stderr);
   assert.equal(lines(off, SCENARIO).length, 3, 'OTEL_SDK_DISABLED is true only for "true" (the OTel specification)');
 });
+
+test(`[${LINE}.x] register honours OTEL_LOG_LEVEL: upload failures are visible, and silent without it`, async () => {
+  const env = { TELEMETRY_ENABLED: 'true', TELEMETRY_UPLOAD_URL: 'http://127.0.0.1:9/api/v1/telemetry/upload', TELEMETRY_SHUTDOWN_TIMEOUT_MS: '500' };
+  const loud = await run('plain-app.mjs', { nodeArgs: ['--import', 'otel-product-telemetry/register'], env: { ...env, TELEMETRY_DIR: tmp(), OTEL_LOG_LEVEL: 'info' } });
+  assert.equal(loud.code, 0, loud.stderr);
+  assert.match(loud.stderr, /otel-product-telemetry: upload POST http:\/\/127\.0\.0\.1:9\/\S+ \(3 events\).*attempt 1 failed/);
+  const quiet = await run('plain-app.mjs', { nodeArgs: ['--import', 'otel-product-telemetry/register'], env: { ...env, TELEMETRY_DIR: tmp() } });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+});
