@@ -5,6 +5,7 @@ import { claimDataDir, type DataDirClaim } from './dataDir.js';
 import type { CollectorStats, Route } from './router.js';
 import { builtinRoutes } from './routes/index.js';
 import { createStore } from './store/index.js';
+import { scheduleRetention, type RetentionResult } from './store/retention.js';
 import type { TelemetryStore } from './store/TelemetryStore.js';
 
 export interface StartCollectorOptions extends CollectorSettingsOptions {
@@ -75,6 +76,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   } finally {
     clearInterval(keepAlive);
   }
+  // Retention by age, off the request path: JSONL deletes whole expired files (the ClickHouse store sets a table TTL).
+  const expire = (store as { expire?: (cutoffMs: number) => Promise<RetentionResult> }).expire;
+  const retention = config.retentionDays > 0 && typeof expire === 'function' ? scheduleRetention(config.retentionDays, (cutoff) => expire.call(store, cutoff)) : undefined;
   const host = address.address;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   let closing: Promise<void> | undefined;
@@ -89,6 +93,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     close() {
       closing ??= (async () => {
         try {
+          await retention?.stop();
           await server.close(config.shutdownTimeoutMs);
         } finally {
           try {

@@ -39,10 +39,39 @@ export class SummaryBook {
   private readonly recentLimit: number;
   private lastScenario = '';
   private lastState: ScenarioState | undefined;
+  private readonly options: SummaryOptions;
+  /** While a rebuild runs: what was counted meanwhile, replayed into the rebuilt book. */
+  private journal: [scenario: string, event: string | undefined, ms: number, details: Record<string, unknown> | undefined][] | undefined;
 
   constructor(options: SummaryOptions = {}) {
+    this.options = { failureEvents: options.failureEvents, recentFailures: options.recentFailures };
     this.failures = new Set(options.failureEvents ?? DEFAULT_FAILURE_EVENTS);
     this.recentLimit = options.recentFailures ?? 10;
+  }
+
+  /**
+   * Replace the summaries with ones counted afresh (after files were deleted: retention). `fill` counts the kept
+   * files into an empty book; it must note, before its first await, how far it will read, because what this book
+   * counts meanwhile (events stored during the rebuild) is replayed into the fresh one before it takes over.
+   */
+  async rebuild(fill: (fresh: SummaryBook) => Promise<void>): Promise<void> {
+    if (this.journal !== undefined) throw new Error('a summary rebuild is already running');
+    const fresh = new SummaryBook(this.options);
+    const journal: NonNullable<SummaryBook['journal']> = [];
+    this.journal = journal;
+    try {
+      await fill(fresh);
+    } finally {
+      this.journal = undefined;
+    }
+    for (const [scenario, event, ms, details] of journal) {
+      if (event === undefined) fresh.touch(scenario);
+      else fresh.add(scenario, event, ms, details);
+    }
+    this.states.clear();
+    for (const [k, v] of fresh.states) this.states.set(k, v);
+    this.lastScenario = '';
+    this.lastState = undefined;
   }
 
   get size(): number {
@@ -55,11 +84,13 @@ export class SummaryBook {
 
   /** Make a scenario known (e.g. an empty file found at start). */
   touch(scenario: string): void {
+    this.journal?.push([scenario, undefined, Number.NaN, undefined]);
     this.state(scenario);
   }
 
   /** Count one stored event. `ms` is NaN when the event's time is unknown (foreign lines). */
   add(scenario: string, event: string, ms: number, details: Record<string, unknown> | undefined): void {
+    this.journal?.push([scenario, event, ms, details]);
     const s = this.state(scenario);
     s.total++;
     if (ms > s.lastMs) s.lastMs = ms;

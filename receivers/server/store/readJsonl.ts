@@ -9,6 +9,8 @@ export interface JsonlReadOptions {
   maxLineBytes?: number;
   /** Read chunk size. Default 1 MiB. */
   chunkBytes?: number;
+  /** Read only the first this many bytes (a size taken earlier: lines appended since are not read). Default: all. */
+  maxBytes?: number;
 }
 
 /** Return false to stop reading. */
@@ -68,10 +70,13 @@ export async function* readJsonlBatches(path: string, options: JsonlReadOptions 
     options.onInvalid?.(lineNo, `(line longer than ${maxLine} bytes skipped)`);
   };
 
+  let left = options.maxBytes ?? Number.POSITIVE_INFINITY;
   try {
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (left <= 0) break;
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), null);
       if (bytesRead === 0) break;
+      left -= bytesRead;
       let start = 0;
       for (;;) {
         const nl = buf.indexOf(10, start);
