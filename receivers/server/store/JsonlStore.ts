@@ -6,6 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, open as openFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../../core/errors.js';
+import type { SerializedLine } from '../../../core/line.js';
 import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../core/record.js';
 import { isSafeScenario } from '../../../core/scenario.js';
 import { VERSION } from '../../../core/version.js';
@@ -18,6 +19,7 @@ import { DedupWindow } from './DedupWindow.js';
 import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
+import { JsonlRetention, type RetentionResult } from './retention.js';
 import { JsonlRetention, type RetentionResult } from './retention.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRejection, TelemetryStore } from './TelemetryStore.js';
 
@@ -36,6 +38,8 @@ export interface JsonlStoreOptions {
   maxEventBytes?: number;
   /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
   maxScenarios?: number;
+  /** Most store files held open at once; the least-recently-used is closed beyond it. Default 128. */
+  maxOpenFiles?: number;
 }
 
 /**
@@ -75,6 +79,15 @@ const DROP_CODES: Record<DropReason, string> = {
  * (all scenarios together; rebuilt from the files at `open`, oldest-modified file first) is acknowledged as a
  * duplicate and not written. Summaries are updated as lines are written and rebuilt from the files at `open`.
  * One collector process per data dir: a second writer's lines would be in the files but not in this one's summaries.
+ *
+ * All or nothing per request: every file a request writes is opened and checked before the first line is written
+ * (an unwritable one fails the request with nothing written); should a write still fail after other scenarios' lines
+ * were written, those are counted in the summaries and the de-duplication window before the store throws, so the
+ * client's retry finds them as duplicates. One `write(2)` per scenario per request.
+ *
+ * Scenario names are compared case-insensitively for files: the first spelling stored names the file, and an event
+ * whose scenario differs from it only by case is stored in that file (its line keeps its own `scenario`), counted in
+ * that scenario's summary and de-duplicated with it, so no two files collide on a case-insensitive file system.
  */
 export class JsonlStore implements TelemetryStore {
   readonly kind = 'jsonl';
@@ -86,9 +99,13 @@ export class JsonlStore implements TelemetryStore {
   private readonly book: SummaryBook;
   private readonly window: DedupWindow;
   private readonly scenarios = new Set<string>();
+  /** Lower-cased scenario → the spelling that names its file (the first stored). */
+  private readonly byFold = new Map<string, string>();
   private readonly maxScenarios: number;
   // State of the append in progress (append is synchronous inside, so there is only ever one).
   private events: readonly StoreEvent[] = [];
+  /** The file (scenario) each event of the append in progress goes to, by event index. */
+  private files: string[] = [];
   private result: AppendResult | undefined;
   /** Indices of events handed to the batch processor and not yet written, in emit order. */
   private pending: number[] = [];
@@ -104,7 +121,12 @@ export class JsonlStore implements TelemetryStore {
     this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);
     this.maxScenarios = options.maxScenarios ?? 1000;
-    const exporter = new JsonlFileExporter({ dir: options.dir, onWritten: (lines) => this.onWritten(lines.length) });
+    const exporter = new JsonlFileExporter({
+      dir: options.dir,
+      maxOpenFiles: options.maxOpenFiles,
+      fileScenario: (scenario) => this.fileOf(scenario),
+      onWritten: (lines) => this.onWritten(lines),
+    });
     this.exporter = exporter;
     // One export per append: the batch never flushes on count, and 4 MiB (its maximum) is the largest request body.
     this.batch = new TelemetryBatchProcessor({ exporter: new WithoutFsync(exporter), maxExportBatchSize: 1_000_000, maxQueueSize: 1_000_000, scheduledDelayMillis: 1000 });
@@ -126,7 +148,7 @@ export class JsonlStore implements TelemetryStore {
       onId: window.capacity > 0 ? (scenario, id) => window.add(scenario, id) : undefined,
       onInvalid: (file, n, text) => diag.warn(`otel-product-telemetry: skipped unreadable line ${n} of ${file}: ${text}`),
     });
-    for (const s of this.book.all()) this.scenarios.add(s.scenario);
+    for (const s of this.book.all()) this.known(s.scenario);
     diag.debug(`otel-product-telemetry: collector store loaded ${lines} events from ${files} files in ${this.dir}`);
   }
 
@@ -146,6 +168,7 @@ export class JsonlStore implements TelemetryStore {
     if (this.closePromise) throw new StoreError('the store is closed');
     const result: AppendResult = { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
     this.events = events;
+    this.files.length = 0;
     this.result = result;
     this.pending.length = 0;
     this.pendingHead = 0;
@@ -157,25 +180,29 @@ export class JsonlStore implements TelemetryStore {
       for (let i = 0; i < events.length; i++) {
         const e = events[i]!;
         const id = e.id;
+        // The file this event goes to: its scenario, or the first-stored spelling of it in another case.
+        let file = e.scenario;
+        if (!this.scenarios.has(file)) file = (isSafeScenario(file) ? this.byFold.get(file.toLowerCase()) : undefined) ?? file;
         if (id !== undefined) {
-          const key = e.scenario + '\n' + id;
-          if (window.has(e.scenario, id) || (seen !== undefined && seen.has(key))) {
+          const key = file + '\n' + id;
+          if (window.has(file, id) || (seen !== undefined && seen.has(key))) {
             result.duplicates++;
             continue;
           }
           (seen ??= new Set()).add(key);
         }
-        if (!this.scenarios.has(e.scenario)) {
+        if (!this.scenarios.has(file)) {
           if (this.scenarios.size >= this.maxScenarios) {
             this.reject(i, 'OPT_ERR_SCENARIO_LIMIT', `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
             continue;
           }
-          if (!isSafeScenario(e.scenario)) {
+          if (!isSafeScenario(file)) {
             this.reject(i, 'OPT_ERR_SCENARIO', `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
             continue;
           }
-          this.scenarios.add(e.scenario);
+          this.known(file);
         }
+        this.files[i] = file;
         const attributes: LogAttributes = id === undefined ? { [ATTR_SCENARIO]: e.scenario } : { [ATTR_SCENARIO]: e.scenario, [ATTR_EVENT_ID]: id };
         if (e.deploymentId !== undefined) attributes[ATTR_DEPLOYMENT_ID] = e.deploymentId;
         // Pushed before emit: a batch flush inside emit may already write this record (onWritten consumes in order).
@@ -192,11 +219,13 @@ export class JsonlStore implements TelemetryStore {
           context: ROOT_CONTEXT,
         });
         if (this.dropped) this.pending.pop(); // a dropped record never reached the batch, so nothing consumed it
+        // A write failed inside emit (a crash record flushes at once): stop; what was written is already counted.
+        if (this.batch.failed !== failedBefore) break;
       }
       this.batch.flushSync();
       const failed = this.batch.failed - failedBefore;
       if (failed > 0) {
-        throw new StoreError(`could not write ${failed} event(s) to ${this.dir} (see the diag log for the cause); nothing after the failure was acknowledged`);
+        throw new StoreError(`could not write ${failed} event(s) to ${this.dir} (see the diag log for the cause); events written before the failure are counted and their ids de-duplicate a retry`);
       }
       if (this.pendingHead !== this.pending.length) {
         // Cannot happen: the policy serialised every record it passed, so the exporter writes them all.
@@ -205,9 +234,20 @@ export class JsonlStore implements TelemetryStore {
       return result;
     } finally {
       this.events = [];
+      this.files.length = 0;
       this.result = undefined;
     }
   }
+
+  /**
+   * Retention (retention.ts): delete whole store files whose newest event is older than `cutoffMs`, then count the
+   * summaries afresh from the files kept. Runs beside appends, off the request path (startCollector's timer).
+   */
+  expire(cutoffMs: number): Promise<RetentionResult> {
+    this.retention ??= new JsonlRetention(this.dir, this.book, () => this.exporter.writer.close());
+    return this.retention.sweep(cutoffMs);
+  }
+  private retention: JsonlRetention | undefined;
 
   /**
    * Retention (retention.ts): delete whole store files whose newest event is older than `cutoffMs`, then count the
@@ -304,16 +344,38 @@ export class JsonlStore implements TelemetryStore {
     this.reject(index, DROP_CODES[reason], message);
   }
 
-  private onWritten(count: number): void {
+  /** A scenario is known (stored, or about to be): it names its file, and other spellings of it map there. */
+  private known(scenario: string): void {
+    this.scenarios.add(scenario);
+    const fold = scenario.toLowerCase();
+    if (!this.byFold.has(fold)) this.byFold.set(fold, scenario);
+  }
+
+  private fileOf(scenario: string): string {
+    if (this.scenarios.has(scenario)) return scenario;
+    return this.byFold.get(scenario.toLowerCase()) ?? scenario;
+  }
+
+  /**
+   * Lines now in the files, in emit order. Usually the whole batch; after a failed write, the lines of the files that
+   * were written (whole scenarios): pending events of the other files are passed over, uncounted.
+   */
+  private onWritten(lines: readonly SerializedLine[]): void {
     const r = this.result;
     if (r === undefined) return;
     const events = this.events;
+    const files = this.files;
+    const pending = this.pending;
     const book = this.book;
     const window = this.window;
-    for (let k = 0; k < count; k++) {
-      const e = events[this.pending[this.pendingHead++]!]!;
-      book.add(e.scenario, e.event, e.timestamp, e.details);
-      if (e.id !== undefined) window.add(e.scenario, e.id);
+    for (let k = 0; k < lines.length; k++) {
+      const file = this.fileOf(lines[k]!.scenario);
+      let index = pending[this.pendingHead++];
+      while (index !== undefined && files[index] !== file) index = pending[this.pendingHead++];
+      if (index === undefined) return; // cannot happen: every written line was pending
+      const e = events[index]!;
+      book.add(file, e.event, e.timestamp, e.details);
+      if (e.id !== undefined) window.add(file, e.id);
       r.stored++;
     }
   }
