@@ -20,7 +20,6 @@ import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
 import { JsonlRetention, type RetentionResult } from './retention.js';
-import { JsonlRetention, type RetentionResult } from './retention.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRejection, TelemetryStore } from './TelemetryStore.js';
 
 export interface JsonlStoreOptions {
@@ -238,16 +237,6 @@ export class JsonlStore implements TelemetryStore {
       this.result = undefined;
     }
   }
-
-  /**
-   * Retention (retention.ts): delete whole store files whose newest event is older than `cutoffMs`, then count the
-   * summaries afresh from the files kept. Runs beside appends, off the request path (startCollector's timer).
-   */
-  expire(cutoffMs: number): Promise<RetentionResult> {
-    this.retention ??= new JsonlRetention(this.dir, this.book, () => this.exporter.writer.close());
-    return this.retention.sweep(cutoffMs);
-  }
-  private retention: JsonlRetention | undefined;
 
   /**
    * Retention (retention.ts): delete whole store files whose newest event is older than `cutoffMs`, then count the
