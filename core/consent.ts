@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { readStateFileSync, writeStateFileSync } from './stateFile.js';
 
-export type ConsentReason = 'DO_NOT_TRACK' | 'OTEL_SDK_DISABLED' | 'toggle' | 'option' | 'TELEMETRY_ENABLED' | 'default';
+export type ConsentReason = 'DO_NOT_TRACK' | 'OTEL_SDK_DISABLED' | 'unsafe_dir' | 'toggle' | 'option' | 'TELEMETRY_ENABLED' | 'default';
 
 export interface ConsentInputs {
   dir: string;
@@ -12,13 +12,18 @@ export interface ConsentInputs {
   enabledSource?: 'option' | 'TELEMETRY_ENABLED' | 'default';
   doNotTrack: boolean;
   sdkDisabled: boolean;
+  /**
+   * Why the telemetry dir must not be used (`unsafeDataDir`: others may write it), if so: telemetry is then off
+   * whatever else says, and nothing is written there (not even the toggle).
+   */
+  unsafeDir?: string;
 }
 
 export const TOGGLE_FILE = 'consent.json';
 
 /**
  * Whether telemetry may be recorded, and why. Precedence:
- *  1. `DO_NOT_TRACK` / `OTEL_SDK_DISABLED` force it off.
+ *  1. `DO_NOT_TRACK` / `OTEL_SDK_DISABLED`, and a telemetry dir that others may write, force it off.
  *  2. The persisted toggle (`setEnabled`, CLI `enable`/`disable`, `POST /telemetry/configuration`): a decision made at
  *     run time by the user, so it beats the start-up default, like Camunda's `toggleTelemetry`.
  *  3. `enabled` from code or `TELEMETRY_ENABLED`.
@@ -36,7 +41,7 @@ export class ConsentState {
   constructor(inputs: ConsentInputs) {
     this.inputs = inputs;
     this.dir = inputs.dir;
-    this.toggle = readToggle(inputs.dir);
+    this.toggle = inputs.unsafeDir === undefined ? readToggle(inputs.dir) : undefined;
     this.recompute();
   }
 
@@ -48,6 +53,11 @@ export class ConsentState {
   /** Turn telemetry on or off at run time and persist the choice under the telemetry dir (atomic write, 0600). */
   setEnabled(value: boolean): void {
     this.toggle = value;
+    if (this.inputs.unsafeDir !== undefined) {
+      diag.warn(`otel-product-telemetry: the telemetry toggle was not saved: ${this.inputs.unsafeDir}`);
+      this.recompute();
+      return;
+    }
     try {
       writeToggle(this.dir, value);
     } catch (err) {
@@ -58,6 +68,7 @@ export class ConsentState {
 
   /** Re-read the persisted toggle (e.g. after the CLI changed it). */
   reload(): void {
+    if (this.inputs.unsafeDir !== undefined) return;
     this.toggle = readToggle(this.dir);
     this.recompute();
   }
@@ -72,6 +83,7 @@ export class ConsentState {
     const i = this.inputs;
     if (i.doNotTrack) [this.enabled, this.reason] = [false, 'DO_NOT_TRACK'];
     else if (i.sdkDisabled) [this.enabled, this.reason] = [false, 'OTEL_SDK_DISABLED'];
+    else if (i.unsafeDir !== undefined) [this.enabled, this.reason] = [false, 'unsafe_dir'];
     else if (this.toggle !== undefined) [this.enabled, this.reason] = [this.toggle, 'toggle'];
     else [this.enabled, this.reason] = [i.enabled, i.enabledSource ?? (i.enabled ? 'option' : 'default')];
     if (before !== this.enabled) for (const l of this.listeners) l(this.enabled);
@@ -80,7 +92,7 @@ export class ConsentState {
 
 export function readToggle(dir: string): boolean | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, TOGGLE_FILE), 'utf8')) as { enabled?: unknown };
+    const parsed = JSON.parse(readStateFileSync(join(dir, TOGGLE_FILE), 4096)) as { enabled?: unknown };
     return typeof parsed.enabled === 'boolean' ? parsed.enabled : undefined;
   } catch {
     return undefined;
@@ -88,11 +100,7 @@ export function readToggle(dir: string): boolean | undefined {
 }
 
 export function writeToggle(dir: string, value: boolean): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, TOGGLE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ enabled: value, changed_at: new Date().toISOString() }) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  writeStateFileSync(dir, TOGGLE_FILE, JSON.stringify({ enabled: value, changed_at: new Date().toISOString() }) + '\n');
 }
 
 // One active consent state per process, shared by ESM and CommonJS copies of this package (dual-package hazard):

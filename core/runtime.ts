@@ -2,6 +2,7 @@ import { ConsentState, getActiveConsent, setActiveConsent } from './consent.js';
 import { loadPipelineConfig, type PipelineConfig } from './config.js';
 import type { LoggerLike } from './logTypes.js';
 import { reportOnce } from './report.js';
+import { unsafeDataDir } from './stateFile.js';
 
 /**
  * What the recording API needs before it emits anything: consent, the pipeline's rules and the pipeline's own
@@ -63,7 +64,11 @@ export function enabledSource(option: boolean | undefined, env: NodeJS.ProcessEn
 }
 
 export function consentFromConfig(config: PipelineConfig, source: 'option' | 'TELEMETRY_ENABLED' | 'default'): ConsentState {
+  // Inside a host app a dir that others may write turns telemetry off (never an exception into the app), said once.
+  const unsafeDir = unsafeDataDir(config.dir);
+  if (unsafeDir !== undefined) reportOnce(`unsafe-dir:${config.dir}`, `telemetry off: ${unsafeDir}`);
   return new ConsentState({
+    unsafeDir,
     dir: config.dir,
     enabled: config.enabled,
     enabledSource: source,

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { readStateFileSync, writeStateFile } from '../../core/stateFile.js';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { StoreFile } from './storeFiles.js';
@@ -26,9 +25,9 @@ interface CursorFileV1 {
  * is not shorter than the offset; otherwise the file was replaced or truncated and is read from its start (resending
  * is safe: the endpoint de-duplicates by event id; skipping would lose data).
  *
- * Written atomically (temp file + rename) after every acknowledged batch, so a process killed at any moment resumes
- * from the last acknowledgement. No fsync: a killed process loses nothing that rename() made visible; only a power
- * loss can roll a cursor back, which resends (and the endpoint drops the duplicates).
+ * Written atomically (core/stateFile: random exclusive temp file, fsync, rename) after every acknowledged batch, so a
+ * process killed at any moment resumes from the last acknowledgement. Only a power loss can roll a cursor back (the
+ * dir is not fsynced), which resends (and the endpoint drops the duplicates).
  */
 export class CursorStore {
   readonly path: string;
@@ -37,7 +36,6 @@ export class CursorStore {
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
   private queued = false;
-  private dirReady = false;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -48,9 +46,11 @@ export class CursorStore {
   load(): void {
     let raw: string;
     try {
-      raw = readFileSync(this.path, 'utf8');
-    } catch {
-      return; // first run
+      raw = readStateFileSync(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // first run
+      diag.warn(`otel-product-telemetry: upload cursors in ${this.path} not read (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
+      return;
     }
     try {
       const parsed = JSON.parse(raw) as Partial<CursorFileV1>;
@@ -121,18 +121,12 @@ export class CursorStore {
   }
 
   private async write(snapshot: CursorFileV1): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.tmp`;
     try {
-      if (!this.dirReady) {
-        await mkdir(this.dir, { recursive: true, mode: 0o700 });
-        this.dirReady = true;
-      }
-      await writeFile(tmp, JSON.stringify(snapshot) + '\n', { mode: 0o600 });
-      await rename(tmp, this.path);
+      // core/stateFile: random exclusive temp name (never a planted link), fsync, rename.
+      await writeStateFile(this.dir, CURSOR_FILE, JSON.stringify(snapshot) + '\n');
     } catch (err) {
       this.dirty = true;
       diag.error(`otel-product-telemetry: could not persist upload cursors to ${this.path}: ${(err as Error).message} (a restart would resend; the endpoint drops duplicates by id)`);
-      await unlink(tmp).catch(() => undefined);
     }
   }
 }

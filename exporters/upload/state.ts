@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { readStateFileSync, writeStateFile } from '../../core/stateFile.js';
 import { join } from 'node:path';
 
 export const UPLOAD_STATE_FILE = 'upload-state.json';
@@ -47,23 +46,19 @@ export interface UploadState {
 /** Read `{dir}/upload-state.json`; undefined when there is none (no uploader ever ran) or it is unreadable. */
 export function readUploadState(dir: string): UploadState | undefined {
   try {
-    const s = JSON.parse(readFileSync(join(dir, UPLOAD_STATE_FILE), 'utf8')) as Partial<UploadState>;
+    const s = JSON.parse(readStateFileSync(join(dir, UPLOAD_STATE_FILE), 1024 * 1024)) as Partial<UploadState>;
     return s && s.version === 1 ? (s as UploadState) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Persist the state atomically (temp + rename, 0600). */
+/** Persist the state atomically (core/stateFile: random exclusive temp file, fsync, rename, 0600). */
 export async function writeUploadState(dir: string, state: UploadState): Promise<void> {
-  const file = join(dir, UPLOAD_STATE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
+    await writeStateFile(dir, UPLOAD_STATE_FILE, JSON.stringify(state, null, 2) + '\n');
   } catch {
-    await unlink(tmp).catch(() => undefined);
+    // best effort: the CLI's status shows the previous state
   }
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { readStateFileSync } from '../../core/stateFile.js';
 
 export const INSTALLATION_ID_FILE = 'installation-id';
 /** Semantic convention attribute for the id (`app.installation.id`). */
@@ -13,7 +14,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function readInstallationId(dir: string): string | undefined {
   let text: string;
   try {
-    text = readFileSync(join(dir, INSTALLATION_ID_FILE), 'utf8').trim().toLowerCase();
+    // A link or non-regular file at the name is refused (and then replaced by rename, never written through).
+    text = readStateFileSync(join(dir, INSTALLATION_ID_FILE), 4096).trim().toLowerCase();
   } catch {
     return undefined;
   }
@@ -72,7 +74,7 @@ function writeExclusive(file: string, id: string): void {
 // exclusive-create fallback, whose file can be empty for an instant.
 function isBeingWritten(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8').length === 0;
+    return readStateFileSync(file, 4096).length === 0;
   } catch {
     return false;
   }

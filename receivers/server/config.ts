@@ -1,5 +1,6 @@
 import { pipelineSettings } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
+import { unsafeDataDir } from '../../core/stateFile.js';
 import { defaultCollectorDir } from '../../core/paths.js';
 import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
 import { SCENARIO_PATTERN } from '../../core/scenario.js';
@@ -119,10 +120,14 @@ export function loadCollectorConfig(options: CollectorSettingsOptions = {}, env:
       `TELEMETRY_HEADERS_TIMEOUT_MS (${v.headersTimeoutMs}) must not exceed TELEMETRY_REQUEST_TIMEOUT_MS (${v.requestTimeoutMs}): the headers are part of the request`,
     );
   }
+  const dir = v.dir ?? defaultCollectorDir();
+  // Others who can write the data dir could plant links at its state files or swap them: refuse to start there.
+  const unsafe = unsafeDataDir(dir);
+  if (unsafe !== undefined) throw new ConfigError(`refusing to use TELEMETRY_DIR: ${unsafe}`);
   return Object.freeze({
     ...v,
     host,
-    dir: v.dir ?? defaultCollectorDir(),
+    dir,
     scenario: v.scenario ?? 'default',
     environment: v.environment ?? 'production',
   });

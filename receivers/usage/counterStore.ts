@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { readStateFileSync, writeStateFileSync } from '../../core/stateFile.js';
 import { MAX_COUNTER_NAME_LENGTH } from './UsageCounters.js';
 
 /**
@@ -28,8 +29,9 @@ export function emptyCounts(): CountSet {
 export function readPersistedCounts(dir: string): CountSet {
   let text: string;
   try {
-    text = readFileSync(join(dir, COUNTERS_FILE), 'utf8');
-  } catch {
+    text = readStateFileSync(join(dir, COUNTERS_FILE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') diag.warn(`otel-product-telemetry: ignoring ${COUNTERS_FILE} in ${dir}: ${(err as Error).message}`);
     return emptyCounts();
   }
   try {
@@ -50,7 +52,7 @@ function toCountMap(value: unknown): Map<string, number> {
   return out;
 }
 
-/** Replace the saved counts (atomic: temp file + rename, mode 0600); removes the file when there is nothing left. */
+/** Replace the saved counts (core/stateFile: random exclusive temp file, fsync, rename, mode 0600); removes the file when there is nothing left. */
 export function writePersistedCounts(dir: string, counts: CountSet): void {
   const file = join(dir, COUNTERS_FILE);
   if (counts.commands.size === 0 && counts.metrics.size === 0) {
@@ -61,10 +63,7 @@ export function writePersistedCounts(dir: string, counts: CountSet): void {
     }
     return;
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ commands: toObject(counts.commands), metrics: toObject(counts.metrics) }) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  writeStateFileSync(dir, COUNTERS_FILE, JSON.stringify({ commands: toObject(counts.commands), metrics: toObject(counts.metrics) }) + '\n');
 }
 
 function toObject(map: ReadonlyMap<string, number>): Record<string, number> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpanKind, context, trace } from '@opentelemetry/api';
@@ -31,7 +31,7 @@ function orderWork(tracer: ReturnType<BasicTracerProvider['getTracer']>): void {
 describe('collector: OTLP traces → usage per scenario (real OTLP exporters)', () => {
   it('JSON (exporter-trace-otlp-http) and protobuf (exporter-trace-otlp-proto) become commands/errors in the summaries; spans are not stored; kept across a restart', async () => {
     const dir = tmpDir('collector-');
-    const c = await collector({ dir });
+    const c = await collector({ dir, traceUsageSaveIntervalMs: 10 });
     await exportSpans('orders-app', new HttpJsonExporter({ url: `${c.url}/v1/traces` }), orderWork);
     await exportSpans('@acme/billing', new ProtoExporter({ url: `${c.url}/v1/traces` }), (tracer) => {
       const span = tracer.startSpan('Invoice');
@@ -55,7 +55,8 @@ describe('collector: OTLP traces → usage per scenario (real OTLP exporters)', 
     expect(all.body.scenarios[0]).toMatchObject({ scenario: 'acme-billing', commands: { Invoice: 1 }, errors: 1 });
     // Spans themselves are never stored: no scenario files, only the usage counts.
     expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
-    expect(JSON.parse(readFileSync(join(dir, 'trace-usage.json'), 'utf8')).scenarios['orders-app']).toEqual({ commands: { CancelOrder: 1, CreateOrder: 3 }, errors: 1 });
+    // Saved off the request path (at most every TELEMETRY_TRACE_USAGE_SAVE_INTERVAL_MS).
+    await vi.waitFor(() => expect(JSON.parse(readFileSync(join(dir, 'trace-usage.json'), 'utf8')).scenarios['orders-app']).toEqual({ commands: { CancelOrder: 1, CreateOrder: 3 }, errors: 1 }));
 
     await stop(c);
     const again = await collector({ dir });

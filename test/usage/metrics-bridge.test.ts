@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ describe('POST /v1/metrics: OTLP counters become the scenario\'s usage metrics',
     for (const delta of [false, true]) {
       it(`${name}, ${delta ? 'delta' : 'cumulative'} temporality: counters counted once across exports, the rest acknowledged, no export errors`, async () => {
         diag.setLogger(capture, DiagLogLevel.WARN);
-        const c = await collector();
+        const c = await collector({ traceUsageSaveIntervalMs: 10 });
         const provider = meterProvider(make(`${c.url}/v1/metrics`, delta));
         const meter = provider.getMeter('shop');
         const orders = meter.createCounter('orders');
@@ -82,7 +82,7 @@ describe('POST /v1/metrics: OTLP counters become the scenario\'s usage metrics',
         expect(Object.keys(s.metrics as object)).toEqual(['bytes.sent', 'orders']); // gauges, histograms, up-down counters not counted
         expect(problems).toEqual([]);
         // What is kept on disk: counts and hashed series ids, nothing of the resource.
-        const file = readFileSync(join(c.dir, TRACE_USAGE_FILE), 'utf8');
+        const file = await vi.waitFor(() => readFileSync(join(c.dir, TRACE_USAGE_FILE), 'utf8'));
         expect(file).not.toContain('secret-host');
         expect(file).not.toContain(hostname());
         expect(file).not.toContain('/a');

@@ -57,7 +57,12 @@ export function collectorUsage(collector: CollectorContext, env: NodeJS.ProcessE
     }
     reporter = new UsageReporter({ dir, consent, environment: new ProductEnvironment({ config, dir, consent, env }) });
   }
-  state = { consent, reporter, traces: new TraceUsageBook(dir, { maxScenarios: collector.config.maxScenarios }) };
+  state = { consent, reporter, traces: new TraceUsageBook(dir, {
+      maxScenarios: collector.config.maxScenarios,
+      maxBytes: collector.config.traceUsageMaxBytes,
+      saveIntervalMs: collector.config.traceUsageSaveIntervalMs,
+    }),
+  };
   states.set(collector, state);
   return state;
 }

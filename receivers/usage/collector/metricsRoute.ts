@@ -53,7 +53,7 @@ export const otlpMetricsRoute: Route = {
     const rejected = usage.rejected + refused;
     let response = {};
     if (rejected > 0) {
-      const reasons = refused > 0 ? [...usage.reasons, 'a scenario or metric name limit reached'] : usage.reasons;
+      const reasons = refused > 0 ? [...usage.reasons, 'a scenario or metric name limit or the usage byte budget (TELEMETRY_TRACE_USAGE_MAX_BYTES) reached'] : usage.reasons;
       response = { partialSuccess: { rejectedDataPoints: rejected, errorMessage: `${rejected} data point(s) not counted: ${reasons.join('; ')}` } };
     }
     if (protobuf) sendRaw(ctx.res, 200, 'application/x-protobuf', ExportMetricsServiceResponse.encode(response).finish());

@@ -96,7 +96,7 @@ export const otlpTracesRoute: Route = {
       throw new StoreError(`trace usage could not be saved: ${(err as Error).message}`, { cause: err });
     }
     const skipped = usage.skipped + refused;
-    const response = skipped > 0 ? { partialSuccess: { rejectedSpans: 0, errorMessage: `${skipped} entry span(s) not counted: name empty or over 128 characters, or a scenario/name limit reached` } } : {};
+    const response = skipped > 0 ? { partialSuccess: { rejectedSpans: 0, errorMessage: `${skipped} entry span(s) not counted: name empty or over 128 characters, or a scenario/name limit or the usage byte budget (TELEMETRY_TRACE_USAGE_MAX_BYTES) reached` } } : {};
     if (protobuf) sendRaw(ctx.res, 200, 'application/x-protobuf', ExportTraceServiceResponse.encode(response).finish());
     else sendJson(ctx.res, 200, response);
   },
