@@ -1,60 +1,17 @@
 import { createRequire } from 'node:module';
 import type TableType from 'cli-table3';
-import type { Output } from '../output.js';
-import type { Painter } from '../style.js';
-import { levelOfEvent, type Level } from './level.js';
-import { parseEntry } from './query.js';
-import { printable } from '../../core/sanitize.js';
+import { printable } from '../core/sanitize.js';
+import { levelOfEvent, type Level } from '../query/level.js';
+import type { Output } from '../query/output.js';
+import { parseEntry } from '../query/query.js';
+import { jsonlSink, jsonSink, type EntrySink } from '../query/sinks.js';
+import type { Painter } from './style.js';
 
 // cli-table3 costs ~50 ms to load: only the table format pays for it.
 const loadTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 
 export const FORMATS = ['table', 'json', 'jsonl'] as const;
 export type LogFormat = (typeof FORMATS)[number];
-
-/**
- * Where matching lines go: bytes [start, end) of `buf` are the stored line as read, without its line break (valid
- * only during the call). json and jsonl write those bytes unchanged; the table parses them.
- */
-export interface EntrySink {
-  write(buf: Buffer, start: number, end: number): void;
-  /** Optional: several matching lines at once, each already followed by its line break (jsonl only). */
-  writeBlock?(buf: Buffer, start: number, end: number): void;
-  /** Push out rows held for layout (follow mode calls it after each read). */
-  flush(): void;
-  end(): void;
-}
-
-/** One stored line per output line, byte for byte. */
-export function jsonlSink(out: Output): EntrySink {
-  return {
-    write(buf, start, end) {
-      out.writeBytes(buf, start, end);
-      out.writeByte(0x0a);
-    },
-    writeBlock: (buf, start, end) => out.writeBytes(buf, start, end),
-    flush: () => out.flush(),
-    end: () => out.flush(),
-  };
-}
-
-/** A JSON array streamed element by element (never held in memory as a whole). */
-export function jsonSink(out: Output): EntrySink {
-  let first = true;
-  return {
-    write(buf, start, end) {
-      out.write(first ? '[\n' : ',\n');
-      out.writeBytes(buf, start, end);
-      first = false;
-    },
-    flush: () => out.flush(),
-    end() {
-      out.write(first ? '[]\n' : '\n]\n');
-      first = true;
-      out.flush();
-    },
-  };
-}
 
 const LEVEL_STYLE: Record<Level, Parameters<Painter>[0] | undefined> = { debug: 'dim', info: undefined, warn: 'yellow', error: 'red', fatal: 'magenta' };
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './commander.js';
 import { isSafeScenario } from '../core/scenario.js';
-import { parseTimeBound } from './logs/time.js';
+import { parseTimeBound } from '../query/time.js';
 import { defaultTelemetryDir } from '../core/paths.js';
 import { UsageError } from './errors.js';
 

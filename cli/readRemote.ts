@@ -1,7 +1,7 @@
-import { CliError } from '../errors.js';
-import type { EntrySink } from './format.js';
-import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';
-import { queryToParams } from './query.js';
+import { Matcher, type MatchOptions, type MatchResult } from '../query/matcher.js';
+import { queryToParams } from '../query/query.js';
+import type { EntrySink } from '../query/sinks.js';
+import { CliError } from './errors.js';
 
 export interface ReadRemoteOptions extends MatchOptions {
   follow?: boolean;

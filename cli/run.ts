@@ -1,7 +1,7 @@
 import { CommanderError } from './commander.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, TelemetryError } from '../core/errors.js';
 import { createContext } from './context.js';
-import { CliError, InterruptedError, UsageError } from './errors.js';
+import { InterruptedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
 import { printableMessage } from '../core/sanitize.js';
 
@@ -41,7 +41,8 @@ export async function runCli(argv: string[], io: RunIO): Promise<number> {
       return EXIT_USAGE;
     }
     io.stderr.write(ctx.paintErr('red', `error: ${message}`) + '\n');
-    if (!(err instanceof CliError) && io.env.OPT_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    // Coded errors (the CLI's, the query engine's, the core's) are expected failures: their message says it all.
+    if (!(err instanceof TelemetryError) && io.env.OPT_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
     return EXIT_RUNTIME;
   }
 }

@@ -9,7 +9,7 @@ import { Matcher } from './matcher.js';
 import { compileQuery, type LogEntry, type LogQuery } from './query.js';
 import { RawSearch } from './rawSearch.js';
 import { LineScanner } from './scanner.js';
-import type { EntrySink } from './format.js';
+import type { EntrySink } from './sinks.js';
 
 // The reference for everything below: JSON.parse, and the parsed-line filters (query.ts `test`).
 function reference(line: string): LogEntry | undefined {
@@ -92,7 +92,7 @@ const mutated = fc
 
 describe('line index (lines.wat)', () => {
   it('linesWasm.ts is lines.wat compiled (run `npm run wasm` after editing the .wat)', async () => {
-    const { compileLinesWat } = await import('../../scripts/wasm.mjs');
+    const { compileLinesWat } = await import('../scripts/wasm.mjs');
     expect(await compileLinesWat()).toBe(LINES_WASM);
     expect(readFileSync(fileURLToPath(new URL('./lines.wat', import.meta.url)), 'utf8')).toContain('(func (export "scan")');
   });

@@ -1,4 +1,4 @@
-import type { EntrySink } from './format.js';
+import type { EntrySink } from './sinks.js';
 import { LineFields, scanJsonLine } from './jsonLine.js';
 import { CHECK_VALID } from './lineIndex.js';
 import { compileQuery, type LogQuery } from './query.js';

@@ -1,4 +1,4 @@
-import { parseIsoTimestamp } from '../../core/time.js';
+import { parseIsoTimestamp } from '../core/time.js';
 import { levelOfEvent, levelRank, type Level } from './level.js';
 import type { LineFields } from './jsonLine.js';
 import { couldBeInNumber, MAX_SEARCH_DEPTH, RawSearch } from './rawSearch.js';

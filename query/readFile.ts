@@ -1,28 +1,9 @@
 import type { Stats } from 'node:fs';
-import { sleep } from '../../core/sleep.js';
+import { sleep } from '../core/sleep.js';
+import { LogNotFoundError, LogReadError, NotRegularFileError } from './errors.js';
 import { closeFd, fstatFd, openRead, statPath } from './fsCalls.js';
-import { CliError } from '../errors.js';
-import type { EntrySink } from './format.js';
+import type { EntrySink } from './sinks.js';
 import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';
-
-/** The scenario's file does not exist (and not following). */
-export class LogNotFoundError extends CliError {
-  constructor(path: string, options?: { cause?: unknown }) {
-    super(`no telemetry file ${path}`, options);
-    this.name = 'LogNotFoundError';
-  }
-}
-
-/**
- * A store file that is not a regular file: a symlink (never followed), a FIFO, a device or a directory. Refused
- * before any read, so nothing outside the data dir is served and nothing blocks on a FIFO.
- */
-export class NotRegularFileError extends CliError {
-  constructor(readonly path: string, what: string, options?: { cause?: unknown }) {
-    super(`${path} is not a regular file (${what}); refused`, options);
-    this.name = 'NotRegularFileError';
-  }
-}
 
 /**
  * Open a store file for reading: O_NOFOLLOW|O_NONBLOCK (fsCalls.ts), then fstat on the descriptor and refuse
@@ -198,7 +179,7 @@ async function openLog(path: string, follow: boolean, pollMs: number, warn: (m: 
     } catch (err) {
       if (err instanceof NotRegularFileError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
+      if (code !== 'ENOENT') throw new LogReadError(path, (err as Error).message, { cause: err });
       if (!follow) throw new LogNotFoundError(path, { cause: err });
       if (once) return undefined;
       if (!told) warn(`${path}: does not exist yet; waiting for it`);

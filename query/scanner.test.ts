@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tmpDir } from '../../test/helpers.js';
+import { tmpDir } from '../test/helpers.js';
 import { LineScanner, needleOf, type Needle } from './scanner.js';
 
 function collect(needle?: Needle, options: { chunkBytes?: number; maxLineBytes?: number } = {}) {

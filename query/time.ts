@@ -1,4 +1,4 @@
-import { parseIsoTimestamp } from '../../core/time.js';
+import { parseIsoTimestamp } from '../core/time.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const RELATIVE = /^(?:\d+(?:ms|s|m|h|d|w))+$/;

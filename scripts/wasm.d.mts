@@ -1,2 +1,2 @@
-/** lines.wat compiled to WebAssembly, as base64 (what cli/logs/linesWasm.ts holds). */
+/** lines.wat compiled to WebAssembly, as base64 (what query/linesWasm.ts holds). */
 export function compileLinesWat(): Promise<string>;

@@ -1,16 +1,17 @@
 import { Command, InvalidArgumentError, Option } from '../commander.js';
 import type { CliContext } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
-import { FORMATS, makeSink, type LogFormat } from '../logs/format.js';
-import { LEVEL_CHOICES, type Level } from '../logs/level.js';
-import { LOG_LIMITS } from '../logs/limits.js';
-import type { LogQuery } from '../logs/query.js';
-import { scenarioFiles } from '../logs/files.js';
-import { readdirNames } from '../logs/fsCalls.js';
-import { LogNotFoundError, readLogFile } from '../logs/readFile.js';
-import { readRemoteLog } from '../logs/readRemote.js';
+import { FORMATS, makeSink, type LogFormat } from '../logFormat.js';
+import { LEVEL_CHOICES, type Level } from '../../query/level.js';
+import { LOG_LIMITS } from '../../query/limits.js';
+import type { LogQuery } from '../../query/query.js';
+import { scenarioFiles } from '../../query/files.js';
+import { readdirNames } from '../../query/fsCalls.js';
+import { LogNotFoundError } from '../../query/errors.js';
+import { readLogFile } from '../../query/readFile.js';
+import { readRemoteLog } from '../readRemote.js';
 import { collect, httpUrl, nonNegativeInt, positiveInt, resolveDir, scenarioArg, timeBound } from '../options.js';
-import { Output } from '../output.js';
+import { Output } from '../../query/output.js';
 
 interface LogsOptions {
   level?: Level;

@@ -2,14 +2,15 @@ import { diag } from '@opentelemetry/api';
 import type { Server } from 'node:net';
 import { RequestError } from '../../../core/errors.js';
 import { isSafeScenario } from '../../../core/scenario.js';
-import { scenarioFiles } from '../../../cli/logs/files.js';
-import { LOG_LIMITS } from '../../../cli/logs/limits.js';
-import { LogNotFoundError, NotRegularFileError, readLogFile } from '../../../cli/logs/readFile.js';
-import { jsonlSink } from '../../../cli/logs/format.js';
-import { LEVEL_CHOICES, type Level } from '../../../cli/logs/level.js';
-import type { LogQuery } from '../../../cli/logs/query.js';
-import { parseTimeBound } from '../../../cli/logs/time.js';
-import { Output } from '../../../cli/output.js';
+import { LogNotFoundError, NotRegularFileError } from '../../../query/errors.js';
+import { scenarioFiles } from '../../../query/files.js';
+import { LOG_LIMITS } from '../../../query/limits.js';
+import { LEVEL_CHOICES, type Level } from '../../../query/level.js';
+import { Output } from '../../../query/output.js';
+import type { LogQuery } from '../../../query/query.js';
+import { readLogFile } from '../../../query/readFile.js';
+import { jsonlSink } from '../../../query/sinks.js';
+import { parseTimeBound } from '../../../query/time.js';
 import type { Route } from '../router.js';
 import { sendStoreEvents } from '../store/clickhouse/readStoreLog.js';
 import { eventStreamsOf } from './streams.js';
@@ -19,7 +20,7 @@ import { eventStreamsOf } from './streams.js';
  * the filters of the CLI's `logs` command as query parameters — `level`, `search`, `ignore_case`, `since`, `until`
  * (ISO 8601 or a duration ago such as `2h`), `event` (repeatable or comma-separated), `limit`, `tail`, and
  * `follow=true` (keep the response open and stream appended lines, like `tail -F`). `logs --url` reads it.
- * Lines are sent as stored; torn or invalid ones are skipped. The filtering engine is the CLI's (cli/logs/).
+ * Lines are sent as stored; torn or invalid ones are skipped. The filtering engine is the query engine (query/), as in the CLI.
  *
  * Bounded by construction: every parameter has a maximum (LOG_LIMITS; 400 naming it beyond), `tail` holds only the
  * lines it keeps, follow streams are counted (`TELEMETRY_MAX_FOLLOW_STREAMS`, 429 + Retry-After beyond) and end after

@@ -1,7 +1,7 @@
-import { jsonlSink, type EntrySink } from '../../../../cli/logs/format.js';
-import { Matcher, type MatchOptions, type MatchResult } from '../../../../cli/logs/matcher.js';
-import type { LogQuery } from '../../../../cli/logs/query.js';
-import { Output } from '../../../../cli/output.js';
+import { Matcher, type MatchOptions, type MatchResult } from '../../../../query/matcher.js';
+import { Output } from '../../../../query/output.js';
+import type { LogQuery } from '../../../../query/query.js';
+import { jsonlSink, type EntrySink } from '../../../../query/sinks.js';
 import { RequestError } from '../../../../core/errors.js';
 import type { RouteContext } from '../../router.js';
 import type { StoreQuery, TelemetryStore } from '../TelemetryStore.js';
@@ -16,8 +16,9 @@ const CHUNK_CHARS = 64 * 1024;
 
 /**
  * `GET /api/v1/telemetry/{scenario}/events` (and so `logs --url`) for a store that is not files: the store's query does
- * what it can in the store (time bounds; one event name), and the CLI's own matcher applies every filter (level,
- * search, events, tail, limit) to the lines exactly as it does to a file — same results, same line text (a stored
+ * what it can in the store (time bounds; one event name), and the query engine's matcher (query/, as in the CLI)
+ * applies every filter (level, search, events, tail, limit) to the lines exactly as it does to a file — same
+ * results, same line text (a stored
  * line re-serialised with JSON.stringify is the JSONL line). Reading stops once `limit` lines went out.
  */
 export async function readStoreLog(store: TelemetryStore, scenario: string, sink: EntrySink, options: ReadStoreLogOptions): Promise<MatchResult> {
