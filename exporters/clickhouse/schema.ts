@@ -72,10 +72,23 @@ export function clusterSchemaSql(t: TableName, cluster: string): string[] {
 }
 
 /**
- * Create the schema when asked, then check that the table has the columns this code reads and writes (a table made
- * by someone else with other types fails here, at start, naming the differences — not on the first event).
+ * Retention (`TELEMETRY_RETENTION_DAYS`): a table TTL that drops rows whose event time is older than `days` days
+ * (ClickHouse removes them when it merges parts, and whole monthly partitions once all their rows expired). Run on the
+ * single-server table at start when the store creates the schema; with a cluster, operators run it on the local
+ * tables (`cluster` adds `ON CLUSTER`; a `Distributed` table has no TTL). Needs ClickHouse 19.6 or later.
  */
-export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: boolean): Promise<void> {
+export function retentionTtlSql(t: TableName, days: number, cluster?: string): string {
+  if (!Number.isSafeInteger(days) || days < 1) throw new ConfigError(`retention must be a whole number of days >= 1, got ${days}`);
+  const on = cluster === undefined ? '' : ` ON CLUSTER ${identifier(cluster)}`;
+  return `ALTER TABLE ${qualifiedName(t)}${on} MODIFY TTL toDateTime(intDiv(ts_ms, 1000)) + INTERVAL ${days} DAY`;
+}
+
+/**
+ * Create the schema when asked, then check that the table has the columns this code reads and writes (a table made
+ * by someone else with other types fails here, at start, naming the differences — not on the first event). With
+ * `retentionDays` > 0 and `create`, the table TTL is set (retentionTtlSql) after the check.
+ */
+export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: boolean, retentionDays = 0): Promise<void> {
   if (create) for (const sql of schemaSql(t)) await http.exec(sql);
   let described: { name: string; type: string }[];
   try {
@@ -97,4 +110,5 @@ export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: b
   if (wrong.length > 0) {
     throw new ClickHouseError(`ClickHouse table ${t.database}.${t.table} at ${http.where} does not have the expected columns: ${wrong.join(', ')}`, 0, false);
   }
+  if (create && retentionDays > 0) await http.exec(retentionTtlSql(t, retentionDays));
 }

@@ -35,6 +35,8 @@ export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions {
   maxScenarios?: number;
   /** Environment to read `TELEMETRY_CLICKHOUSE_*` from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** Days to keep events (a table TTL, set at open when the store creates the schema); 0 or unset = forever. */
+  retentionDays?: number;
 }
 
 const DROP_CODES: Record<DropReason, string> = {
@@ -100,9 +102,11 @@ export class ClickHouseStore implements TelemetryStore {
   private dropMessage: { reason: DropReason; message: string } | undefined;
   private opened: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
+  private readonly retentionDays: number;
 
   constructor(options: ClickHouseStoreOptions = {}) {
-    const { environment, failureEvents, recentFailures, dedupWindow, maxEventBytes, maxScenarios, env, ...settings } = options;
+    const { environment, failureEvents, recentFailures, dedupWindow, maxEventBytes, maxScenarios, env, retentionDays, ...settings } = options;
+    this.retentionDays = retentionDays ?? 0;
     this.config = loadClickHouseStoreConfig(settings, env ?? process.env);
     this.writer = new RowWriter(this.config);
     this.sql = storeSql(this.config);
@@ -122,7 +126,7 @@ export class ClickHouseStore implements TelemetryStore {
   /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
   open(): Promise<void> {
     this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
-      await ensureSchema(this.writer.http, this.config, this.config.createSchema);
+      await ensureSchema(this.writer.http, this.config, this.config.createSchema, this.retentionDays);
       for (const r of await this.writer.http.rows<{ scenario: string; seq: string }>(this.sql.scenarios())) {
         this.scenarios.add(r.scenario);
         this.seq.atLeast(Number(r.seq));

@@ -15,5 +15,6 @@ export function createClickHouseStore(config: CollectorConfig, env: NodeJS.Proce
     dedupWindow: config.dedupWindow,
     maxEventBytes: config.maxEventBytes,
     maxScenarios: config.maxScenarios,
+    retentionDays: config.retentionDays,
   });
 }
