@@ -6,4 +6,4 @@ export { RedactionProcessor, DEFAULT_REDACT_KEYS } from './redaction/RedactionPr
 export type { RedactionProcessorOptions } from './redaction/RedactionProcessor.js';
 export { TelemetryBatchProcessor } from './batch/TelemetryBatchProcessor.js';
 export type { TelemetryBatchProcessorOptions } from './batch/TelemetryBatchProcessor.js';
-export type { SyncLogRecordExporter, SyncExportOptions } from './batch/SyncLogRecordExporter.js';
+export type { SyncLogRecordExporter, SyncExportOptions } from '../core/SyncLogRecordExporter.js';

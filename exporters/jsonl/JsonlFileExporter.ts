@@ -3,7 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord, type SerializedLine } from '../../core/line.js';
 import { JsonlFileWriter } from './writer.js';
-import type { SyncLogRecordExporter, SyncExportOptions } from '../../processors/batch/SyncLogRecordExporter.js';
+import type { SyncLogRecordExporter, SyncExportOptions } from '../../core/SyncLogRecordExporter.js';
 
 export interface JsonlFileExporterOptions {
   /** Data directory; files are `{dir}/{scenario}.jsonl`. */

@@ -6,7 +6,7 @@ import { loadPipelineConfig } from '../../core/config.js';
 import { ConsentState } from '../../core/consent.js';
 import { ConfigError } from '../../core/errors.js';
 import { consentFromConfig, enabledSource, resolveRuntime } from '../../core/runtime.js';
-import type { SyncExportOptions, SyncLogRecordExporter } from '../../processors/batch/SyncLogRecordExporter.js';
+import type { SyncExportOptions, SyncLogRecordExporter } from '../../core/SyncLogRecordExporter.js';
 import { JsonlFileExporter } from '../jsonl/JsonlFileExporter.js';
 import { loadUploadConfig, type UploadConfig, type UploadOptions } from './config.js';
 import { admitRecords } from './storeGate.js';

@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ConsentState } from '../../core/consent.js';
-import type { SyncExportOptions, SyncLogRecordExporter } from '../../processors/batch/SyncLogRecordExporter.js';
+import type { SyncExportOptions, SyncLogRecordExporter } from '../../core/SyncLogRecordExporter.js';
 import type { JsonlFileExporter } from '../jsonl/JsonlFileExporter.js';
 import { loadUploadConfig, type UploadConfig, type UploadOptions } from './config.js';
 import { admitRecords } from './storeGate.js';

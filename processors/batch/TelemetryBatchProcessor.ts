@@ -3,7 +3,7 @@ import { SeverityNumber } from '../../core/logTypes.js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { cachedLine } from '../../core/line.js';
-import { isSyncExporter, type SyncLogRecordExporter } from './SyncLogRecordExporter.js';
+import { isSyncExporter, type SyncLogRecordExporter } from '../../core/SyncLogRecordExporter.js';
 
 export interface TelemetryBatchProcessorOptions {
   exporter: LogRecordExporter;

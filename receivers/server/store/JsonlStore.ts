@@ -12,7 +12,7 @@ import { isSafeScenario } from '../../../core/scenario.js';
 import { VERSION } from '../../../core/version.js';
 import { JsonlFileExporter } from '../../../exporters/jsonl/JsonlFileExporter.js';
 import { TelemetryBatchProcessor } from '../../../processors/batch/TelemetryBatchProcessor.js';
-import type { SyncLogRecordExporter } from '../../../processors/batch/SyncLogRecordExporter.js';
+import type { SyncLogRecordExporter } from '../../../core/SyncLogRecordExporter.js';
 import { PolicyProcessor, type DropReason } from '../../../processors/policy/PolicyProcessor.js';
 import { millisFromIso } from '../isoTime.js';
 import { DedupWindow } from './DedupWindow.js';
