@@ -1,4 +1,3 @@
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 
 /**
@@ -62,10 +61,6 @@ export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
 ]);
 
 export const CRASH_EVENT = 'crash';
-
-export function isTelemetryRecord(record: Pick<ReadableLogRecord, 'instrumentationScope'>): boolean {
-  return record.instrumentationScope.name === TELEMETRY_SCOPE;
-}
 
 /** One event as stored: the JSONL line's fields. */
 export interface TelemetryLine {

@@ -1,5 +1,3 @@
-import { ScenarioNameError } from './errors.js';
-
 /** A scenario name becomes a file name `{dir}/{scenario}.jsonl`, so only a conservative alphabet is allowed. */
 export const SCENARIO_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -8,11 +6,6 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
 export function isSafeScenario(name: unknown): name is string {
   return typeof name === 'string' && SCENARIO_PATTERN.test(name) && !WINDOWS_DEVICE.test(name) && !name.includes('..');
-}
-
-export function assertScenario(name: unknown, field = 'scenario'): string {
-  if (!isSafeScenario(name)) throw new ScenarioNameError(field, name);
-  return name;
 }
 
 /**

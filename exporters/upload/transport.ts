@@ -1,5 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
 import { constants as zlib, gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import { UploadError } from '../../core/errors.js';
@@ -7,6 +7,7 @@ import { VERSION } from '../../core/version.js';
 import { STORE_ID_HEADER } from '../../core/storeId.js';
 
 const gzipAsync = promisify(gzipCb);
+const loadBuiltin = (name: 'node:http' | 'node:https'): typeof http => createRequire(import.meta.url)(name) as typeof http;
 /** Bodies below this are sent plain: compressing them saves nothing worth a round through the thread pool. */
 export const GZIP_MIN_BYTES = 1024;
 /** Most of a response body kept (for the diag log and the quarantine's error file); the rest is drained. */
@@ -29,12 +30,6 @@ export interface PostOptions {
   storeId?: string;
 }
 
-/** What went over the wire, for counters and the benchmark. */
-export interface SentBody {
-  readonly bytes: number;
-  readonly gzipped: boolean;
-}
-
 /**
  * The HTTP client of the uploader: one POST per batch over a keep-alive agent.
  *
@@ -50,8 +45,11 @@ export class UploadTransport {
   constructor(url: string) {
     this.url = new URL(url);
     const secure = this.url.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
-    this.request = secure ? https.request : http.request;
+    // node:http(s) are loaded here, when an upload URL is configured, not when the package is imported: most apps
+    // never upload, and every app pays for what the package loads at start-up (~1 MB RSS for node:https).
+    const lib = loadBuiltin(secure ? 'node:https' : 'node:http');
+    this.agent = new lib.Agent({ keepAlive: true, maxSockets: 4 });
+    this.request = lib.request;
   }
 
   /** Compress when asked and worthwhile. */
