@@ -53,7 +53,7 @@ describe('collector limits, each set by its variable and checked at its boundary
     expect(over.body).toMatchObject({ code: 'OPT_ERR_BODY_TOO_LARGE' });
     expect(over.body.error).toContain('TELEMETRY_MAX_BODY_BYTES');
     const chunked = await rawRequest(c.port, {
-      head: 'POST /api/v1/telemetry/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked',
+      head: 'POST /api/v1/telemetry/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked',
       body: [Buffer.from(bodyOfSize(1500)), Buffer.from(' '.repeat(549))],
       chunked: true,
       timeoutMs: 10_000,
@@ -179,8 +179,8 @@ describe('collector limits, each set by its variable and checked at its boundary
   it('TELEMETRY_HEADERS_TIMEOUT_MS / TELEMETRY_REQUEST_TIMEOUT_MS: slow clients are cut with 408; headers > request is a ConfigError', async () => {
     const c = await collectorWith({ TELEMETRY_HEADERS_TIMEOUT_MS: '1000', TELEMETRY_REQUEST_TIMEOUT_MS: '1500' });
     expect(c.config).toMatchObject({ headersTimeoutMs: 1000, requestTimeoutMs: 1500 });
-    const slowHeaders = rawRequest(c.port, { head: 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'z'.repeat(200), trickle: { bytes: 1, delayMs: 50, maxMs: 10_000 }, timeoutMs: 10_000 });
-    const slowBody = rawRequest(c.port, { head: 'POST /api/v1/telemetry/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100', body: [Buffer.from('[{')], timeoutMs: 10_000 });
+    const slowHeaders = rawRequest(c.port, { head: 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' + 'z'.repeat(200), trickle: { bytes: 1, delayMs: 50, maxMs: 10_000 }, timeoutMs: 10_000 });
+    const slowBody = rawRequest(c.port, { head: 'POST /api/v1/telemetry/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100', body: [Buffer.from('[{')], timeoutMs: 10_000 });
     for (const r of await Promise.all([slowHeaders, slowBody])) {
       // Cut by the server (not by our 10 s give-up), with the coded JSON body.
       expect(r.timedOut).toBe(false);
