@@ -44,3 +44,4 @@ export type {
   JsonlLineHandler,
   StoredLine,
 } from './store/index.js';
+export type { StoreReadiness } from './store/TelemetryStore.js';
