@@ -43,8 +43,6 @@ export type {
   TelemetryDataHandlerOptions,
   VendorVersion,
 } from './receivers/index.js';
-export { UploadExporter, Uploader, uploadSettings, loadUploadConfig, readUploadState, UPLOAD_STATE_FILE } from './exporters/index.js';
-export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadOptions, UploadState } from './exporters/index.js';
+export { UploadExporter, Uploader, uploadSettings, loadUploadConfig, readUploadState, UPLOAD_STATE_FILE } from './exporters/upload/index.js';
+export type { UploadExporterOptions, UploaderOptions, UploadStatus, UploadOptions, UploadState } from './exporters/upload/index.js';
 export { UploadError } from './core/errors.js';
-export { startCollector, collectorSettings, builtinRoutes, createStore, JsonlStore, buildSummaries, readJsonl } from './receivers/index.js';
-export type { Collector, StartCollectorOptions, CollectorConfig, Route, RouteContext, TelemetryStore, StoreEvent, AppendResult, ScenarioSummary, RecentFailure, StoreQuery, StoredLine } from './receivers/index.js';

@@ -16,12 +16,3 @@ export type { TelemetryData, TelemetryInternals, UsageCount } from './telemetryD
 export { COUNTERS_FILE } from './counterStore.js';
 export { PipelineUsage } from './PipelineUsage.js';
 export type { PipelineUsageOptions } from './PipelineUsage.js';
-export { otlpTracesRoute, telemetryDataRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, usageRoutes } from './collector/routes.js';
-export { otlpMetricsRoute } from './collector/metricsRoute.js';
-export { metricUsageOf } from './collector/metricsUsage.js';
-export type { MetricPoint, MetricUsageResult } from './collector/metricsUsage.js';
-export type { UsageScenarioSummary } from './collector/routes.js';
-export { traceUsageOf } from './collector/traceUsage.js';
-export type { TraceUsageResult, ScenarioTraceUsage } from './collector/traceUsage.js';
-export { TraceUsageBook, TRACE_USAGE_FILE } from './collector/TraceUsageBook.js';
-export type { TraceUsageSummary } from './collector/TraceUsageBook.js';

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { runNode, ROOT } from './helpers.js';
+
+// What a host app loads when it imports the package: the main entry and the register entry must not pull in the
+// collector (server, routes, stores), protobuf or ClickHouse code — every app pays for what it loads at start-up.
+const FORBIDDEN = ['protobufjs', 'CollectorServer', 'JSONEachRow', 'otlpRoot'];
+
+/** Every file of dist/ reachable by static imports from an ESM entry, and the external packages it names. */
+function graph(entry: string): { files: string[]; externals: Set<string> } {
+  const files: string[] = [];
+  const externals = new Set<string>();
+  const walk = (file: string): void => {
+    if (files.includes(file)) return;
+    files.push(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*["']([^"']+)["']|(?:^|\n)\s*import\s*["']([^"']+)["']/g)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) walk(join(dirname(file), spec));
+      else externals.add(spec);
+    }
+  };
+  walk(join(ROOT, 'dist', entry));
+  return { files, externals };
+}
+
+describe('what an app loads', () => {
+  for (const entry of ['index.js', 'register.js']) {
+    it(`dist/${entry} reaches no collector, protobuf or ClickHouse code`, () => {
+      const { files, externals } = graph(entry);
+      expect(files.length).toBeGreaterThan(1);
+      const text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+      for (const word of FORBIDDEN) expect(text.includes(word), `${entry} reaches ${word}`).toBe(false);
+      expect([...externals].filter((e) => e.startsWith('@opentelemetry/')).sort()).toEqual(
+        expect.arrayContaining(['@opentelemetry/api', '@opentelemetry/sdk-logs']),
+      );
+    });
+  }
+
+  it('the collector entry has the server (and the main entry has not)', () => {
+    const text = graph('collector.js').files.map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(text).toContain('protobufjs');
+  });
+
+  it('at run time: importing the main entry (ESM and CommonJS) loads no protobuf module', async () => {
+    // CommonJS modules (ours from the require, and any package either format pulls in) land in require.cache.
+    const code = `await import('otel-product-telemetry'); require('otel-product-telemetry'); console.log(JSON.stringify(Object.keys(require.cache)));`;
+    const r = await runNode('-', { input: `const { createRequire } = await import('node:module'); const require = createRequire(${JSON.stringify(join(ROOT, 'package.json'))}); ${code}`, nodeArgs: ['--input-type=module'] });
+    expect(r.stderr).toBe('');
+    const loaded = JSON.parse(r.stdout) as string[];
+    const ours = loaded.filter((f) => f.startsWith(join(ROOT, 'dist')));
+    expect(ours.length).toBeGreaterThan(1);
+    expect(loaded.filter((f) => f.includes('protobufjs'))).toEqual([]);
+    const text = ours.map((f) => readFileSync(f, 'utf8')).join('\n');
+    for (const word of FORBIDDEN) expect(text.includes(word), `require('otel-product-telemetry') loads ${word}`).toBe(false);
+  });
+});
