@@ -187,6 +187,8 @@ describe('hostile-input corpus against a real collector', () => {
           expect(st.isFile(), name).toBe(true);
           // The usage counted from OTLP traces and metrics is the one store file that is not a scenario's JSONL.
           if (name === TRACE_USAGE_FILE) continue;
+          // The collector's own: its lock (one collector per dir) and the dir's identity (receivers/server/dataDir.ts).
+          if (name === 'collector.lock' || name === 'store-id') continue;
           // Its save in flight (core/stateFile: hidden temp file with a random name, renamed over it).
           if (/^\.trace-usage\.json\.[0-9a-f]{32}\.tmp$/.test(name)) continue;
           expect(name.endsWith('.jsonl') && isSafeScenario(name.slice(0, -'.jsonl'.length)), name).toBe(true);
@@ -210,7 +212,7 @@ describe('hostile-input corpus against a real collector', () => {
     expect(counts.size).toBe(sentinels.length);
     expect(sentinels.length).toBe(2 * hostileCorpus.length);
     for (const name of readdirSync(dir)) {
-      if (name === 'evil.jsonl' || /^\.trace-usage\.json\.[0-9a-f]{32}\.tmp$/.test(name)) continue;
+      if (name === 'evil.jsonl' || name === 'collector.lock' || name === 'store-id' || /^\.trace-usage\.json\.[0-9a-f]{32}\.tmp$/.test(name)) continue;
       if (name === TRACE_USAGE_FILE) {
         // Usage from the OTLP metrics cases: only safe scenario names, plain counts; nothing polluted.
         const usage = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { scenarios: Record<string, { metrics?: Record<string, number> }> };
