@@ -12,7 +12,7 @@ function setup(options: Omit<RedactionProcessorOptions, 'next'> = {}) {
   const redaction = new RedactionProcessor({ next: new SimpleLogRecordProcessor({ exporter: passed }), home: HOME, user: USER, ...options });
   const provider = new LoggerProvider({ processors: [redaction] });
   const records = () => passed.getFinishedLogRecords();
-  return { provider, logger: provider.getLogger(TELEMETRY_SCOPE), records };
+  return { redaction, provider, logger: provider.getLogger(TELEMETRY_SCOPE), records };
 }
 
 describe('RedactionProcessor (real LoggerProvider)', () => {
@@ -103,5 +103,18 @@ describe('RedactionProcessor (real LoggerProvider)', () => {
     const out = records()[0]!.body as Record<string, unknown>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual({ token: REDACTED });
+  });
+
+  it('drops a record whose body cannot be read (throwing getter or proxy), counts it, never throws into the host', async () => {
+    const { redaction, logger, provider, records } = setup();
+    const getter = {};
+    Object.defineProperty(getter, 'x', { enumerable: true, get: () => { throw new Error('no'); } });
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    expect(() => logger.emit({ eventName: 'getter', body: getter as never })).not.toThrow();
+    expect(() => logger.emit({ eventName: 'proxy', body: proxy as never })).not.toThrow();
+    logger.emit({ eventName: 'fine', body: { a: 1 } });
+    await provider.forceFlush();
+    expect(records().map((r) => r.eventName)).toEqual(['fine']);
+    expect(redaction.unreadable).toBe(2);
   });
 });

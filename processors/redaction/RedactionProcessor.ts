@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import { diag, type Context } from '@opentelemetry/api';
 import type { AnyValue } from '../../core/logTypes.js';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
@@ -21,11 +21,14 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = ['password', 'secret', 'to
 /**
  * Replaces secrets in the body and attributes before anything is serialised, written or sent: values under keys
  * like `password` or `api_key`, and the home directory / user name inside strings such as stack traces.
- * The caller's objects are never mutated (copy on write).
+ * The caller's objects are never mutated (copy on write). A record that cannot be read (a throwing getter or proxy
+ * in its body) is dropped and counted (`unreadable`), never thrown into the emitting code.
  */
 export class RedactionProcessor extends DecoratingProcessor {
   private readonly redact: Redactor;
   private readonly allScopes: boolean;
+  /** Records dropped because their body or attributes could not be read (a throwing getter or proxy). */
+  unreadable = 0;
 
   constructor(options: RedactionProcessorOptions) {
     super(options.next);
@@ -35,17 +38,29 @@ export class RedactionProcessor extends DecoratingProcessor {
 
   onEmit(record: SdkLogRecord, context?: Context): void {
     if (this.allScopes || record.instrumentationScope.name === TELEMETRY_SCOPE) {
-      if (record.body !== undefined) {
-        const body = this.redact(record.body);
-        if (body !== record.body) record.setBody(body as AnyValue);
-      }
-      const attrs = record.attributes;
-      for (const key in attrs) {
-        const value = attrs[key];
-        const next = this.redact.entry(key, value);
-        if (next !== value) record.setAttribute(key, next as AnyValue);
+      try {
+        this.redactRecord(record);
+      } catch (err) {
+        // A body that cannot be read (a throwing getter or proxy) cannot be checked for secrets: it goes no further,
+        // and the error stays here, never thrown into the code that emitted it.
+        this.unreadable++;
+        diag.error(`otel-product-telemetry: dropped event ${JSON.stringify(record.eventName ?? '')}: its body could not be read for redaction: ${(err as Error)?.message ?? String(err)}`);
+        return;
       }
     }
     this.next.onEmit(record, context);
+  }
+
+  private redactRecord(record: SdkLogRecord): void {
+    if (record.body !== undefined) {
+      const body = this.redact(record.body);
+      if (body !== record.body) record.setBody(body as AnyValue);
+    }
+    const attrs = record.attributes;
+    for (const key in attrs) {
+      const value = attrs[key];
+      const next = this.redact.entry(key, value);
+      if (next !== value) record.setAttribute(key, next as AnyValue);
+    }
   }
 }
