@@ -59,7 +59,7 @@ export function logsCommand(ctx: CliContext): Command {
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .addOption(new Option('--url <url>', 'read from a running collector at this base URL instead of the data dir').argParser(httpUrl).conflicts('dir'))
     .addOption(new Option('--token <token>', 'bearer token for --url').env('TELEMETRY_AUTH_TOKEN'))
-    .option('--dir <dir>', 'data directory (default: TELEMETRY_DIR, else the platform data dir)')
+    .option('--dir <dir>', 'data directory (default: TELEMETRY_DIR, else the apps\' platform data dir; a collector\'s store: --url, or --dir <its dir>)')
     .addOption(new Option('--poll-interval <ms>', 'how often --follow checks for new lines').argParser(positiveInt).default(250))
     .addHelpText('after', EXAMPLES)
     .action(async (scenario: string, o: LogsOptions) => {

@@ -14,7 +14,7 @@ export function summaryCommand(ctx: CliContext): Command {
     .description('Per-scenario summaries (the numbers of GET /api/v1/telemetry), from the data dir or a running collector')
     .argument('[scenario]', 'only this scenario (with its recent failures)', scenarioArg)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--dir <dir>', 'data directory (default: TELEMETRY_DIR, else the platform data dir)')
+    .option('--dir <dir>', 'data directory (default: TELEMETRY_DIR, else the apps\' platform data dir; a collector\'s store: --url, or --dir <its dir>)')
     .addOption(new Option('--url <url>', 'ask a running collector at this base URL instead of reading the data dir').argParser(httpUrl).conflicts('dir'))
     .addOption(new Option('--token <token>', 'bearer token for --url').env('TELEMETRY_AUTH_TOKEN'))
     .addHelpText('after', `
