@@ -15,6 +15,7 @@ import * as rootExports from '../../index.js';
 import * as processorExports from '../../processors/index.js';
 import * as exporterExports from '../../exporters/index.js';
 import * as receiverExports from '../../receivers/index.js';
+import * as collectorExports from '../../collector.js';
 import { ConsentProcessor, PolicyProcessor, RedactionProcessor, TelemetryBatchProcessor } from '../../processors/index.js';
 import { ClickHouseLogExporter, createStoreUpload, JsonlFileExporter, UploadExporter } from '../../exporters/index.js';
 import { ConsentState } from '../../core/consent.js';
@@ -188,7 +189,7 @@ describe('conformance: every exported LogRecordProcessor and LogRecordExporter i
   it('covers every export', () => {
     const processors = new Set<string>();
     const exporters = new Set<string>();
-    for (const mod of [rootExports, processorExports, exporterExports, receiverExports] as Record<string, unknown>[]) {
+    for (const mod of [rootExports, processorExports, exporterExports, receiverExports, collectorExports] as Record<string, unknown>[]) {
       for (const [name, value] of Object.entries(mod)) {
         if (typeof value !== 'function' || value.prototype === undefined) continue;
         const proto = value.prototype as Record<string, unknown>;
