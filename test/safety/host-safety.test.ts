@@ -39,14 +39,25 @@ describe('host safety: the app never pays for telemetry failures', () => {
     }
   });
 
-  it('a data dir that cannot be created: records fail quietly, counted in status()', async () => {
+  it('a data dir that cannot be used at start: telemetry off (unsafe_dir), nothing thrown', async () => {
     const base = tmpDir();
-    const blocker = join(base, 'file');
-    mkdirSync(blocker);
-    // a regular file where the data dir should be makes every open fail (ENOTDIR), for root too
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(blocker, 'data'), 'not a dir');
-    const { t, provider, pt } = setupPipeline({ dir: join(blocker, 'data') });
+    // a regular file where the data dir should be: it cannot be checked or used, for root too
+    writeFileSync(join(base, 'data'), 'not a dir');
+    const { t, provider, pt } = setupPipeline({ dir: join(base, 'data') });
+    for (let i = 0; i < 3; i++) await expect(t.event({ event: 'x' })).resolves.toMatchObject({ status: 200, recorded: false });
+    expect(pt.status()).toMatchObject({ enabled: false, reason: 'unsafe_dir' });
+    await expect(provider.shutdown()).resolves.toBeUndefined();
+  });
+
+  it('a data dir that breaks after start: records fail quietly, counted in status()', async () => {
+    const { rmSync, writeFileSync } = await import('node:fs');
+    const dir = join(tmpDir(), 'data');
+    mkdirSync(dir, { mode: 0o700 });
+    const { t, provider, pt } = setupPipeline({ dir });
+    // the dir replaced by a regular file: every open fails (ENOTDIR), for root too
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, 'not a dir');
     for (let i = 0; i < 10; i++) await expect(t.event({ event: 'x' })).resolves.toMatchObject({ status: 201 });
     await expect(provider.forceFlush()).resolves.toBeUndefined();
     expect(pt.status().dropped.export_failed).toBe(10);
