@@ -5,9 +5,10 @@ import { promisify } from 'node:util';
 import { UploadError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
 import { STORE_ID_HEADER } from '../../core/storeId.js';
+import { connectTunnel, proxyAuthorization, proxyFor } from './proxy.js';
 
 const gzipAsync = promisify(gzipCb);
-const loadBuiltin = (name: 'node:http' | 'node:https'): typeof http => createRequire(import.meta.url)(name) as typeof http;
+const loadBuiltin = <T = typeof http>(name: 'node:http' | 'node:https' | 'node:tls'): T => createRequire(import.meta.url)(name) as T;
 /** Bodies below this are sent plain: compressing them saves nothing worth a round through the thread pool. */
 export const GZIP_MIN_BYTES = 1024;
 /** Most of a response body kept (for the diag log and the quarantine's error file); the rest is drained. */
@@ -39,17 +40,36 @@ export interface PostOptions {
  */
 export class UploadTransport {
   readonly url: URL;
+  /** The proxy uploads go through (`HTTPS_PROXY`/`HTTP_PROXY`, `NO_PROXY`; see proxy.ts), if any. */
+  readonly proxy: URL | undefined;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
 
-  constructor(url: string) {
+  constructor(url: string, env: NodeJS.ProcessEnv = process.env) {
     this.url = new URL(url);
     const secure = this.url.protocol === 'https:';
     // node:http(s) are loaded here, when an upload URL is configured, not when the package is imported: most apps
     // never upload, and every app pays for what the package loads at start-up (~1 MB RSS for node:https).
     const lib = loadBuiltin(secure ? 'node:https' : 'node:http');
-    this.agent = new lib.Agent({ keepAlive: true, maxSockets: 4 });
+    this.proxy = proxyFor(this.url, env);
     this.request = lib.request;
+    const proxy = this.proxy;
+    if (proxy !== undefined && secure) {
+      // https through a proxy: CONNECT tunnel, then TLS to the endpoint over it (end-to-end; the proxy sees the host only).
+      const httpLib = loadBuiltin('node:http');
+      const tls = loadBuiltin<typeof import('node:tls')>('node:tls');
+      const agent = new lib.Agent({ keepAlive: true, maxSockets: 4 }) as http.Agent & { createConnection: unknown };
+      agent.createConnection = (options: import('node:tls').ConnectionOptions, callback: (err: Error | null, socket?: unknown) => void): undefined => {
+        connectTunnel(httpLib, proxy, this.url.hostname.replace(/^\[|\]$/g, ''), this.url.port || '443', (err, socket) => {
+          if (err || !socket) return callback(err ?? new Error('no tunnel'));
+          callback(null, tls.connect({ ...options, socket, servername: options.servername ?? this.url.hostname }));
+        });
+        return undefined;
+      };
+      this.agent = agent;
+    } else {
+      this.agent = new lib.Agent({ keepAlive: true, maxSockets: 4 });
+    }
   }
 
   /** Compress when asked and worthwhile. */
@@ -85,7 +105,15 @@ export class UploadTransport {
         req.destroy();
         reject(new UploadError(message, 0, true, { cause }));
       };
-      const req = this.request(this.url, { method: 'POST', agent: this.agent, headers, signal: options.signal }, (res) => {
+      // http through a proxy: the request goes to the proxy with the absolute URL as its target (RFC 9112 3.2.2).
+      const viaProxy = this.proxy !== undefined && this.url.protocol === 'http:' ? this.proxy : undefined;
+      if (viaProxy) {
+        headers.host = this.url.host;
+        const auth = proxyAuthorization(viaProxy);
+        if (auth) headers['proxy-authorization'] = auth;
+      }
+      const requestOptions = { method: 'POST', agent: this.agent, headers, signal: options.signal };
+      const onResponse = (res: http.IncomingMessage): void => {
         const chunks: Buffer[] = [];
         let kept = 0;
         res.on('data', (chunk: Buffer) => {
@@ -102,7 +130,10 @@ export class UploadTransport {
         });
         res.on('error', (err) => fail(`response from ${redactUrl(this.url)} broke off: ${err.message}`, err));
         res.on('aborted', () => fail(`response from ${redactUrl(this.url)} was aborted`));
-      });
+      };
+      const req = viaProxy
+        ? this.request({ ...requestOptions, host: viaProxy.hostname.replace(/^\[|\]$/g, ''), port: viaProxy.port || 80, path: this.url.href }, onResponse)
+        : this.request(this.url, requestOptions, onResponse);
       timer = setTimeout(() => fail(`no answer from ${redactUrl(this.url)} within ${options.timeoutMs} ms (TELEMETRY_UPLOAD_TIMEOUT_MS)`), options.timeoutMs);
       timer.unref();
       req.on('socket', (socket) => socket.unref());
