@@ -29,8 +29,8 @@ const CONCURRENCY = Number(args.concurrency);
 const REPEAT = Number(args.repeat);
 const SCENARIOS = Number(args.scenarios);
 
-const { JsonlStore } = await import('../receivers/server/store/JsonlStore.ts');
-const { ClickHouseStore } = await import('../receivers/server/store/clickhouse/ClickHouseStore.ts');
+const { JsonlStore } = await import('../collector/stores/JsonlStore.ts');
+const { ClickHouseStore } = await import('../collector/stores/clickhouse/ClickHouseStore.ts');
 const { uuidv7 } = await import('../core/id.ts');
 const server = await import('../test/clickhouse/server.ts');
 

@@ -9,7 +9,7 @@
  *   with its own data dir kept across its restarts. Each run of a client lasts 3-12 s and ends at random: SIGKILL
  *   (40%), an uncaught exception that crash capture records (20%), or SIGTERM (40%, register flushes and re-raises);
  *   it is restarted after 0.2-1 s.
- * - The collector (receivers/server/main.ts, fixed port, one data dir) is killed with SIGKILL at random (every
+ * - The collector (the CLI's `serve`, fixed port, one data dir) is killed with SIGKILL at random (every
  *   15-40 s, restarted after 0.2-2 s) and kept down for an outage window (from 40% of the run, 15% of it long,
  *   at least 10 s).
  * - At the end, emitting stops, the collector is up, and every client dir is drained by one more run of the app
@@ -82,8 +82,12 @@ function cleanEnv(env) {
   return { ...out, ...env };
 }
 
+/** The collector as its own process: the CLI's `serve` from source, the one way to start it. */
+const SERVE = ['--import', 'tsx', join(ROOT, 'cli/main.ts'), 'serve'];
+
+/** A .ts file through tsx, or node with the given arguments (SERVE). */
 function start(file, env) {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, Array.isArray(file) ? file : ['--import', 'tsx', file], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const p = { child, stdout: '', stderr: '', exited: new Promise((r) => child.on('close', (code, signal) => r({ code, signal }))) };
   child.stdout.on('data', (d) => (p.stdout = (p.stdout + d).slice(-20_000)));
   child.stderr.on('data', (d) => (p.stderr = (p.stderr + d).slice(-20_000)));
@@ -104,7 +108,7 @@ async function waitFor(p, pattern, ms) {
 const stats = { collectorKills: 0, clientRuns: 0, sigkill: 0, crash: 0, sigterm: 0 };
 let collector;
 async function startCollector() {
-  collector = start(join(ROOT, 'receivers/server/main.ts'), { TELEMETRY_PORT: String(port), TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir });
+  collector = start(SERVE, { NO_COLOR: '1', TELEMETRY_PORT: String(port), TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir });
   if (!(await waitFor(collector, /listening on/, 30_000))) throw new Error(`collector did not start:\n${collector.stdout}\n${collector.stderr}`);
 }
 async function killCollector() {

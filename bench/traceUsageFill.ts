@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCollector } from '../receivers/server/index.js';
+import { startCollector } from '../collector/index.js';
 
 const requests = Number(process.argv[2] ?? 500);
 const scenarios = Number(process.argv[3] ?? 1000);

@@ -31,9 +31,9 @@ const ROUNDS = Number(args.rounds);
 const UPLOAD_PATH = '/api/v1/telemetry/upload';
 
 function startCollector(dir) {
-  const env = { ...process.env, TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: dir };
+  const env = { ...process.env, NO_COLOR: '1', TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: dir };
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_') || k === 'TELEMETRY_AUTH_TOKEN') delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'receivers/server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`collector did not start: ${out}`)), 20_000);

@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { RequestError, StoreError, type TelemetryError } from '../../core/errors.js';
+import { RequestError, StoreError, type TelemetryError } from '../core/errors.js';
 import type { CollectorConfig } from './config.js';
 import { BearerAuth } from './http/auth.js';
 import { mediaTypeOf, unsupportedType } from './http/contentType.js';
@@ -10,7 +10,7 @@ import { isOwnOrigin, isServedHost, listedOrigin } from './http/origin.js';
 import { clientKey, RateLimiter } from './http/RateLimiter.js';
 import { asTelemetryError, errorBody, isLingering, JSON_TYPE, LINGER_MAX_BYTES, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
-import type { TelemetryStore } from './store/TelemetryStore.js';
+import type { TelemetryStore } from './stores/TelemetryStore.js';
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 /** How long a connection refused by the HTTP parser (400, 408, 431) is drained before it is cut. */

@@ -1,9 +1,9 @@
-import { pipelineSettings } from '../../core/config.js';
-import { ConfigError } from '../../core/errors.js';
-import { unsafeDataDir } from '../../core/stateFile.js';
-import { defaultCollectorDir } from '../../core/paths.js';
-import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
-import { SCENARIO_PATTERN } from '../../core/scenario.js';
+import { pipelineSettings } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { unsafeDataDir } from '../core/stateFile.js';
+import { defaultCollectorDir } from '../core/paths.js';
+import { DEFAULT_FAILURE_EVENTS } from '../core/record.js';
+import { SCENARIO_PATTERN } from '../core/scenario.js';
 import {
   booleanSetting,
   enumSetting,
@@ -14,7 +14,7 @@ import {
   type Setting,
   type SettingsOptions,
   type SettingsValues,
-} from '../../core/settings.js';
+} from '../core/settings.js';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;

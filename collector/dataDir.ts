@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { StoreError } from '../../core/errors.js';
-import { storeIdOf } from '../../core/storeId.js';
-import { DirLock } from '../../exporters/upload/lock.js';
+import { StoreError } from '../core/errors.js';
+import { storeIdOf } from '../core/storeId.js';
+import { DirLock } from '../exporters/upload/lock.js';
 
 /** `{dir}/collector.lock`: one collector per data dir. */
 export const COLLECTOR_LOCK_FILE = 'collector.lock';

@@ -25,7 +25,7 @@ export {
   readJsonlBatches,
   forEachJsonlLine,
   parseStoredLine,
-} from './store/index.js';
+} from './stores/index.js';
 export type {
   TelemetryStore,
   StoreEvent,
@@ -43,5 +43,5 @@ export type {
   JsonlReadOptions,
   JsonlLineHandler,
   StoredLine,
-} from './store/index.js';
-export type { StoreReadiness } from './store/TelemetryStore.js';
+} from './stores/index.js';
+export type { StoreReadiness } from './stores/TelemetryStore.js';

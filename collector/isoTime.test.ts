@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseIsoTimestamp } from '../../core/time.js';
+import { parseIsoTimestamp } from '../core/time.js';
 import { millisFromIso } from './isoTime.js';
 
 describe('millisFromIso', () => {

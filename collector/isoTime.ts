@@ -1,4 +1,4 @@
-import { parseIsoTimestamp } from '../../core/time.js';
+import { parseIsoTimestamp } from '../core/time.js';
 
 // Date part → epoch ms of its midnight UTC, cached (bounded): uploads and stored files repeat few dates, and
 // Date.parse per event costs about as much as the rest of validation.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CollectorConfig } from './config.js';
-import type { TelemetryStore } from './store/TelemetryStore.js';
-import type { TelemetryError } from '../../core/errors.js';
+import type { TelemetryStore } from './stores/TelemetryStore.js';
+import type { TelemetryError } from '../core/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 

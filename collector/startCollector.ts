@@ -4,9 +4,9 @@ import { CollectorServer } from './CollectorServer.js';
 import { claimDataDir, type DataDirClaim } from './dataDir.js';
 import type { CollectorStats, Route } from './router.js';
 import { builtinRoutes } from './routes/index.js';
-import { createStore } from './store/index.js';
-import { scheduleRetention, type RetentionResult } from './store/retention.js';
-import type { TelemetryStore } from './store/TelemetryStore.js';
+import { createStore } from './stores/index.js';
+import { scheduleRetention, type RetentionResult } from './stores/retention.js';
+import type { TelemetryStore } from './stores/TelemetryStore.js';
 
 export interface StartCollectorOptions extends CollectorSettingsOptions {
   /** Environment to read settings from (default `process.env`). */

@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
+/**
+ * Node arguments that run the collector as its own process: the CLI's `serve` from source, the one way to start it
+ * (`node --import tsx cli/main.ts serve`). Configured by TELEMETRY_* variables (or serve's flags appended); give the
+ * child NO_COLOR=1 so the address it prints is plain text whatever the terminal vitest runs in.
+ */
+export const SERVE_ARGS: readonly string[] = ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'serve'];
+
 const made: string[] = [];
 /** A fresh temp dir, removed at process exit. */
 export function tmpDir(prefix = 'opt-'): string {

@@ -12,9 +12,9 @@ import { ROOT } from './helpers.js';
  *   core ← query ← {collector, cli}
  *
  * - A layer imports only itself and the layers listed for it in ALLOWED.
- * - The collector is its own layer: receivers/server/** and receivers/usage/collector/** (until they move to a
- *   collector/ folder). It may import every layer below it; only the entry points (index.ts, register.ts,
- *   collector.ts) and cli/ may import it.
+ * - The collector is its own layer, collector/** (the server's composition root, as pipeline/ is the in-process
+ *   chain's). It may import every layer below it; only the entry points (index.ts, register.ts, collector.ts) and
+ *   cli/ may import it.
  * - query/ (the log query engine) sits on core alone and is imported only by the collector and cli/ (and entry
  *   points), never by the in-process SDK path (processors, exporters, receivers, pipeline).
  * - Nothing imports cli/ except cli/; nothing imports test/, scripts/ or bench/.
@@ -44,11 +44,10 @@ const ALLOW_LIST: readonly string[] = [
   // (none)
 ];
 
-const FOLDERS = ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'cli'];
+const FOLDERS = ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'collector', 'cli'];
 const ENTRY_FILES = ['index.ts', 'register.ts', 'collector.ts'];
 
 function layerOf(path: string): Layer | undefined {
-  if (path.startsWith('receivers/server/') || path.startsWith('receivers/usage/collector/')) return 'collector';
   if (ENTRY_FILES.includes(path)) return 'entry';
   const top = path.split('/')[0]!;
   return FOLDERS.includes(top) ? (top as Layer) : undefined;
@@ -95,7 +94,8 @@ describe('layering', () => {
     expect(files.length).toBeGreaterThan(100);
     expect(edges).toBeGreaterThan(300);
     expect(files).toContain('query/matcher.ts');
-    expect(files).toContain('receivers/server/routes/events.ts');
+    expect(files).toContain('collector/routes/events.ts');
+    expect(files).toContain('collector/usage/routes.ts');
   });
 
   it('has no import against the layer order beyond the documented allow-list', () => {
@@ -110,8 +110,9 @@ describe('layering', () => {
   });
 
   it('catches what it is meant to catch', () => {
-    expect(layerOf('receivers/server/routes/events.ts')).toBe('collector');
-    expect(layerOf('receivers/usage/collector/routes.ts')).toBe('collector');
+    expect(layerOf('collector/routes/events.ts')).toBe('collector');
+    expect(layerOf('collector/usage/routes.ts')).toBe('collector');
+    expect(layerOf('collector.ts')).toBe('entry');
     expect(layerOf('receivers/usage/UsageCounters.ts')).toBe('receivers');
     expect(ALLOWED.receivers).not.toContain('collector');
     expect(ALLOWED.pipeline).not.toContain('query');

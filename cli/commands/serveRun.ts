@@ -1,4 +1,4 @@
-import { startCollector, type StartCollectorOptions } from '../../receivers/server/index.js';
+import { startCollector, type StartCollectorOptions } from '../../collector/index.js';
 import { printable } from '../../core/sanitize.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';

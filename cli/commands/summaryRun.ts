@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { buildSummaries, collectorSettings, type ScenarioSummary } from '../../receivers/server/index.js';
+import { buildSummaries, collectorSettings, type ScenarioSummary } from '../../collector/index.js';
 import { resolveSettings } from '../../core/settings.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';

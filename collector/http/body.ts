@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
-import { RequestError } from '../../../core/errors.js';
+import { RequestError } from '../../core/errors.js';
 
 export interface BodyLimits {
   /** Largest body in bytes, as received and (for gzip) after decompression. */

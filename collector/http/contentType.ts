@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestError } from '../../../core/errors.js';
+import { RequestError } from '../../core/errors.js';
 
 /**
  * The media type of a request, lower-cased without parameters; refuses a charset other than UTF-8. Missing →

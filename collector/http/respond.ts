@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { TelemetryError, RequestError, ValidationError } from '../../../core/errors.js';
+import { TelemetryError, RequestError, ValidationError } from '../../core/errors.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 

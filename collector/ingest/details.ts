@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 
 export interface DetailsLimits {
   /** Deepest nesting inside details (details itself is level 1). */

@@ -1,4 +1,4 @@
-import { RequestError, ValidationError } from '../../../core/errors.js';
+import { RequestError, ValidationError } from '../../core/errors.js';
 import { fieldOf, findInexactNumbers, hasInexactCandidate, inexactMessage, scanInexactNumbers, underflowPossible, type InexactNumber } from './numbers.js';
 import { checkOptionalString, checkScenario, type EventDefaults } from './validate.js';
 

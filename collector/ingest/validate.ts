@@ -1,9 +1,9 @@
-import { SeverityNumber } from '../../../core/logTypes.js';
-import { ScenarioNameError, ValidationError } from '../../../core/errors.js';
-import { ID_PATTERN } from '../../../core/id.js';
-import { isSafeScenario } from '../../../core/scenario.js';
+import { SeverityNumber } from '../../core/logTypes.js';
+import { ScenarioNameError, ValidationError } from '../../core/errors.js';
+import { ID_PATTERN } from '../../core/id.js';
+import { isSafeScenario } from '../../core/scenario.js';
 import { millisFromIso } from '../isoTime.js';
-import type { StoreEvent } from '../store/TelemetryStore.js';
+import type { StoreEvent } from '../stores/TelemetryStore.js';
 import { checkDetails, isForbiddenKey, type DetailsLimits } from './details.js';
 
 export interface EventLimits extends DetailsLimits {

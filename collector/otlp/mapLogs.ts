@@ -1,10 +1,10 @@
-import { TelemetryError, ValidationError } from '../../../core/errors.js';
-import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTRIBUTE_KEYS } from '../../../core/record.js';
-import { LEGACY_RESOURCE_ATTRIBUTE_KEYS, PRODUCT_RESOURCE_ATTRIBUTES } from '../../environment/ProductEnvironmentDetector.js';
-import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
-import { checkDetails, isForbiddenKey } from '../events/details.js';
-import { checkId, checkName, checkOptionalString, checkScenario, checkTimestamp, type EventLimits } from '../events/validate.js';
-import type { StoreEvent } from '../store/TelemetryStore.js';
+import { TelemetryError, ValidationError } from '../../core/errors.js';
+import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTRIBUTE_KEYS } from '../../core/record.js';
+import { LEGACY_RESOURCE_ATTRIBUTE_KEYS, PRODUCT_RESOURCE_ATTRIBUTES } from '../../receivers/environment/ProductEnvironmentDetector.js';
+import { isSafeScenario, scenarioFromPackageName } from '../../core/scenario.js';
+import { checkDetails, isForbiddenKey } from '../ingest/details.js';
+import { checkId, checkName, checkOptionalString, checkScenario, checkTimestamp, type EventLimits } from '../ingest/validate.js';
+import type { StoreEvent } from '../stores/TelemetryStore.js';
 
 /** Event name of app logs (records without an event name) when TELEMETRY_OTLP_STORE_LOGS is on. */
 export const APP_LOG_EVENT = 'log';

@@ -1,13 +1,13 @@
-import { RequestError, ValidationError } from '../../../core/errors.js';
-import { CREATED_ACK, CRASH_OUTSIDE_PRODUCTION_ACK, type AppcdAck } from '../../api/ack.js';
+import { RequestError, ValidationError } from '../../core/errors.js';
+import { CREATED_ACK, CRASH_OUTSIDE_PRODUCTION_ACK, type AppcdAck } from '../../receivers/api/ack.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { sendJson } from '../http/respond.js';
-import { findInexactNumbers } from '../events/numbers.js';
-import { inexactNumberError, parseJson } from '../events/parse.js';
-import { toStoreEvent } from '../events/validate.js';
+import { findInexactNumbers } from '../ingest/numbers.js';
+import { inexactNumberError, parseJson } from '../ingest/parse.js';
+import { toStoreEvent } from '../ingest/validate.js';
 import type { Route, RouteContext } from '../router.js';
-import type { StoreEvent } from '../store/TelemetryStore.js';
+import type { StoreEvent } from '../stores/TelemetryStore.js';
 import { eventLimits, utf8Text } from './upload.js';
 
 /** Read a JSON object body (application/json only). */

@@ -1,18 +1,18 @@
 import { diag } from '@opentelemetry/api';
 import type { Server } from 'node:net';
-import { RequestError } from '../../../core/errors.js';
-import { isSafeScenario } from '../../../core/scenario.js';
-import { LogNotFoundError, NotRegularFileError } from '../../../query/errors.js';
-import { scenarioFiles } from '../../../query/files.js';
-import { LOG_LIMITS } from '../../../query/limits.js';
-import { LEVEL_CHOICES, type Level } from '../../../query/level.js';
-import { Output } from '../../../query/output.js';
-import type { LogQuery } from '../../../query/query.js';
-import { readLogFile } from '../../../query/readFile.js';
-import { jsonlSink } from '../../../query/sinks.js';
-import { parseTimeBound } from '../../../query/time.js';
+import { RequestError } from '../../core/errors.js';
+import { isSafeScenario } from '../../core/scenario.js';
+import { LogNotFoundError, NotRegularFileError } from '../../query/errors.js';
+import { scenarioFiles } from '../../query/files.js';
+import { LOG_LIMITS } from '../../query/limits.js';
+import { LEVEL_CHOICES, type Level } from '../../query/level.js';
+import { Output } from '../../query/output.js';
+import type { LogQuery } from '../../query/query.js';
+import { readLogFile } from '../../query/readFile.js';
+import { jsonlSink } from '../../query/sinks.js';
+import { parseTimeBound } from '../../query/time.js';
 import type { Route } from '../router.js';
-import { sendStoreEvents } from '../store/clickhouse/readStoreLog.js';
+import { sendStoreEvents } from '../stores/clickhouse/readStoreLog.js';
 import { eventStreamsOf } from './streams.js';
 
 /**

@@ -1,7 +1,7 @@
-import { RequestError } from '../../../core/errors.js';
+import { RequestError } from '../../core/errors.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { Route } from '../router.js';
-import type { StoreReadiness, TelemetryStore } from '../store/TelemetryStore.js';
+import type { StoreReadiness, TelemetryStore } from '../stores/TelemetryStore.js';
 
 /** `GET /healthz` → 200 `{"status":"ok"}`; no token, no rate limit (load balancers and orchestrators poll it). */
 export const healthRoute: Route = {

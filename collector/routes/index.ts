@@ -4,11 +4,11 @@ import { scenarioEventsRoute } from './events.js';
 import { healthRoute, readyRoute } from './health.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { uploadRoute } from './upload.js';
-// Environment and usage data (receivers/usage/collector): Camunda's /telemetry routes, OTLP traces → usage, and the
+// Environment and usage data (collector/usage/): Camunda's /telemetry routes, OTLP traces → usage, and the
 // per-scenario summaries (`GET /api/v1/telemetry[/{scenario}]`), which add the usage from traces (`commands`/`errors`)
 // and from OTLP metrics (`metrics`, POST /v1/metrics).
-import { otlpMetricsRoute } from '../../usage/collector/metricsRoute.js';
-import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../../usage/collector/routes.js';
+import { otlpMetricsRoute } from '../usage/metricsRoute.js';
+import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../usage/routes.js';
 
 /**
  * The collector's routes. To add one (e.g. `POST /v1/traces`, `GET /telemetry/data`,

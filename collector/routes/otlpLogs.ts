@@ -1,9 +1,9 @@
-import { RequestError, type TelemetryError } from '../../../core/errors.js';
+import { RequestError, type TelemetryError } from '../../core/errors.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { JSON_TYPE, sendJson, sendRaw, discardRest } from '../http/respond.js';
-import { parseJson } from '../events/parse.js';
-import { findInexactNumbers, fieldOf, inexactMessage, type InexactNumber } from '../events/numbers.js';
+import { parseJson } from '../ingest/parse.js';
+import { findInexactNumbers, fieldOf, inexactMessage, type InexactNumber } from '../ingest/numbers.js';
 import { mapLogsRequest } from '../otlp/mapLogs.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus } from '../otlp/protobuf.js';
 import type { Route, RouteContext } from '../router.js';

@@ -1,13 +1,13 @@
 import { isUtf8 } from 'node:buffer';
-import { RequestError, TelemetryError } from '../../../core/errors.js';
-import { STORE_ID_HEADER, storeIdOf } from '../../../core/storeId.js';
+import { RequestError, TelemetryError } from '../../core/errors.js';
+import { STORE_ID_HEADER, storeIdOf } from '../../core/storeId.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { sendJson, withBody } from '../http/respond.js';
-import { parseJsonUpload, parseNdjsonUpload, type EventError, type ParsedUpload } from '../events/parse.js';
-import { checkScenario, toStoreEvent, type EventDefaults, type EventLimits } from '../events/validate.js';
+import { parseJsonUpload, parseNdjsonUpload, type EventError, type ParsedUpload } from '../ingest/parse.js';
+import { checkScenario, toStoreEvent, type EventDefaults, type EventLimits } from '../ingest/validate.js';
 import type { Route, RouteContext } from '../router.js';
-import type { StoreEvent } from '../store/TelemetryStore.js';
+import type { StoreEvent } from '../stores/TelemetryStore.js';
 
 const JSON_TYPES = new Set(['application/json']);
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonl', 'application/jsonlines', 'application/x-jsonlines']);
@@ -77,7 +77,7 @@ function errorOf(index: number, err: unknown): EventError {
 /**
  * `POST /api/v1/telemetry/upload`: a JSON array (or wrapper, or one event) or NDJSON. Checks in order: content type
  * (415), size while streaming (413), UTF-8 and syntax (400 naming the position), event count (413), then each event
- * (a number JSON.parse cannot carry exactly refuses its event, events/numbers.ts);
+ * (a number JSON.parse cannot carry exactly refuses its event, ingest/numbers.ts);
  * invalid events are listed and do not sink the valid ones. Answers after the lines are in the files.
  */
 export const uploadRoute: Route = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { readJsonl, tmpDir } from '../../../test/helpers.js';
+import { readJsonl, tmpDir } from '../../test/helpers.js';
 import { JsonlStore } from './JsonlStore.js';
 import type { StoreEvent } from './TelemetryStore.js';
 import { buildSummaries } from './scan.js';

@@ -1,5 +1,5 @@
-import { DEFAULT_FAILURE_EVENTS } from '../../../core/record.js';
-import { formatHrTime } from '../../../core/time.js';
+import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
+import { formatHrTime } from '../../core/time.js';
 import type { RecentFailure, ScenarioSummary } from './TelemetryStore.js';
 
 export interface SummaryOptions {

@@ -1,5 +1,5 @@
-import type { SeverityNumber } from '../../../core/logTypes.js';
-import type { TelemetryLine } from '../../../core/record.js';
+import type { SeverityNumber } from '../../core/logTypes.js';
+import type { TelemetryLine } from '../../core/record.js';
 
 /** One validated event on its way into a store (what every collector route produces). */
 export interface StoreEvent {

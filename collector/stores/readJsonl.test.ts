@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpDir } from '../../../test/helpers.js';
+import { tmpDir } from '../../test/helpers.js';
 import { forEachJsonlLine, readJsonl } from './readJsonl.js';
 
 describe('readJsonl', () => {

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { TelemetryLine } from '../../../core/record.js';
+import type { TelemetryLine } from '../../core/record.js';
 
 export interface JsonlReadOptions {
   /** Told about each line that is not a JSON object with a string `event` (torn, invalid); 1-based line number. */

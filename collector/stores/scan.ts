@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSafeScenario } from '../../../core/scenario.js';
+import { isSafeScenario } from '../../core/scenario.js';
 import { millisFromIso } from '../isoTime.js';
 import { forEachJsonlLine } from './readJsonl.js';
 import { SummaryBook, type SummaryOptions } from './SummaryBook.js';

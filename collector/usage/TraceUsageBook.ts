@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
-import { isSafeScenario } from '../../../core/scenario.js';
-import { readStateFileSync, writeStateFile, writeStateFileSync } from '../../../core/stateFile.js';
-import { MAX_COUNTER_NAME_LENGTH } from '../UsageCounters.js';
+import { isSafeScenario } from '../../core/scenario.js';
+import { readStateFileSync, writeStateFile, writeStateFileSync } from '../../core/stateFile.js';
+import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
 import type { MetricPoint } from './metricsUsage.js';
 import type { TraceUsageResult } from './traceUsage.js';
 

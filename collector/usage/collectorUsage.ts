@@ -1,11 +1,11 @@
-import { ConsentState } from '../../../core/consent.js';
-import { getActiveRuntime } from '../../../core/runtime.js';
-import { parseBoolean } from '../../../core/settings.js';
-import type { CollectorContext } from '../../server/router.js';
-import { loadEnvironmentConfig } from '../../environment/config.js';
-import { ProductEnvironment } from '../../environment/ProductEnvironment.js';
-import { resolveUsageReporter } from '../activeUsage.js';
-import { UsageReporter } from '../UsageReporter.js';
+import { ConsentState } from '../../core/consent.js';
+import { getActiveRuntime } from '../../core/runtime.js';
+import { parseBoolean } from '../../core/settings.js';
+import type { CollectorContext } from '../router.js';
+import { loadEnvironmentConfig } from '../../receivers/environment/config.js';
+import { ProductEnvironment } from '../../receivers/environment/ProductEnvironment.js';
+import { resolveUsageReporter } from '../../receivers/usage/activeUsage.js';
+import { UsageReporter } from '../../receivers/usage/UsageReporter.js';
 import { TraceUsageBook } from './TraceUsageBook.js';
 
 /** The environment-and-usage state of one running collector (one per CollectorContext, made on first use). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { TelemetryError, ValidationError } from '../../../core/errors.js';
-import { MAX_COUNTER_NAME_LENGTH } from '../UsageCounters.js';
+import { TelemetryError, ValidationError } from '../../core/errors.js';
+import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
 import { scenarioOf } from './traceUsage.js';
 
 /**

@@ -1,10 +1,10 @@
 import { SpanKind } from '@opentelemetry/api';
-import { TelemetryError, ValidationError } from '../../../core/errors.js';
-import { ATTR_SCENARIO, LEGACY_ATTR_SCENARIO } from '../../../core/record.js';
-import { isSafeScenario, scenarioFromPackageName } from '../../../core/scenario.js';
-import { MAX_COUNTER_NAME_LENGTH } from '../UsageCounters.js';
-import { isEntrySpan, spanCommandName, type AttributeGetter } from '../spanCommands.js';
-import { EXCEPTION_EVENT } from '../UsageSpanProcessor.js';
+import { TelemetryError, ValidationError } from '../../core/errors.js';
+import { ATTR_SCENARIO, LEGACY_ATTR_SCENARIO } from '../../core/record.js';
+import { isSafeScenario, scenarioFromPackageName } from '../../core/scenario.js';
+import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
+import { isEntrySpan, spanCommandName, type AttributeGetter } from '../../receivers/usage/spanCommands.js';
+import { EXCEPTION_EVENT } from '../../receivers/usage/UsageSpanProcessor.js';
 
 /** What one OTLP traces request adds to one scenario. */
 export interface ScenarioTraceUsage {

@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { OTLP_DESCRIPTOR } from '../../server/otlp/descriptor.js';
+import { OTLP_DESCRIPTOR } from '../otlp/descriptor.js';
 
 /**
  * The OTLP trace messages `POST /v1/traces` decodes, added to the collector's OTLP descriptor (common, resource)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { loadClickHouseStoreConfig } from '../../receivers/server/store/clickhouse/config.js';
+import { loadClickHouseStoreConfig } from '../../collector/stores/clickhouse/config.js';
 import { loadClickHouseConfig } from './config.js';
 
 describe('ClickHouse settings', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCollector, type Collector } from '../../receivers/server/index.js';
+import { startCollector, type Collector } from '../../collector/index.js';
 import { tmpDir } from '../helpers.js';
 import { line } from './cliProcess.js';
 

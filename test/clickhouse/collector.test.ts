@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, parseLines } from '../cli/cliProcess.js';
-import { ROOT, tmpDir } from '../helpers.js';
+import { ROOT, SERVE_ARGS, tmpDir } from '../helpers.js';
 import { collector, request, stop, upload } from '../server/setup.js';
 import { clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 
@@ -26,11 +26,11 @@ afterEach(() => {
   children.clear();
 });
 
-/** `receivers/server/main.ts` as its own process, configured by environment variables only. */
+/** The collector as its own process (the CLI's `serve`), configured by environment variables only. */
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; out: () => string; exited: Promise<number | null> }> {
   const clean: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(TELEMETRY_|OTEL_|VITEST|NODE_OPTIONS$)/.test(k)) clean[k] = v;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'receivers', 'server', 'main.ts')], { cwd: ROOT, env: { ...clean, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVE_ARGS], { cwd: ROOT, env: { ...clean, NO_COLOR: '1', ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

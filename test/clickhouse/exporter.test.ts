@@ -15,7 +15,7 @@ import { ClickHouseLogExporter } from '../../exporters/clickhouse/ClickHouseLogE
 import { JsonlFileExporter } from '../../exporters/jsonl/JsonlFileExporter.js';
 import { productTelemetry } from '../../pipeline/productTelemetry.js';
 import { createTelemetryInstance } from '../../receivers/api/TelemetryInstance.js';
-import { ClickHouseStore } from '../../receivers/server/store/clickhouse/ClickHouseStore.js';
+import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { collect } from './storeContract.js';

@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ClickHouseError } from '../../core/errors.js';
-import { ClickHouseStore } from '../../receivers/server/store/clickhouse/ClickHouseStore.js';
-import type { StoreEvent } from '../../receivers/server/store/TelemetryStore.js';
+import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
+import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
 import { collector, request, upload } from '../server/setup.js';
 import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { ClickHouseProxy } from './proxy.js';

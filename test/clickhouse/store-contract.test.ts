@@ -5,9 +5,9 @@
  */
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClickHouseStore } from '../../receivers/server/store/clickhouse/ClickHouseStore.js';
-import { JsonlStore } from '../../receivers/server/store/JsonlStore.js';
-import type { StoreEvent } from '../../receivers/server/store/TelemetryStore.js';
+import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
+import { JsonlStore } from '../../collector/stores/JsonlStore.js';
+import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
 import { tmpDir } from '../helpers.js';
 import { clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { collect, ev, storeContract, type StoreUnderTest } from './storeContract.js';

@@ -1,12 +1,12 @@
 /**
- * The collector store contract (receivers/server/store/TelemetryStore.ts) as one suite of cases that every store
+ * The collector store contract (collector/stores/TelemetryStore.ts) as one suite of cases that every store
  * implementation must pass: store-contract.test.ts runs it, unchanged, against the JSONL store and the ClickHouse
  * store.
  */
 import { SeverityNumber } from '../../core/logTypes.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryLine } from '../../core/record.js';
-import type { StoreEvent, TelemetryStore } from '../../receivers/server/store/TelemetryStore.js';
+import type { StoreEvent, TelemetryStore } from '../../collector/stores/TelemetryStore.js';
 
 export interface CommonStoreOptions {
   environment?: string;

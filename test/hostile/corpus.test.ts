@@ -1,13 +1,13 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCollector, type Collector } from '../../receivers/server/index.js';
-import { RpcStatus } from '../../receivers/server/otlp/protobuf.js';
+import { startCollector, type Collector } from '../../collector/index.js';
+import { RpcStatus } from '../../collector/otlp/protobuf.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { bodyBytes, hostileCorpus, TOKEN, UPLOAD, type HostileCase } from './fixtures/index.js';
 import { rawRequest, type RawRequest, type RawResponse } from './rawHttp.js';
-import { TRACE_USAGE_FILE } from '../../receivers/usage/collector/TraceUsageBook.js';
+import { TRACE_USAGE_FILE } from '../../collector/usage/TraceUsageBook.js';
 
 /**
  * The hostile-input corpus (fixtures/) against one real collector on 127.0.0.1, port 0, in this process (so the
@@ -187,7 +187,7 @@ describe('hostile-input corpus against a real collector', () => {
           expect(st.isFile(), name).toBe(true);
           // The usage counted from OTLP traces and metrics is the one store file that is not a scenario's JSONL.
           if (name === TRACE_USAGE_FILE) continue;
-          // The collector's own: its lock (one collector per dir) and the dir's identity (receivers/server/dataDir.ts).
+          // The collector's own: its lock (one collector per dir) and the dir's identity (collector/dataDir.ts).
           if (name === 'collector.lock' || name === 'store-id') continue;
           // Its save in flight (core/stateFile: hidden temp file with a random name, renamed over it).
           if (/^\.trace-usage\.json\.[0-9a-f]{32}\.tmp$/.test(name)) continue;

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { collectorSettings, startCollector, type Collector } from '../../receivers/server/index.js';
+import { collectorSettings, startCollector, type Collector } from '../../collector/index.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { rawRequest } from './rawHttp.js';
 import { readFileSync, writeFileSync } from 'node:fs';

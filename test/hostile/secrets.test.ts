@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
 import { resolveSettings } from '../../core/settings.js';
 import { uploadSettings } from '../../exporters/upload/config.js';
-import { startCollector } from '../../receivers/server/index.js';
+import { startCollector } from '../../collector/index.js';
 import { ROOT, runNode, tmpDir } from '../helpers.js';
 import { startProcess, type RunningProcess } from '../upload/processes.js';
 

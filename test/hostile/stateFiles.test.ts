@@ -7,11 +7,11 @@ import { readToggle, writeToggle, TOGGLE_FILE } from '../../core/consent.js';
 import { readStateFileSync, unsafeDataDir, writeStateFileSync } from '../../core/stateFile.js';
 import { ensureInstallationId, INSTALLATION_ID_FILE, readInstallationId } from '../../receivers/environment/installationId.js';
 import { COUNTERS_FILE, readPersistedCounts, writePersistedCounts } from '../../receivers/usage/counterStore.js';
-import { TRACE_USAGE_FILE, TraceUsageBook } from '../../receivers/usage/collector/TraceUsageBook.js';
+import { TRACE_USAGE_FILE, TraceUsageBook } from '../../collector/usage/TraceUsageBook.js';
 import { CURSOR_FILE, CursorStore } from '../../exporters/upload/cursor.js';
 import { UPLOAD_STATE_FILE, writeUploadState, readUploadState, type UploadState } from '../../exporters/upload/state.js';
-import { startCollector } from '../../receivers/server/index.js';
-import { cleanEnv, ROOT, runNode, tmpDir } from '../helpers.js';
+import { startCollector } from '../../collector/index.js';
+import { cleanEnv, ROOT, runNode, SERVE_ARGS, tmpDir } from '../helpers.js';
 
 const TARGET_TEXT = 'not yours to write\n';
 
@@ -136,7 +136,7 @@ describe('a telemetry dir that others can write is refused', () => {
   it('collector: startCollector rejects with a ConfigError; the process exits non-zero with the message', async () => {
     const dir = openDir();
     await expect(startCollector({ port: 0, host: '127.0.0.1', dir, env: {} })).rejects.toThrow(/refusing to use TELEMETRY_DIR: telemetry dir .* is writable by others/);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'receivers/server/main.ts')], { cwd: ROOT, env: cleanEnv({ TELEMETRY_DIR: dir, TELEMETRY_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVE_ARGS], { cwd: ROOT, env: cleanEnv({ NO_COLOR: '1', TELEMETRY_DIR: dir, TELEMETRY_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));

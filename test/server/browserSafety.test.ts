@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ClickHouseStore } from '../../receivers/server/store/index.js';
+import { ClickHouseStore } from '../../collector/stores/index.js';
 import { readJsonl } from '../helpers.js';
 import { rawRequest, type RawResponse } from '../hostile/rawHttp.js';
 import { collector, request } from './setup.js';

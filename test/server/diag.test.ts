@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, cleanEnv, tmpDir } from '../helpers.js';
+import { ROOT, SERVE_ARGS, cleanEnv, tmpDir } from '../helpers.js';
 
-const MAIN = join(ROOT, 'receivers/server/main.ts');
 
 
 describe('standalone collector diagnostics', () => {
@@ -17,7 +16,7 @@ describe('standalone collector diagnostics', () => {
     mkdirSync(dir, { mode: 0o700 });
     symlinkSync(outside, join(dir, 'evil.jsonl'));
     const token = 'diag-secret-token-123';
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: cleanEnv({ TELEMETRY_DIR: dir, TELEMETRY_PORT: '0', TELEMETRY_AUTH_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVE_ARGS], { cwd: ROOT, env: cleanEnv({ NO_COLOR: '1', TELEMETRY_DIR: dir, TELEMETRY_PORT: '0', TELEMETRY_AUTH_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { tmpDir, ROOT } from '../helpers.js';
+import { tmpDir, ROOT, SERVE_ARGS } from '../helpers.js';
 import { Uploader } from '../../exporters/upload/Uploader.js';
-import { LINGER_MAX_BYTES, LINGER_MAX_MS } from '../../receivers/server/http/respond.js';
+import { LINGER_MAX_BYTES, LINGER_MAX_MS } from '../../collector/http/respond.js';
 import { range, storedIds, UPLOAD_PATH } from '../upload/collector.js';
 import { storeLines } from '../upload/endpoint.js';
 import { startProcess, type RunningProcess } from '../upload/processes.js';
@@ -17,7 +17,6 @@ import { startProcess, type RunningProcess } from '../upload/processes.js';
  * process, as deployed (in one process the race is hidden).
  */
 
-const collectorMain = join(ROOT, 'receivers/server/main.ts');
 const TOKEN = 'early-refusal-token-77';
 const MAX_BODY = 256 * 1024;
 let collector: RunningProcess;
@@ -26,7 +25,7 @@ let serverDir: string;
 
 beforeAll(async () => {
   serverDir = tmpDir();
-  collector = startProcess(collectorMain, { TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir, TELEMETRY_AUTH_TOKEN: TOKEN, TELEMETRY_MAX_BODY_BYTES: String(MAX_BODY) });
+  collector = startProcess(SERVE_ARGS, { NO_COLOR: '1',  TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir, TELEMETRY_AUTH_TOKEN: TOKEN, TELEMETRY_MAX_BODY_BYTES: String(MAX_BODY) });
   const m = await collector.waitForOutput(/listening on (http:\/\/\S+)/);
   url = m[1]!;
 }, 30_000);
@@ -162,7 +161,7 @@ describe('early refusals: 429 from the rate limit is readable too', () => {
   let limited: RunningProcess;
   let limitedUrl: string;
   beforeAll(async () => {
-    limited = startProcess(collectorMain, { TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: tmpDir(), TELEMETRY_RATE_LIMIT: '1', TELEMETRY_RATE_BURST: '1' });
+    limited = startProcess(SERVE_ARGS, { NO_COLOR: '1',  TELEMETRY_PORT: '0', TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: tmpDir(), TELEMETRY_RATE_LIMIT: '1', TELEMETRY_RATE_BURST: '1' });
     limitedUrl = (await limited.waitForOutput(/listening on (http:\/\/\S+)/))[1]!;
   }, 30_000);
   afterAll(() => limited?.kill());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { isLoopbackHost, loadCollectorConfig, startCollector } from '../../receivers/server/index.js';
+import { isLoopbackHost, loadCollectorConfig, startCollector } from '../../collector/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { collector, request, stop, upload } from './setup.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findInexactNumbers, inexactReason, scanInexactNumbers } from '../../receivers/server/events/numbers.js';
+import { findInexactNumbers, inexactReason, scanInexactNumbers } from '../../collector/ingest/numbers.js';
 import { collector, request, upload } from './setup.js';
 
 function storedLines(dir: string, scenario: string): any[] {

@@ -8,8 +8,8 @@ import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { readJsonl } from '../helpers.js';
 import { collector, request } from './setup.js';
-import { otlpRoot } from '../../receivers/server/index.js';
-import type { Collector } from '../../receivers/server/index.js';
+import { otlpRoot } from '../../collector/index.js';
+import type { Collector } from '../../collector/index.js';
 
 const warnings: string[] = [];
 const capture: DiagLogger = {

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientKey } from '../../receivers/server/http/RateLimiter.js';
+import { clientKey } from '../../collector/http/RateLimiter.js';
 import { collector } from './setup.js';
 
 const TOKEN = 'sekret-token-123';

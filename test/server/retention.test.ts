@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../helpers.js';
-import { buildSummaries, JsonlStore } from '../../receivers/server/store/index.js';
+import { buildSummaries, JsonlStore } from '../../collector/stores/index.js';
 import { CliProcess, stopAll } from '../cli/cliProcess.js';
 
 afterEach(stopAll);

@@ -21,7 +21,7 @@ import {
   PRODUCT_RESOURCE_ATTRIBUTES,
   ProductEnvironmentDetector,
 } from '../../receivers/environment/ProductEnvironmentDetector.js';
-import { OTLP_STORED_RESOURCE_ATTRIBUTES } from '../../receivers/server/otlp/mapLogs.js';
+import { OTLP_STORED_RESOURCE_ATTRIBUTES } from '../../collector/otlp/mapLogs.js';
 import { readJsonl, tmpDir } from '../helpers.js';
 import { collector } from './setup.js';
 

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { startCollector, type Collector, type StartCollectorOptions } from '../../receivers/server/index.js';
+import { startCollector, type Collector, type StartCollectorOptions } from '../../collector/index.js';
 import { tmpDir } from '../helpers.js';
 
 const running: Collector[] = [];

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, cleanEnv, readJsonl, tmpDir } from '../helpers.js';
-
-const MAIN = join(ROOT, 'receivers/server/main.ts');
+import { ROOT, SERVE_ARGS, cleanEnv, readJsonl, tmpDir } from '../helpers.js';
 
 
-describe('collector process (receivers/server/main.ts)', () => {
+
+describe('collector process (the CLI\'s serve)', () => {
   it('prints its address and data dir, and SIGTERM during a stream of uploads loses no acknowledged event', async () => {
     const dir = tmpDir('sigterm-');
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: cleanEnv({ TELEMETRY_DIR: dir, TELEMETRY_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVE_ARGS], { cwd: ROOT, env: cleanEnv({ NO_COLOR: '1', TELEMETRY_DIR: dir, TELEMETRY_PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -54,7 +53,8 @@ describe('collector process (receivers/server/main.ts)', () => {
       const { code, signal } = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('collector did not exit')), 20_000))]);
       expect(signal).toBeNull();
       expect(code).toBe(0);
-      expect(stdout).toContain('SIGTERM');
+      expect(stdout).toContain('stopping: finishing in-flight requests and flushing');
+      expect(stdout).toContain('collector stopped');
 
       const stored = readJsonl(join(dir, 'stream.jsonl')).map((l) => l.id as string);
       const storedSet = new Set(stored);
@@ -67,12 +67,12 @@ describe('collector process (receivers/server/main.ts)', () => {
     }
   });
 
-  it('exits non-zero with a clear message when it cannot start', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: cleanEnv({ TELEMETRY_HOST: '0.0.0.0', TELEMETRY_PORT: '0', TELEMETRY_DIR: tmpDir() }), stdio: ['ignore', 'pipe', 'pipe'] });
+  it('exits non-zero (2: a configuration error) with a clear message when it cannot start', async () => {
+    const child = spawn(process.execPath, [...SERVE_ARGS], { cwd: ROOT, env: cleanEnv({ NO_COLOR: '1', TELEMETRY_HOST: '0.0.0.0', TELEMETRY_PORT: '0', TELEMETRY_DIR: tmpDir() }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without TELEMETRY_AUTH_TOKEN/);
   });
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Collector } from '../../receivers/server/index.js';
-import type { JsonlStore } from '../../receivers/server/store/JsonlStore.js';
+import type { Collector } from '../../collector/index.js';
+import type { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import { tmpDir } from '../helpers.js';
 import { collector, request, stop, upload } from './setup.js';
 
@@ -140,7 +140,7 @@ describe.skipIf(process.platform !== 'linux')('open store files are capped (TELE
   it('a collector under ulimit -n 256 stores uploads to 1,000 scenarios, with open fds under the cap', async () => {
     const dir = tmpDir('fds-');
     const script = `
-      const { startCollector } = await import(${JSON.stringify(join(ROOT, 'receivers/server/index.ts'))});
+      const { startCollector } = await import(${JSON.stringify(join(ROOT, 'collector/index.ts'))});
       const c = await startCollector({ port: 0, host: '127.0.0.1', dir: ${JSON.stringify(dir)}, env: { TELEMETRY_MAX_OPEN_FILES: '100' } });
       process.stdout.write(c.url + '\\n');
       process.on('SIGTERM', () => c.close().then(() => process.exit(0)));

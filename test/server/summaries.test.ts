@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSummaries } from '../../receivers/server/index.js';
+import { buildSummaries } from '../../collector/index.js';
 import { tmpDir } from '../helpers.js';
 import { collector, request, stop, upload } from './setup.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCollector, type Collector } from '../../receivers/server/index.js';
+import { startCollector, type Collector } from '../../collector/index.js';
 
 export const UPLOAD_PATH = '/api/v1/telemetry/upload';
 

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runNode, tmpDir, ROOT } from '../helpers.js';
+import { runNode, tmpDir, ROOT, SERVE_ARGS } from '../helpers.js';
 import { duplicates, inProcessCollector, range, storedIds, UPLOAD_PATH } from './collector.js';
 import { freePort, waitFor } from './endpoint.js';
 import { startProcess } from './processes.js';
 
 const client = join(ROOT, 'test/upload/fixtures/client.ts');
-const collectorMain = join(ROOT, 'receivers/server/main.ts');
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -35,8 +34,8 @@ describe('upload through crashes: SIGKILL on either side loses nothing and doubl
   it('collector killed with SIGKILL mid-stream and restarted: every event stored exactly once', async () => {
     const port = await freePort();
     const serverDir = tmpDir();
-    const collectorEnv = { TELEMETRY_PORT: String(port), TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir };
-    const first = startProcess(collectorMain, collectorEnv);
+    const collectorEnv = { NO_COLOR: '1', TELEMETRY_PORT: String(port), TELEMETRY_HOST: '127.0.0.1', TELEMETRY_DIR: serverDir };
+    const first = startProcess(SERVE_ARGS, collectorEnv);
     cleanups.push(() => first.kill());
     await first.waitForOutput(/listening on/);
 
@@ -53,7 +52,7 @@ describe('upload through crashes: SIGKILL on either side loses nothing and doubl
     expect(storedBeforeKill).toBeLessThan(n); // it really was mid-stream
 
     await new Promise((r) => setTimeout(r, 300)); // the app meets connection refused for a while
-    const second = startProcess(collectorMain, collectorEnv);
+    const second = startProcess(SERVE_ARGS, collectorEnv);
     cleanups.push(() => second.kill());
     await second.waitForOutput(/listening on/);
 

@@ -12,14 +12,17 @@ export interface RunningProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Start a .ts file through tsx with a clean environment (no TELEMETRY_/OTEL_ vars from outside) plus `env`. */
-export function startProcess(file: string, env: Record<string, string> = {}): RunningProcess {
+/**
+ * Start a .ts file through tsx (or, given an array, node with those arguments, e.g. SERVE_ARGS) with a clean
+ * environment (no TELEMETRY_/OTEL_ vars from outside) plus `env`.
+ */
+export function startProcess(file: string | readonly string[], env: Record<string, string> = {}): RunningProcess {
   const clean: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(TELEMETRY_|OTEL_|DO_NOT_TRACK$|VITEST|NODE_OPTIONS$)/.test(k)) continue;
     clean[k] = v;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...clean, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, typeof file === 'string' ? ['--import', 'tsx', file] : [...file], { cwd: ROOT, env: { ...clean, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let ended = false;
   const rp: RunningProcess = {
     child,

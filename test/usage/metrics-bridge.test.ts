@@ -7,9 +7,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { AggregationTemporalityPreference, OTLPMetricExporter as OTLPJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { otlpRoot } from '../../receivers/server/index.js';
-import { ExportMetricsServiceResponse } from '../../receivers/usage/collector/metricsProtobuf.js';
-import { TRACE_USAGE_FILE } from '../../receivers/usage/collector/TraceUsageBook.js';
+import { otlpRoot } from '../../collector/index.js';
+import { ExportMetricsServiceResponse } from '../../collector/usage/metricsProtobuf.js';
+import { TRACE_USAGE_FILE } from '../../collector/usage/TraceUsageBook.js';
 import { collector, request, stop } from '../server/setup.js';
 
 const problems: string[] = [];

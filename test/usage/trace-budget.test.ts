@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TRACE_USAGE_FILE } from '../../receivers/usage/collector/TraceUsageBook.js';
+import { TRACE_USAGE_FILE } from '../../collector/usage/TraceUsageBook.js';
 import { collector } from '../server/setup.js';
-import { cleanEnv, ROOT, tmpDir } from '../helpers.js';
+import { cleanEnv, ROOT, SERVE_ARGS, tmpDir } from '../helpers.js';
 
 /** One OTLP/JSON traces request: `scenarios` resources, each with one entry span named after request `i`. */
 function body(i: number, scenarios: number): string {
@@ -51,9 +51,9 @@ describe('trace usage: byte budget, saves off the request path', () => {
   it('counts survive a restart of the collector process (saved at SIGTERM, within the save interval)', async () => {
     const dir = tmpDir('budget-restart-');
     const start = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'receivers/server/main.ts')], {
+      const child = spawn(process.execPath, [...SERVE_ARGS], {
         cwd: ROOT,
-        env: cleanEnv({ TELEMETRY_DIR: dir, TELEMETRY_PORT: '0', TELEMETRY_TRACE_USAGE_SAVE_INTERVAL_MS: '600000' }),
+        env: cleanEnv({ NO_COLOR: '1', TELEMETRY_DIR: dir, TELEMETRY_PORT: '0', TELEMETRY_TRACE_USAGE_SAVE_INTERVAL_MS: '600000' }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

@@ -1,5 +1,5 @@
-import { clickhouseSettings, toClickHouseConfig, type ClickHouseConfig } from '../../../../exporters/clickhouse/config.js';
-import { booleanSetting, resolveSettings, type SettingsOptions } from '../../../../core/settings.js';
+import { clickhouseSettings, toClickHouseConfig, type ClickHouseConfig } from '../../../exporters/clickhouse/config.js';
+import { booleanSetting, resolveSettings, type SettingsOptions } from '../../../core/settings.js';
 
 /**
  * Settings of the collector's ClickHouse store (`TELEMETRY_STORE=clickhouse`): the connection settings it shares

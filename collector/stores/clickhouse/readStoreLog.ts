@@ -1,8 +1,8 @@
-import { Matcher, type MatchOptions, type MatchResult } from '../../../../query/matcher.js';
-import { Output } from '../../../../query/output.js';
-import type { LogQuery } from '../../../../query/query.js';
-import { jsonlSink, type EntrySink } from '../../../../query/sinks.js';
-import { RequestError } from '../../../../core/errors.js';
+import { Matcher, type MatchOptions, type MatchResult } from '../../../query/matcher.js';
+import { Output } from '../../../query/output.js';
+import type { LogQuery } from '../../../query/query.js';
+import { jsonlSink, type EntrySink } from '../../../query/sinks.js';
+import { RequestError } from '../../../core/errors.js';
 import type { RouteContext } from '../../router.js';
 import type { StoreQuery, TelemetryStore } from '../TelemetryStore.js';
 

@@ -1,4 +1,4 @@
-import { qualifiedName, type TableName } from '../../../../exporters/clickhouse/schema.js';
+import { qualifiedName, type TableName } from '../../../exporters/clickhouse/schema.js';
 
 /**
  * The store's SQL. Only constants of this file, identifiers from validated configuration and integers from validated

@@ -1,7 +1,7 @@
-import type { ClickHouseHttp, ExternalTable } from '../../../../exporters/clickhouse/ClickHouseHttp.js';
-import { withRetry, type RetryPolicy } from '../../../../exporters/clickhouse/retry.js';
-import { isoFromMs } from '../../../../exporters/clickhouse/rows.js';
-import { DEFAULT_FAILURE_EVENTS } from '../../../../core/record.js';
+import type { ClickHouseHttp, ExternalTable } from '../../../exporters/clickhouse/ClickHouseHttp.js';
+import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry.js';
+import { isoFromMs } from '../../../exporters/clickhouse/rows.js';
+import { DEFAULT_FAILURE_EVENTS } from '../../../core/record.js';
 import { MAX_FAILURE_DETAILS_CHARS } from '../SummaryBook.js';
 import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
 import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';

@@ -4,7 +4,7 @@
  * Settings from the environment; prints `listening on {url}`; SIGTERM closes it and exits 0.
  */
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import { startCollector } from '../../../receivers/server/index.js';
+import { startCollector } from '../../../collector/index.js';
 
 process.umask(0);
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.ALL);
