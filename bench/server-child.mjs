@@ -50,7 +50,7 @@ function startBaseline() {
 }
 
 async function startOurs() {
-  const { startCollector } = await import('../receivers/server/index.ts');
+  const { startCollector } = await import('../collector/index.ts');
   const c = await startCollector({ port: 0, host: '127.0.0.1', dir, env: {} });
   return { url: c.url, close: () => c.close() };
 }
