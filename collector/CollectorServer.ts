@@ -1,3 +1,5 @@
+import { createSelfMetrics, type SelfMetrics } from './metrics/selfMetrics.js';
+import { eventStreamsOf } from './routes/streams.js';
 import { diag } from '@opentelemetry/api';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +24,11 @@ const CLIENT_ERROR_LINGER_MS = 1000;
  * bearer token (401), then the route, which checks content type and size before it parses. Nothing a client sends can throw out of here: every
  * failure becomes a coded JSON answer (or the route's own error format) and unexpected ones are logged through diag.
  */
+/** The route template a response answers (`http.route` of the request metrics). */
+const routeTemplate = new WeakMap<ServerResponse, string>();
+
 export class CollectorServer {
+  private readonly metrics: SelfMetrics | undefined;
   readonly server: Server;
   readonly context: CollectorContext;
   private readonly table: RouteTable;
@@ -39,7 +45,13 @@ export class CollectorServer {
 
   constructor(config: CollectorConfig, store: TelemetryStore, routes: readonly Route[]) {
     const stats: CollectorStats = { requests: 0, eventsReceived: 0, eventsStored: 0, duplicates: 0, rejected: 0, otlpAppLogs: 0 };
-    this.context = { config, store, stats };
+    const metrics = createSelfMetrics({
+      followStreams: () => eventStreamsOf(this.context, this.server).followCount,
+      dedupWindowSize: () => (store as { dedupWindowSize?: () => number }).dedupWindowSize?.(),
+    });
+    this.metrics = 'unavailable' in metrics ? undefined : metrics;
+    // The routes see the store through the metrics (append timed, outcomes counted); the store itself is unchanged.
+    this.context = { config, store: this.metrics ? this.metrics.meter(store) : store, stats, metrics };
     this.table = new RouteTable(routes);
     this.auth = config.authToken !== undefined ? new BearerAuth(config.authToken) : undefined;
     this.adminAuth = config.adminToken !== undefined ? new BearerAuth(config.adminToken) : undefined;
@@ -98,6 +110,7 @@ export class CollectorServer {
     this.server.closeAllConnections();
     await closed;
     clearTimeout(timer);
+    await this.metrics?.shutdown();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -108,9 +121,11 @@ export class CollectorServer {
     }
     this.context.stats.requests++;
     this.inFlight.add(res);
+    const started = this.metrics ? performance.now() : 0;
     // 'close' comes after 'finish' (answer handed to the OS) or when the connection drops: either way, not in flight.
     const finish = (): void => {
       this.inFlight.delete(res);
+      this.metrics?.requestDone(req.method ?? 'GET', routeTemplate.get(res) ?? 'unmatched', res.statusCode, (performance.now() - started) / 1000);
       if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
@@ -168,6 +183,7 @@ export class CollectorServer {
       }
       route = match.route;
       params = match.params;
+      routeTemplate.set(res, route.path);
       ctx = { req, res, path, query, params, collector: this.context };
       if (this.closing) {
         headers['retry-after'] = '1';

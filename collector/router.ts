@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SelfMetrics } from './metrics/selfMetrics.js';
 import type { CollectorConfig } from './config.js';
 import type { TelemetryStore } from './stores/TelemetryStore.js';
 import type { TelemetryError } from '../core/errors.js';
@@ -21,6 +22,8 @@ export interface CollectorContext {
   readonly config: CollectorConfig;
   readonly store: TelemetryStore;
   readonly stats: CollectorStats;
+  /** The collector's own metrics (`GET /metrics`), or why they are unavailable (the optional packages are missing). */
+  readonly metrics: SelfMetrics | { unavailable: string };
 }
 
 export interface RouteContext {

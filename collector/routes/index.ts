@@ -2,6 +2,7 @@ import type { Route } from '../router.js';
 import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
 import { scenarioEventsRoute } from './events.js';
 import { healthRoute, readyRoute } from './health.js';
+import { metricsRoute } from './metrics.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { uploadRoute } from './upload.js';
 // Environment and usage data (collector/usage/): Camunda's /telemetry routes, OTLP traces → usage, and the
@@ -24,6 +25,7 @@ const admin = (route: Route): Route => ({ ...route, admin: true });
 export const builtinRoutes: readonly Route[] = [
   healthRoute,
   readyRoute,
+  metricsRoute,
   cors(uploadRoute),
   summariesWithUsageRoute,
   scenarioSummaryWithUsageRoute,

@@ -1,3 +1,4 @@
+import { countRefused } from '../metrics/selfMetrics.js';
 import { RequestError, type TelemetryError } from '../../core/errors.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
@@ -118,6 +119,7 @@ export const otlpLogsRoute: Route = {
     const stats = collector.stats;
     stats.eventsReceived += mapped.events.length + mapped.rejected;
     stats.otlpAppLogs += mapped.appLogs;
+    countRefused(collector.metrics, 'OPT_ERR_OTLP_RECORD', mapped.rejected);
     const result = mapped.events.length > 0 ? await collector.store.append(mapped.events) : { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
     stats.eventsStored += result.stored;
     stats.duplicates += result.duplicates;

@@ -1,3 +1,4 @@
+import { countRefused } from '../metrics/selfMetrics.js';
 import { isUtf8 } from 'node:buffer';
 import { RequestError, TelemetryError } from '../../core/errors.js';
 import { STORE_ID_HEADER, storeIdOf } from '../../core/storeId.js';
@@ -124,6 +125,8 @@ export const uploadRoute: Route = {
     }
     const stats = collector.stats;
     stats.eventsReceived += received;
+    // Refused at the edge, by code (the store's own refusals are counted by the metered store).
+    for (const e of errors) countRefused(collector.metrics, e.code ?? 'OPT_ERR_VALIDATION');
     if (events.length === 0) {
       stats.rejected += received;
       const first = sorted(errors)[0];

@@ -139,6 +139,11 @@ export class JsonlStore implements TelemetryStore {
     this.logger = this.provider.getLogger(TELEMETRY_SCOPE, VERSION);
   }
 
+  /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
+  dedupWindowSize(): number {
+    return this.window.size;
+  }
+
   async open(): Promise<void> {
     if (this.opened) return;
     this.opened = true;

@@ -228,3 +228,12 @@ test(`[${LINE}.x] register honours OTEL_LOG_LEVEL: upload failures are visible, 
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stderr, '');
 });
+
+test(`[${LINE}.x] the collector's GET /metrics: its own telemetry through this line's OTel metrics SDK`, async () => {
+  // Uploads of the tests above went through this collector (events stored).
+  const r = await fetch(`${collectorUrl}/metrics`);
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  assert.match(text, /product_telemetry_collector_events_total\{[^}]*outcome="stored"[^}]*\} [1-9]/);
+  assert.match(text, /http_server_request_duration_count\{[^}]*http_route="\/api\/v1\/telemetry\/upload"/);
+});

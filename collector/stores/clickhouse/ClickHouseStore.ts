@@ -124,6 +124,11 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
+  /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
+  dedupWindowSize(): number {
+    return this.window.size;
+  }
+
   open(): Promise<void> {
     this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
       await ensureSchema(this.writer.http, this.config, this.config.createSchema, this.retentionDays);
