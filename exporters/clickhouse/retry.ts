@@ -1,5 +1,5 @@
 import { ClickHouseError } from '../../core/errors.js';
-import { backoffDelay } from '../upload/retry.js';
+import { backoffDelay } from '../../core/backoff.js';
 import { sleep } from '../../core/sleep.js';
 
 export interface RetryPolicy {
@@ -23,9 +23,9 @@ export interface Attempt {
 const MIN_ATTEMPT_MS = 100;
 
 /**
- * Run `attempt` until it succeeds, with the uploader's rules (exporters/upload/retry.ts): exponential backoff with
- * equal jitter after network errors, timeouts, 408, 429 and 5xx; no retry after other answers (bad SQL, unknown table,
- * wrong credentials: sending again cannot help). Gives up when the next try would start after `retryDeadlineMs` and
+ * Run `attempt` until it succeeds, with the uploader's rules: exponential backoff with equal jitter (core/backoff.ts,
+ * shared with the uploader) after network errors, timeouts, 408, 429 and 5xx; no retry after other answers (bad SQL,
+ * unknown table, wrong credentials: sending again cannot help). Gives up when the next try would start after `retryDeadlineMs` and
  * throws a ClickHouseError naming the attempts and the last error. `signal` aborts the waits (store closing).
  */
 export async function withRetry<T>(policy: RetryPolicy, what: string, attempt: (a: Attempt) => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyStatus, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry.js';
+import { backoffDelay } from '../../core/backoff.js';
+import { classifyStatus, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry.js';
 
 describe('classifyStatus', () => {
   it('maps answers to what happens to the batch', () => {
