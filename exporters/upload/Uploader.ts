@@ -6,7 +6,7 @@ import { MAX_UPLOAD_BYTES } from './config.js';
 import { CursorStore } from './cursor.js';
 import { DirLock } from './lock.js';
 import { FileSender, type SendWindow } from './fileSender.js';
-import { LineQuarantine } from './setAside.js';
+import { LineQuarantine } from './quarantine.js';
 import { continued, UploadCounters, writeUploadState, type UploadState } from './state.js';
 import { scanStore, storeBytesSync, type StoreFile } from './storeFiles.js';
 import { redactUrl, UploadTransport } from './transport.js';

@@ -5,7 +5,7 @@ import { buildBody, idPrefixFor, readBatch, recheckLine, type BatchLine, type In
 import type { CursorStore } from './cursor.js';
 import { backoffDelay } from '../../core/backoff.js';
 import { classifyStatus, parseRetryAfter, type Verdict } from './retry.js';
-import { short, type LineQuarantine } from './setAside.js';
+import { short, type LineQuarantine } from './quarantine.js';
 import type { UploadCounters } from './state.js';
 import { openFlags, type StoreFile } from './storeFiles.js';
 import { storeIdOf } from '../../core/storeId.js';
