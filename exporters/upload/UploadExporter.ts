@@ -10,7 +10,7 @@ import type { SyncExportOptions, SyncLogRecordExporter } from '../../core/SyncLo
 import { JsonlFileExporter } from '../jsonl/JsonlFileExporter.js';
 import { loadUploadConfig, type UploadConfig, type UploadOptions } from './config.js';
 import { admitRecords } from './storeGate.js';
-import { Uploader, type UploadStatus } from './Uploader.js';
+import { createUploader, type Uploader, type UploadStatus } from './Uploader.js';
 
 export interface UploadExporterOptions extends UploadOptions {
   /** Environment to read settings from (default `process.env`). */
@@ -67,27 +67,7 @@ export class UploadExporter implements LogRecordExporter, SyncLogRecordExporter 
     this.defaultScenario = defaultScenario ?? runtime?.config.defaultScenario ?? (env !== undefined ? loadPipelineConfig({ dir: this.config.dir }, environment).defaultScenario : undefined);
     this.spoolDir = this.config.spoolDir ?? join(this.config.dir, 'upload-spool', spoolNameFor(url));
     this.spool = new JsonlFileExporter({ dir: this.spoolDir, defaultScenario: this.defaultScenario });
-    const c = this.config;
-    this.uploader = new Uploader({
-      dir: this.spoolDir,
-      url,
-      format: c.format,
-      token: c.token,
-      timeoutMs: c.timeoutMs,
-      intervalMs: c.intervalMs,
-      gzip: c.gzip,
-      batchSize: c.batchSize,
-      maxBatchBytes: c.maxBatchBytes,
-      backoffMs: c.backoffMs,
-      maxBackoffMs: c.maxBackoffMs,
-      storeMaxBytes: c.storeMaxBytes,
-      segmentGraceMs: c.segmentGraceMs,
-      shutdownTimeoutMs: c.shutdownTimeoutMs,
-      extraFiles: c.extraFiles,
-      consent: this.consent,
-      writers: [this.spool.writer],
-      defaultScenario: this.defaultScenario,
-    }).start();
+    this.uploader = createUploader({ ...this.config, dir: this.spoolDir, url }, { consent: this.consent, writers: [this.spool.writer], defaultScenario: this.defaultScenario }).start();
   }
 
   export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {

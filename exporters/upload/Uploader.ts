@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { ConsentState } from '../../core/consent.js';
 import type { JsonlFileWriter } from '../jsonl/writer.js';
 import { compactStore, StoreBudget } from './compaction.js';
-import { MAX_UPLOAD_BYTES } from './config.js';
+import { MAX_UPLOAD_BYTES, uploaderSettings, type UploadConfig, type UploaderSettings } from './config.js';
 import { CursorStore } from './cursor.js';
 import { DirLock } from './lock.js';
 import { FileSender, type SendWindow } from './fileSender.js';
@@ -11,33 +11,16 @@ import { continued, UploadCounters, writeUploadState, type UploadState } from '.
 import { scanStore, storeBytesSync, type StoreFile } from './storeFiles.js';
 import { redactUrl, UploadTransport } from './transport.js';
 
-export interface UploaderOptions {
+/**
+ * An uploader's options: where it sends from and to, what the host provides, and any of its settings
+ * (`UploaderSettings`: format, token, timeouts, batch limits, backoff, store cap...); a setting left out takes its
+ * default from the settings table (`uploadSettings`, config.ts; the README lists them).
+ */
+export interface UploaderOptions extends Partial<UploaderSettings> {
   /** Store dir to send from: `{dir}/{scenario}.jsonl` and its rotated segments. Cursors and state live here too. */
   dir: string;
   /** Endpoint (`POST`). */
   url: string;
-  format?: 'json' | 'ndjson';
-  token?: string;
-  /** Deadline of one request. Default 10000 ms. */
-  timeoutMs?: number;
-  /** Period of background uploads. Default 30000 ms. */
-  intervalMs?: number;
-  /** Default true. */
-  gzip?: boolean;
-  /** Events per request. Default 1000. */
-  batchSize?: number;
-  /** Request body bytes before compression. Default and maximum 4 MiB. */
-  maxBatchBytes?: number;
-  /** First retry delay. Default 1000 ms. */
-  backoffMs?: number;
-  /** Longest retry delay. Default 300000 ms. */
-  maxBackoffMs?: number;
-  /** Store cap. Default 64 MiB. */
-  storeMaxBytes?: number;
-  /** See `TELEMETRY_STORE_SEGMENT_GRACE_MS`. Default 120000 ms. */
-  segmentGraceMs?: number;
-  /** The host's shutdown deadline; `forceFlush()`/`shutdown()` upload for at most 3/4 of it. Default 2000 ms. */
-  shutdownTimeoutMs?: number;
   /** Files sent besides the store (a bundle manifest's `telemetry.file`); never rotated or compacted. */
   extraFiles?: readonly string[];
   /** Sending happens only while consent is enabled; without one the uploader always sends. */
@@ -48,6 +31,18 @@ export interface UploaderOptions {
   defaultScenario?: string;
   /** Delay of the first background upload after start (sends what earlier runs left). Default min(intervalMs, 1000). */
   initialDelayMs?: number;
+}
+
+/** What an uploader gets from the host besides its configuration. */
+export type UploaderDeps = Pick<UploaderOptions, 'consent' | 'writers' | 'defaultScenario'>;
+
+/**
+ * The one way the exporters build their uploader (`UploadExporter` on its spool, `createStoreUpload` on the
+ * pipeline's store): the resolved upload configuration, with the URL it sends to, plus what the host provides.
+ * Returned not yet started.
+ */
+export function createUploader(config: UploadConfig & { readonly url: string }, deps: UploaderDeps): Uploader {
+  return new Uploader({ ...config, ...deps });
 }
 
 /** The uploader's live status: the persisted state plus what only this process knows. */
@@ -80,7 +75,10 @@ export class Uploader {
   readonly dir: string;
   readonly url: string;
   readonly budget: StoreBudget;
-  private readonly o: Required<Omit<UploaderOptions, 'token' | 'consent' | 'defaultScenario' | 'initialDelayMs'>> & Pick<UploaderOptions, 'token' | 'consent' | 'defaultScenario'>;
+  private readonly settings: UploaderSettings;
+  private readonly extraFiles: readonly string[];
+  private readonly consent: ConsentState | undefined;
+  private readonly writers: readonly JsonlFileWriter[];
   private readonly initialDelayMs: number;
   private readonly transport: UploadTransport;
   private readonly cursors: CursorStore;
@@ -95,49 +93,36 @@ export class Uploader {
   private drainWindowEnd = 0;
   private newestSegmentSeen = 0;
   /** Counters and last outcomes (cumulative ones continue over restarts, from the state file). */
-  private readonly n = new UploadCounters();
-  private readonly q: LineQuarantine;
+  private readonly counters = new UploadCounters();
+  private readonly quarantine: LineQuarantine;
 
   constructor(options: UploaderOptions) {
     this.dir = options.dir;
     this.url = options.url;
-    const intervalMs = options.intervalMs ?? 30_000;
-    this.o = {
-      dir: options.dir,
-      url: options.url,
-      format: options.format ?? 'json',
-      token: options.token,
-      timeoutMs: options.timeoutMs ?? 10_000,
-      intervalMs,
-      gzip: options.gzip ?? true,
-      batchSize: Math.max(1, options.batchSize ?? 1000),
-      maxBatchBytes: Math.min(options.maxBatchBytes ?? MAX_UPLOAD_BYTES, MAX_UPLOAD_BYTES),
-      backoffMs: options.backoffMs ?? 1000,
-      maxBackoffMs: options.maxBackoffMs ?? 300_000,
-      storeMaxBytes: options.storeMaxBytes ?? 64 * 1024 * 1024,
-      segmentGraceMs: options.segmentGraceMs ?? 120_000,
-      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
-      extraFiles: options.extraFiles ?? [],
-      consent: options.consent,
-      writers: options.writers ?? [],
-      defaultScenario: options.defaultScenario,
+    const settings = uploaderSettings(options);
+    this.settings = {
+      ...settings,
+      batchSize: Math.max(1, settings.batchSize),
+      maxBatchBytes: Math.min(settings.maxBatchBytes, MAX_UPLOAD_BYTES),
     };
-    this.initialDelayMs = options.initialDelayMs ?? Math.min(intervalMs, 1000);
-    this.budget = new StoreBudget(this.o.storeMaxBytes);
+    this.extraFiles = options.extraFiles ?? [];
+    this.consent = options.consent;
+    this.writers = options.writers ?? [];
+    this.initialDelayMs = options.initialDelayMs ?? Math.min(this.settings.intervalMs, 1000);
+    this.budget = new StoreBudget(this.settings.storeMaxBytes);
     this.transport = new UploadTransport(options.url);
     this.cursors = new CursorStore(options.dir);
     this.lock = new DirLock(options.dir);
-    this.q = new LineQuarantine(options.dir, options.url);
-    const o = this.o;
+    this.quarantine = new LineQuarantine(options.dir, options.url);
     this.sender = new FileSender(
-      { dir: o.dir, url: o.url, format: o.format, token: o.token, timeoutMs: o.timeoutMs, batchSize: o.batchSize, maxBatchBytes: o.maxBatchBytes, backoffMs: o.backoffMs, maxBackoffMs: o.maxBackoffMs, gzip: o.gzip, defaultScenario: o.defaultScenario },
-      { transport: this.transport, cursors: this.cursors, quarantine: this.q, counters: this.n, isEnabled: () => this.enabled },
+      { ...this.settings, dir: this.dir, url: this.url, defaultScenario: options.defaultScenario },
+      { transport: this.transport, cursors: this.cursors, quarantine: this.quarantine, counters: this.counters, isEnabled: () => this.enabled },
     );
   }
 
   /** Whether sending is allowed now. */
   get enabled(): boolean {
-    return !this.stopped && (this.o.consent?.enabled ?? true);
+    return !this.stopped && (this.consent?.enabled ?? true);
   }
 
   /** Begin background uploads (only while consent is enabled; follows consent changes). Idempotent. */
@@ -145,16 +130,16 @@ export class Uploader {
     if (this.started || this.stopped) return this;
     this.started = true;
     this.cursors.load();
-    const previous = this.n.continueFrom(this.dir);
+    const previous = this.counters.continueFrom(this.dir);
     if (previous) {
-      this.q.quarantined = continued(previous.quarantined_events);
-      this.q.invalid = continued(previous.invalid_lines);
+      this.quarantine.quarantined = continued(previous.quarantined_events);
+      this.quarantine.invalid = continued(previous.invalid_lines);
       this.budget.dropped = continued(previous.dropped_events);
     }
     // The cap applies from the first write, before the first scan has measured the store.
-    this.n.storeBytes = storeBytesSync(this.dir);
-    this.budget.bytes = this.n.storeBytes;
-    this.unsubscribe = this.o.consent?.onChange((on) => {
+    this.counters.storeBytes = storeBytesSync(this.dir);
+    this.budget.bytes = this.counters.storeBytes;
+    this.unsubscribe = this.consent?.onChange((on) => {
       if (on) this.schedule(this.initialDelayMs);
       else this.pause();
     });
@@ -227,13 +212,13 @@ export class Uploader {
     this.timer = undefined;
     if (!this.enabled) return;
     // Pick up a `disable` made from the CLI in another process: stop sending within one interval.
-    this.o.consent?.reload();
+    this.consent?.reload();
     if (!this.enabled) return;
     void this.runCycle('background', Number.POSITIVE_INFINITY).finally(() => {
       if (!this.enabled || this.sender.refused !== undefined) return;
       const now = Date.now();
-      const next = this.sender.lastFailed ? Math.max(this.n.backoffUntil, this.n.retryAfterUntil) - now : this.o.intervalMs;
-      this.schedule(Math.max(next, this.n.retryAfterUntil - now, 10));
+      const next = this.sender.lastFailed ? Math.max(this.counters.backoffUntil, this.counters.retryAfterUntil) - now : this.settings.intervalMs;
+      this.schedule(Math.max(next, this.counters.retryAfterUntil - now, 10));
     });
   }
 
@@ -241,7 +226,7 @@ export class Uploader {
   private async drain(): Promise<void> {
     if (!this.enabled) return;
     const now = Date.now();
-    const budget = Math.max(1, Math.floor(this.o.shutdownTimeoutMs * 0.75));
+    const budget = Math.max(1, Math.floor(this.settings.shutdownTimeoutMs * 0.75));
     if (now >= this.drainWindowEnd) this.drainWindowEnd = now + budget;
     const deadline = this.drainWindowEnd;
     // Sockets are unref'd; this timer is what holds the process while the host waits for delivery, and no longer.
@@ -286,10 +271,10 @@ export class Uploader {
   private async cycleBody(mode: 'background' | 'drain', c: Cycle): Promise<void> {
     if (!this.enabled || this.sender.refused !== undefined) return;
     const now = Date.now();
-    if (this.n.retryAfterUntil > now) return; // the endpoint asked us to wait
-    if (mode === 'background' && this.n.backoffUntil > now) return;
+    if (this.counters.retryAfterUntil > now) return; // the endpoint asked us to wait
+    if (mode === 'background' && this.counters.backoffUntil > now) return;
     const leader = this.lock.tryAcquire();
-    const files = await scanStore(this.dir, this.o.extraFiles);
+    const files = await scanStore(this.dir, this.extraFiles);
     this.observe(files);
     if (!leader) return; // another process uploads from this dir; we only keep the budget current
     this.cursors.prune(new Set(files.map((f) => f.key)));
@@ -314,7 +299,7 @@ export class Uploader {
       bytes += f.size;
       if (f.rotatedAt !== undefined && f.rotatedAt > newest) newest = f.rotatedAt;
     }
-    this.n.storeBytes = bytes;
+    this.counters.storeBytes = bytes;
     this.budget.bytes = bytes;
     if (newest > this.newestSegmentSeen) {
       // A file was rotated (by us or by the uploader of another process sharing the dir): our writers may still hold
@@ -335,12 +320,12 @@ export class Uploader {
         count++;
       }
     }
-    this.n.pendingBytes = bytes;
-    this.n.pendingFiles = count;
+    this.counters.pendingBytes = bytes;
+    this.counters.pendingFiles = count;
   }
 
   private reopenWriters(): void {
-    for (const w of this.o.writers) {
+    for (const w of this.writers) {
       try {
         w.close(); // the next append opens `{scenario}.jsonl` anew
       } catch {
@@ -351,22 +336,22 @@ export class Uploader {
 
   private async compact(): Promise<void> {
     try {
-      const files = await scanStore(this.dir, this.o.extraFiles);
+      const files = await scanStore(this.dir, this.extraFiles);
       const r = await compactStore({
         files,
         cursors: this.cursors,
-        maxBytes: this.o.storeMaxBytes,
-        rotateBytes: Math.min(64 * 1024 * 1024, Math.max(64 * 1024, Math.floor(this.o.storeMaxBytes / 8))),
-        graceMs: this.o.segmentGraceMs,
+        maxBytes: this.settings.storeMaxBytes,
+        rotateBytes: Math.min(64 * 1024 * 1024, Math.max(64 * 1024, Math.floor(this.settings.storeMaxBytes / 8))),
+        graceMs: this.settings.segmentGraceMs,
         now: Date.now(),
         reopenWriters: () => this.reopenWriters(),
       });
       if (r.rotated > 0) this.newestSegmentSeen = Math.max(this.newestSegmentSeen, Date.now());
-      const after = r.rotated + r.deleted + r.rewritten > 0 ? await scanStore(this.dir, this.o.extraFiles) : files;
-      this.n.storeBytes = after.filter((f) => f.kind !== 'extra').reduce((n, f) => n + f.size, 0);
-      this.budget.bytes = this.n.storeBytes;
+      const after = r.rotated + r.deleted + r.rewritten > 0 ? await scanStore(this.dir, this.extraFiles) : files;
+      this.counters.storeBytes = after.filter((f) => f.kind !== 'extra').reduce((n, f) => n + f.size, 0);
+      this.budget.bytes = this.counters.storeBytes;
       this.updatePending(after);
-      this.n.evicted += await this.q.trim(Math.floor(this.o.storeMaxBytes / 4));
+      this.counters.evicted += await this.quarantine.trim(Math.floor(this.settings.storeMaxBytes / 4));
     } catch (err) {
       diag.error(`otel-product-telemetry: store compaction in ${this.dir} failed: ${(err as Error).message}`);
     }
@@ -375,7 +360,7 @@ export class Uploader {
   // ---- state ----------------------------------------------------------------------------------------------------
 
   private snapshot(): UploadState {
-    return this.n.toState({ url: redactUrl(this.url), storeMaxBytes: this.o.storeMaxBytes, quarantined: this.q.quarantined, invalid: this.q.invalid, dropped: this.budget.dropped, gzip: this.sender.gzip });
+    return this.counters.toState({ url: redactUrl(this.url), storeMaxBytes: this.settings.storeMaxBytes, quarantined: this.quarantine.quarantined, invalid: this.quarantine.invalid, dropped: this.budget.dropped, gzip: this.sender.gzip });
   }
 
   private async saveState(): Promise<void> {

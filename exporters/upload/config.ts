@@ -45,6 +45,24 @@ export const uploadSettings = {
 
 export type UploadOptions = SettingsOptions<typeof uploadSettings>;
 
+/** The settings an `Uploader` itself reads (the rest say where it sends from and to, or find the manifest). */
+const UPLOADER_SETTING_KEYS = ['format', 'token', 'timeoutMs', 'intervalMs', 'gzip', 'batchSize', 'maxBatchBytes', 'backoffMs', 'maxBackoffMs', 'storeMaxBytes', 'segmentGraceMs', 'shutdownTimeoutMs'] as const;
+
+export type UploaderSettings = Pick<SettingsValues<typeof uploadSettings>, (typeof UPLOADER_SETTING_KEYS)[number]>;
+
+/**
+ * The uploader's settings: each given value, else the settings table's default (`uploadSettings`, the one place the
+ * defaults are written). For code that builds an `Uploader` without `loadUploadConfig` (tests, tools).
+ */
+export function uploaderSettings(given: Partial<UploaderSettings>): UploaderSettings {
+  const out: Record<string, unknown> = {};
+  for (const key of UPLOADER_SETTING_KEYS) {
+    const fallback = uploadSettings[key].default;
+    out[key] = given[key] ?? (typeof fallback === 'function' ? fallback() : fallback);
+  }
+  return out as UploaderSettings;
+}
+
 export type UploadConfig = Omit<SettingsValues<typeof uploadSettings>, 'dir'> & {
   /** Where uploads go; undefined = uploads are off. */
   readonly url: string | undefined;

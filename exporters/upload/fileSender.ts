@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { diag } from '@opentelemetry/api';
 import { checkAnswer, type UploadAnswer } from './answer.js';
 import { buildBody, idPrefixFor, readBatch, recheckLine, type BatchLine, type InvalidLine, type ReadResult } from './batchReader.js';
+import type { UploaderSettings } from './config.js';
 import type { CursorStore } from './cursor.js';
 import { backoffDelay } from '../../core/backoff.js';
 import { classifyStatus, parseRetryAfter, type Verdict } from './retry.js';
@@ -17,17 +18,10 @@ export interface SendWindow {
   readonly controller: AbortController;
 }
 
-export interface FileSenderOptions {
+/** The uploader's settings a sender uses, and where it sends from and to. */
+export interface FileSenderOptions extends Pick<UploaderSettings, 'format' | 'token' | 'timeoutMs' | 'batchSize' | 'maxBatchBytes' | 'backoffMs' | 'maxBackoffMs' | 'gzip'> {
   dir: string;
   url: string;
-  format: 'json' | 'ndjson';
-  token: string | undefined;
-  timeoutMs: number;
-  batchSize: number;
-  maxBatchBytes: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-  gzip: boolean;
   defaultScenario: string | undefined;
 }
 
@@ -83,25 +77,25 @@ export class FileSender {
    * would store every event twice and this uploader would send the copies back). Set once; the events stay.
    */
   refused: string | undefined;
-  private readonly o: FileSenderOptions;
+  private readonly options: FileSenderOptions;
   private storeId: string | undefined | null = null;
   private readonly url: string;
   private readonly dir: string;
   private readonly transport: UploadTransport;
   private readonly cursors: CursorStore;
-  private readonly q: LineQuarantine;
-  private readonly n: UploadCounters;
+  private readonly quarantine: LineQuarantine;
+  private readonly counters: UploadCounters;
   private readonly isEnabled: () => boolean;
 
   constructor(options: FileSenderOptions, parts: FileSenderParts) {
-    this.o = options;
+    this.options = options;
     this.url = options.url;
     this.dir = options.dir;
     this.gzip = options.gzip;
     this.transport = parts.transport;
     this.cursors = parts.cursors;
-    this.q = parts.quarantine;
-    this.n = parts.counters;
+    this.quarantine = parts.quarantine;
+    this.counters = parts.counters;
     this.isEnabled = parts.isEnabled;
   }
 
@@ -125,18 +119,18 @@ export class FileSender {
       return true; // vanished since the scan
     }
     try {
-      const limits = { maxBytes: this.o.maxBatchBytes, maxCount: this.o.batchSize, scenario: f.scenario ?? this.o.defaultScenario, idPrefix: idPrefixFor(f.head, f.key) };
+      const limits = { maxBytes: this.options.maxBatchBytes, maxCount: this.options.batchSize, scenario: f.scenario ?? this.options.defaultScenario, idPrefix: idPrefixFor(f.head, f.key) };
       while (offset < f.size) {
         if (this.shouldStop(c)) return false;
         const r = await (ahead ?? readBatch(fh, offset, f.size, limits));
         ahead = undefined;
         let next: number | undefined;
-        if (r.kind === 'oversize') next = await this.q.oversize(fh, f, r.start, this.o.maxBatchBytes);
+        if (r.kind === 'oversize') next = await this.quarantine.oversize(fh, f, r.start, this.options.maxBatchBytes);
         if (r.kind === 'incomplete' || (r.kind === 'oversize' && next === undefined)) {
           // A tail without its newline: a writer mid-line, or one that died mid-write. Once the file has been quiet
           // for a while it is the latter (the next writer would only terminate it): set it aside, do not wait forever.
           if (Date.now() - f.mtimeMs < TORN_TAIL_QUIET_MS) break;
-          next = await this.q.tornTail(fh, f, offset);
+          next = await this.quarantine.tornTail(fh, f, offset);
         }
         if (next !== undefined) {
           offset = next;
@@ -145,7 +139,7 @@ export class FileSender {
           continue;
         }
         if (r.kind !== 'batch') break;
-        if (r.invalid.length > 0) await this.q.invalidLines(f, r.invalid);
+        if (r.invalid.length > 0) await this.quarantine.invalidLines(f, r.invalid);
         // Read and check the next batch while this one is on the wire (the endpoint's work overlaps ours).
         if (r.end < f.size) {
           ahead = readBatch(fh, r.end, f.size, limits);
@@ -166,34 +160,34 @@ export class FileSender {
   /** POST lines (splitting on 413). Moves the cursor past every acknowledged or quarantined part. */
   private async sendLines(f: StoreFile, lines: readonly BatchLine[], c: SendWindow): Promise<boolean> {
     if (lines.length === 0) return true;
-    const out = await this.post(buildBody(lines, this.o.format), lines.length, c);
+    const out = await this.post(buildBody(lines, this.options.format), lines.length, c);
     const last = lines[lines.length - 1]!;
     if (out.sameStore) {
       this.refused =
         `not uploading to ${redactUrl(this.url)}: that collector stores into this uploader's own data dir ${this.dir} ` +
         `(it would store every event a second time there, and this uploader would send the copies back); ` +
         `give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR) or send elsewhere (TELEMETRY_UPLOAD_URL). The events stay in ${this.dir}`;
-      this.n.lastError = this.refused;
+      this.counters.lastError = this.refused;
       diag.error(`otel-product-telemetry: ${this.refused}`);
       return false;
     }
     switch (out.verdict) {
       case 'ack': {
-        const errored = await this.q.rejectedInAnswer(f, lines, out.answer!.refused, out.response!.status);
-        this.n.sentEvents += Math.max(0, lines.length - errored);
-        this.n.sentBatches++;
-        this.n.failures = 0;
+        const errored = await this.quarantine.rejectedInAnswer(f, lines, out.answer!.refused, out.response!.status);
+        this.counters.sentEvents += Math.max(0, lines.length - errored);
+        this.counters.sentBatches++;
+        this.counters.failures = 0;
         this.lastFailed = false;
-        this.n.backoffUntil = 0;
-        this.n.lastError = null;
-        this.n.lastSuccessAt = new Date().toISOString();
+        this.counters.backoffUntil = 0;
+        this.counters.lastError = null;
+        this.counters.lastSuccessAt = new Date().toISOString();
         this.cursors.set(f, last.end);
         void this.cursors.save();
         return true;
       }
       case 'split': {
         if (lines.length === 1) {
-          await this.q.refused(f, lines, { source: 'server', status: 413, error: `a single event is too large for the endpoint: ${out.response?.body ?? ''}`.slice(0, 65_536) });
+          await this.quarantine.refused(f, lines, { source: 'server', status: 413, error: `a single event is too large for the endpoint: ${out.response?.body ?? ''}`.slice(0, 65_536) });
           this.cursors.set(f, last.end);
           void this.cursors.save();
           return true;
@@ -215,13 +209,13 @@ export class FileSender {
             else bad.push(r.invalid);
           }
           if (bad.length > 0) {
-            await this.q.invalidLines(f, bad);
+            await this.quarantine.invalidLines(f, bad);
             return this.sendLines(f, good, c);
           }
           lines = good;
         }
         diag.error(`otel-product-telemetry: ${redactUrl(this.url)} refused ${lines.length} event(s) with ${status}: ${short(out.response?.body)}; moved them to ${this.dir}/quarantine/`);
-        await this.q.refused(f, lines, { source: 'server', status, error: out.response?.body ?? '' });
+        await this.quarantine.refused(f, lines, { source: 'server', status, error: out.response?.body ?? '' });
         this.cursors.set(f, last.end);
         void this.cursors.save();
         return true;
@@ -236,18 +230,18 @@ export class FileSender {
   private async post(body: Buffer, events: number, c: SendWindow): Promise<PostOutcome> {
     const remaining = c.deadline - Date.now();
     if (remaining <= 0 || c.controller.signal.aborted) return { verdict: 'retry', aborted: true, error: 'deadline reached before sending' };
-    const timeoutMs = Math.max(1, Math.min(this.o.timeoutMs, remaining));
-    this.n.lastAttemptAt = new Date().toISOString();
+    const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remaining));
+    this.counters.lastAttemptAt = new Date().toISOString();
     const attempt = async (gzip: boolean): Promise<PostOutcome> => {
       try {
         const { payload, gzipped } = await this.transport.encode(body, gzip);
-        this.n.sentBytes += payload.length;
+        this.counters.sentBytes += payload.length;
         if (this.storeId === null) this.storeId = storeIdOf(this.dir);
-        const response = await this.transport.post(payload, gzipped, { format: this.o.format, token: this.o.token, gzip: gzipped, timeoutMs, signal: c.controller.signal, storeId: this.storeId });
+        const response = await this.transport.post(payload, gzipped, { format: this.options.format, token: this.options.token, gzip: gzipped, timeoutMs, signal: c.controller.signal, storeId: this.storeId });
         if (isSameStoreRefusal(response)) return { verdict: 'pause', response, sameStore: true };
         const verdict = classifyStatus(response.status);
         if (verdict !== 'ack') return { verdict, response };
-        const check = checkAnswer(response, events, this.o.format, [this.o.token]);
+        const check = checkAnswer(response, events, this.options.format, [this.options.token]);
         // Not the collector's answer: nothing says the events were stored. Retried like a network error.
         return check.ok ? { verdict, response, answer: check.answer } : { verdict: 'retry', response, problem: check.problem };
       } catch (err) {
@@ -276,16 +270,16 @@ export class FileSender {
         : out.response
           ? `answered ${out.response.status}: ${short(out.response.body)}`
           : (out.error ?? 'failed');
-    this.n.lastError = `POST ${redactUrl(this.url)} (${events} events) ${what}`;
+    this.counters.lastError = `POST ${redactUrl(this.url)} (${events} events) ${what}`;
     if (out.aborted) return; // our own deadline or consent: not a failure of the endpoint
-    this.n.failures++;
+    this.counters.failures++;
     this.lastFailed = true;
     const retryAfter = out.response && out.problem === undefined ? parseRetryAfter(out.response.headers['retry-after'], now) : undefined;
-    const delay = out.verdict === 'pause' ? this.o.maxBackoffMs : backoffDelay(this.n.failures, this.o.backoffMs, this.o.maxBackoffMs);
-    this.n.backoffUntil = now + Math.max(delay, retryAfter ?? 0);
-    if (retryAfter !== undefined) this.n.retryAfterUntil = now + retryAfter;
-    const wait = this.n.backoffUntil - now;
-    const msg = `otel-product-telemetry: upload ${this.n.lastError}; attempt ${this.n.failures} failed, next in ${wait} ms${retryAfter !== undefined ? ' (Retry-After)' : ''}; the events stay in ${this.dir}`;
+    const delay = out.verdict === 'pause' ? this.options.maxBackoffMs : backoffDelay(this.counters.failures, this.options.backoffMs, this.options.maxBackoffMs);
+    this.counters.backoffUntil = now + Math.max(delay, retryAfter ?? 0);
+    if (retryAfter !== undefined) this.counters.retryAfterUntil = now + retryAfter;
+    const wait = this.counters.backoffUntil - now;
+    const msg = `otel-product-telemetry: upload ${this.counters.lastError}; attempt ${this.counters.failures} failed, next in ${wait} ms${retryAfter !== undefined ? ' (Retry-After)' : ''}; the events stay in ${this.dir}`;
     if (out.verdict === 'pause') diag.error(`${msg} — check TELEMETRY_UPLOAD_URL and TELEMETRY_UPLOAD_TOKEN`);
     else diag.warn(msg);
   }

@@ -5,7 +5,7 @@ import type { SyncExportOptions, SyncLogRecordExporter } from '../../core/SyncLo
 import type { JsonlFileExporter } from '../jsonl/JsonlFileExporter.js';
 import { loadUploadConfig, type UploadConfig, type UploadOptions } from './config.js';
 import { admitRecords } from './storeGate.js';
-import { Uploader, type UploadStatus } from './Uploader.js';
+import { createUploader, type Uploader, type UploadStatus } from './Uploader.js';
 
 const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
 
@@ -73,25 +73,6 @@ export interface StoreUploadInputs {
 export function createStoreUpload(inputs: StoreUploadInputs): UploadingStoreExporter | undefined {
   const config = loadUploadConfig({ ...inputs.options, dir: inputs.dir, shutdownTimeoutMs: inputs.shutdownTimeoutMs }, inputs.env, {}, 'host');
   if (config.url === undefined) return undefined;
-  const uploader = new Uploader({
-    dir: config.dir,
-    url: config.url,
-    format: config.format,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    intervalMs: config.intervalMs,
-    gzip: config.gzip,
-    batchSize: config.batchSize,
-    maxBatchBytes: config.maxBatchBytes,
-    backoffMs: config.backoffMs,
-    maxBackoffMs: config.maxBackoffMs,
-    storeMaxBytes: config.storeMaxBytes,
-    segmentGraceMs: config.segmentGraceMs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    extraFiles: config.extraFiles,
-    consent: inputs.consent,
-    writers: [inputs.store.writer],
-    defaultScenario: inputs.defaultScenario,
-  }).start();
+  const uploader = createUploader({ ...config, url: config.url }, { consent: inputs.consent, writers: [inputs.store.writer], defaultScenario: inputs.defaultScenario }).start();
   return new UploadingStoreExporter(inputs.store, uploader, config, inputs.defaultScenario);
 }
