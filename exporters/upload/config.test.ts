@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { tmpDir } from '../../test/helpers.js';
-import { loadUploadConfig, MAX_UPLOAD_BYTES } from './config.js';
+import { loadUploadConfig, MAX_UPLOAD_BYTES, uploaderSettings } from './config.js';
 
 describe('upload settings', () => {
   it('has defaults and no URL (uploads off) with an empty environment', () => {
@@ -11,6 +11,12 @@ describe('upload settings', () => {
     expect(c.url).toBeUndefined();
     expect(c).toMatchObject({ format: 'json', gzip: true, batchSize: 1000, maxBatchBytes: MAX_UPLOAD_BYTES, timeoutMs: 10_000, intervalMs: 30_000, storeMaxBytes: 64 * 1024 * 1024, dir: '/tmp/x' });
     expect(c.extraFiles).toEqual([]);
+  });
+
+  it("gives an uploader built without loadUploadConfig the same defaults, from the one table", () => {
+    const { url, dir, extraFiles, manifestTelemetry, manifest, appDataDir, spoolDir, ...fromConfig } = loadUploadConfig({}, { TELEMETRY_DIR: '/tmp/x' });
+    expect(uploaderSettings({})).toEqual(fromConfig);
+    expect(uploaderSettings({ batchSize: 5, token: undefined })).toMatchObject({ batchSize: 5, token: undefined, intervalMs: 30_000 });
   });
 
   it('reads every variable, code options win over them', () => {
