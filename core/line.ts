@@ -1,3 +1,4 @@
+import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from './logTypes.js';
 import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTR_EVENT_ID, LEGACY_ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
@@ -65,22 +66,55 @@ export function serializeRecord(record: ReadableLogRecord, defaultScenario: stri
     plainId = true;
   } else plainId = isPlainId(id);
 
+  const out = lineOf(scenario, record.hrTime, attrs[ATTR_DEPLOYMENT_ID], event, record.severityNumber, detailsOf(record), id, plainId);
+  (record as WithLine)[LINE] = out;
+  return out;
+}
+
+/** The line's fields as a caller has them without a log record (the collector's stores: one uploaded event). */
+export interface LineFields {
+  scenario: string;
+  event: string;
+  hrTime: HrTime;
+  deploymentId?: string;
+  /** Absent → a UUIDv7 from `hrTime`. */
+  id?: string;
+  severityNumber?: SeverityNumber;
+  /** The line's `details`, as a record's body would be (a map as it is; no attributes are merged in). */
+  details?: unknown;
+}
+
+/**
+ * `serializeRecord` for fields given directly: the same line, byte for byte, as a record carrying them (scenario and
+ * event id as attributes, details as its body) would give. Not cached. Throws as `serializeRecord` does.
+ */
+export function serializeFields(fields: LineFields): SerializedLine {
+  const scenario = checkScenario(fields.scenario);
+  const event = fields.event;
+  if (typeof event !== 'string' || event.length === 0) throw new ValidationError('event', 'a non-empty event name is required');
+  let id = fields.id;
+  let plainId: boolean;
+  if (typeof id !== 'string') {
+    id = uuidv7(hrTimeToMillis(fields.hrTime));
+    plainId = true;
+  } else plainId = isPlainId(id);
+  return lineOf(scenario, fields.hrTime, fields.deploymentId, event, fields.severityNumber, bodyDetails(fields.details), id, plainId);
+}
+
+/** The one place that orders the line's fields. */
+function lineOf(scenario: string, hrTime: HrTime, dep: unknown, event: string, severity: SeverityNumber | undefined, details: Record<string, unknown> | undefined, id: unknown, plainId: boolean): SerializedLine {
   // Scenario is from a safe alphabet and the id from uuidv7 or a validated edge: neither needs escaping.
-  let line = '{"ts":"' + formatHrTime(record.hrTime) + '","scenario":"' + scenario + '"';
-  const dep = attrs[ATTR_DEPLOYMENT_ID];
+  let line = '{"ts":"' + formatHrTime(hrTime) + '","scenario":"' + scenario + '"';
   if (typeof dep === 'string') line += ',"deployment_id":' + jsonString(dep);
   line += ',"event":' + jsonString(event);
-  const level = levelOf(record.severityNumber);
+  const level = levelOf(severity);
   if (level !== undefined) line += ',"level":"' + level + '"';
-  const details = detailsOf(record);
   if (details !== undefined) {
     const json = JSON.stringify(details);
     if (json !== undefined && json !== '{}') line += ',"details":' + json;
   }
   line += ',"id":' + (plainId ? '"' + id + '"' : JSON.stringify(id)) + '}\n';
-  const out: SerializedLine = { scenario, line };
-  (record as WithLine)[LINE] = out;
-  return out;
+  return { scenario, line };
 }
 
 function isPlainId(id: string): boolean {
@@ -101,11 +135,7 @@ export function levelOf(severity: SeverityNumber | undefined): string | undefine
  * (records from other sources, e.g. the OTLP bridge). A non-map body is kept as `details.body`.
  */
 function detailsOf(record: ReadableLogRecord): Record<string, unknown> | undefined {
-  const body = record.body;
-  let details: Record<string, unknown> | undefined;
-  if (body !== undefined && body !== null) {
-    details = typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array) ? (body as Record<string, unknown>) : { body };
-  }
+  let details = bodyDetails(record.body);
   let copied = false;
   for (const key in record.attributes) {
     if (RESERVED_ATTRIBUTES.has(key)) continue;
@@ -116,4 +146,10 @@ function detailsOf(record: ReadableLogRecord): Record<string, unknown> | undefin
     if (!(key in details!)) details![key] = record.attributes[key];
   }
   return details;
+}
+
+/** A record body as the line's details: a map as it is, anything else as `details.body`. */
+function bodyDetails(body: unknown): Record<string, unknown> | undefined {
+  if (body === undefined || body === null) return undefined;
+  return typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array) ? (body as Record<string, unknown>) : { body };
 }

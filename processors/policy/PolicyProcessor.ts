@@ -1,10 +1,10 @@
 import { diag, type Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import { serializeRecord } from '../../core/line.js';
-import { CRASH_EVENT, TELEMETRY_SCOPE } from '../../core/record.js';
+import { TELEMETRY_SCOPE } from '../../core/record.js';
 import { DecoratingProcessor } from '../DecoratingProcessor.js';
+import { admitRecord, isDropped, policyRules, type DropReason, type PolicyRules } from './admit.js';
 
-export type DropReason = 'crash_outside_production' | 'invalid' | 'too_large';
+export type { DropReason } from './admit.js';
 
 export interface PolicyProcessorOptions {
   next: LogRecordProcessor;
@@ -23,42 +23,28 @@ export interface PolicyProcessorOptions {
 /**
  * The rules every telemetry record must pass before it is batched: crash events only in production, a valid event
  * name and scenario, and a size limit. It serialises the record once (to know its size); the batch processor and the
- * JSONL exporter reuse that line. Dropped records are counted per reason and reported through OTel diag.
+ * JSONL exporter reuse that line. The verdict is `admitRecord` (admit.ts), which the collector's stores apply to
+ * uploaded events too. Dropped records are counted per reason and reported through OTel diag.
  */
 export class PolicyProcessor extends DecoratingProcessor {
   readonly counts: Record<DropReason, number> = { crash_outside_production: 0, invalid: 0, too_large: 0 };
-  private readonly production: boolean;
-  private readonly defaultScenario: string | undefined;
-  private readonly maxEventBytes: number;
+  private readonly rules: PolicyRules;
   private readonly onDrop: PolicyProcessorOptions['onDrop'];
   private readonly allScopes: boolean;
 
   constructor(options: PolicyProcessorOptions) {
     super(options.next);
-    this.production = (options.environment ?? 'production') === 'production';
-    this.defaultScenario = options.defaultScenario;
-    this.maxEventBytes = options.maxEventBytes ?? 256 * 1024;
+    this.rules = policyRules(options);
     this.onDrop = options.onDrop;
     this.allScopes = options.allScopes ?? false;
   }
 
   onEmit(record: SdkLogRecord, context?: Context): void {
     if (!this.allScopes && record.instrumentationScope.name !== TELEMETRY_SCOPE) return;
-    if (!this.production && record.eventName === CRASH_EVENT) {
-      this.drop(record, 'crash_outside_production', 'crash events are recorded only when TELEMETRY_ENVIRONMENT=production', false);
-      return;
-    }
-    let size: number;
-    try {
-      const line = serializeRecord(record, this.defaultScenario).line;
-      // UTF-8 bytes are at most 3 per UTF-16 unit: count exactly only when the line could be over the limit.
-      size = line.length * 3 > this.maxEventBytes ? Buffer.byteLength(line, 'utf8') : line.length;
-    } catch (err) {
-      this.drop(record, 'invalid', (err as Error).message, true);
-      return;
-    }
-    if (size > this.maxEventBytes) {
-      this.drop(record, 'too_large', `event of ${size} bytes exceeds the ${this.maxEventBytes}-byte limit (TELEMETRY_MAX_EVENT_BYTES)`, true);
+    const verdict = admitRecord(record, this.rules);
+    if (isDropped(verdict)) {
+      // Crash events outside production are expected (quiet); the others are a caller's mistake (loud).
+      this.drop(record, verdict.drop, verdict.message, verdict.drop !== 'crash_outside_production');
       return;
     }
     this.next.onEmit(record, context);

@@ -77,7 +77,7 @@ describe('all or nothing per request (JSONL store)', () => {
     const dir = tmpDir('partial-');
     const c = await collector({ dir });
     // The files open fine; the write of b then fails (as ENOSPC or EIO would), after a's lines are in a.jsonl.
-    const writer = (c.store as JsonlStore)['exporter'].writer;
+    const writer = (c.store as JsonlStore)['writer'];
     const append = writer.append.bind(writer);
     let failB = true;
     writer.append = (scenario: string, text: string, fsync?: boolean) => {

@@ -1,21 +1,18 @@
-import { diag, ROOT_CONTEXT } from '@opentelemetry/api';
-import { SeverityNumber, type AnyValueMap, type LoggerLike as Logger, type LogAttributes } from '../../../core/logTypes.js';
-import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { millisToHrTime } from '@opentelemetry/core';
+import { diag } from '@opentelemetry/api';
+import { SeverityNumber } from '../../../core/logTypes.js';
 import { ClickHouseError, StoreError } from '../../../core/errors.js';
 import { uuidv7 } from '../../../core/id.js';
 import { levelOf } from '../../../core/line.js';
-import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, TELEMETRY_SCOPE, type TelemetryLine } from '../../../core/record.js';
+import type { TelemetryLine } from '../../../core/record.js';
 import { isSafeScenario } from '../../../core/scenario.js';
-import { VERSION } from '../../../core/version.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
 import { detailsText, lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
 import { ensureSchema } from '../../../exporters/clickhouse/schema.js';
 import { SequenceClock } from '../../../exporters/clickhouse/sequence.js';
-import { PolicyProcessor, type DropReason } from '../../../processors/policy/PolicyProcessor.js';
+import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
 import { DedupWindow } from '../DedupWindow.js';
-import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRejection, TelemetryStore } from '../TelemetryStore.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
@@ -39,12 +36,6 @@ export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions {
   retentionDays?: number;
 }
 
-const DROP_CODES: Record<DropReason, string> = {
-  crash_outside_production: 'OPT_ERR_NOT_RECORDED',
-  invalid: 'OPT_ERR_VALIDATION',
-  too_large: 'OPT_ERR_EVENT_TOO_LARGE',
-};
-
 /** One `append` call waiting for its INSERT. */
 interface PendingAppend {
   readonly rows: EventRow[];
@@ -56,21 +47,14 @@ interface PendingAppend {
   reject(err: Error): void;
 }
 
-// The policy processor needs a next one; the store only wants its verdict.
-const VERDICT_ONLY: LogRecordProcessor = {
-  onEmit: () => undefined,
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
-
 /**
  * The collector's ClickHouse store (`TELEMETRY_STORE=clickhouse`): events go to one `ReplacingMergeTree` table
  * (exporters/clickhouse/schema.ts) over the HTTP interface; summaries and queries are SQL, nothing is kept in memory
  * but a bounded window of recent client ids.
  *
- * `append` checks each event as the JSONL store does (the same PolicyProcessor: crash only in production, valid,
- * size; scenario safety and limit), then queues its rows. Appends that arrive while an INSERT is running are grouped
- * into the next one (group commit: one INSERT per group, at most `maxInsertRows` rows), so ClickHouse gets few, large
+ * `append` admits each event as the JSONL store does (admission.ts: scenario safety and limit, and the policy's
+ * verdict — processors/policy/admit.ts: crash only in production, valid, size), then queues its rows. Appends that
+ * arrive while an INSERT is running are grouped into the next one (group commit: one INSERT per group, at most `maxInsertRows` rows), so ClickHouse gets few, large
  * inserts. Its promise resolves when ClickHouse has the rows, and rejects with a StoreError (the collector answers
  * 503) when the insert failed after retries — then nothing of that call is acknowledged.
  *
@@ -89,17 +73,12 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly writer: RowWriter;
   private readonly sql: StoreSql;
   private readonly summaryOptions: SummaryQueryOptions;
-  private readonly provider: LoggerProvider;
-  private readonly logger: Logger;
   private readonly window: DedupWindow;
   private readonly seq = new SequenceClock();
-  private readonly scenarios = new Set<string>();
-  private readonly maxScenarios: number;
+  private readonly admission: StoreAdmission;
   private readonly queue: PendingAppend[] = [];
   private queuedRows = 0;
   private pumping: Promise<void> | undefined;
-  // Set synchronously by the policy's onDrop inside emit.
-  private dropMessage: { reason: DropReason; message: string } | undefined;
   private opened: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private readonly retentionDays: number;
@@ -112,15 +91,7 @@ export class ClickHouseStore implements TelemetryStore {
     this.sql = storeSql(this.config);
     this.summaryOptions = { failureEvents: failureEvents ?? undefined, recentFailures: recentFailures ?? 10 };
     this.window = new DedupWindow(dedupWindow ?? 100_000);
-    this.maxScenarios = maxScenarios ?? 1000;
-    const policy = new PolicyProcessor({
-      next: VERDICT_ONLY,
-      environment: environment ?? 'production',
-      maxEventBytes,
-      onDrop: (_record, reason, message) => (this.dropMessage = { reason, message }),
-    });
-    this.provider = new LoggerProvider({ processors: [policy] });
-    this.logger = this.provider.getLogger(TELEMETRY_SCOPE, VERSION);
+    this.admission = new StoreAdmission({ environment, maxEventBytes, maxScenarios });
   }
 
   /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
@@ -133,54 +104,34 @@ export class ClickHouseStore implements TelemetryStore {
     this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
       await ensureSchema(this.writer.http, this.config, this.config.createSchema, this.retentionDays);
       for (const r of await this.writer.http.rows<{ scenario: string; seq: string }>(this.sql.scenarios())) {
-        this.scenarios.add(r.scenario);
+        this.admission.known(r.scenario);
         this.seq.atLeast(Number(r.seq));
       }
       if (!this.config.dedupCheck && this.window.capacity > 0) {
         const newest = await this.writer.http.rows<{ scenario: string; id: string }>(this.sql.newestIds(this.window.capacity));
         for (let i = newest.length - 1; i >= 0; i--) this.window.add(newest[i]!.scenario, newest[i]!.id);
       }
-      diag.debug(`otel-product-telemetry: ClickHouse store ${this.config.database}.${this.config.table} at ${this.writer.http.where} open (${this.scenarios.size} scenarios)`);
+      diag.debug(`otel-product-telemetry: ClickHouse store ${this.config.database}.${this.config.table} at ${this.writer.http.where} open (${this.admission.scenarioCount} scenarios)`);
     });
     return this.opened;
   }
 
   append(events: readonly StoreEvent[]): Promise<AppendResult> {
     if (this.closePromise !== undefined) return Promise.reject(new StoreError('the store is closed'));
-    const result: AppendResult = { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
+    const result = newAppendResult();
+    const admission = this.admission;
     const rows: EventRow[] = [];
     const clientRows = new Set<EventRow>();
     const newScenarios: string[] = [];
-    const reject = (index: number, code: string, error: string): void => {
-      result.dropped++;
-      result.rejections.push({ index, code, error } satisfies StoreRejection);
-    };
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      if (!this.scenarios.has(e.scenario)) {
-        if (this.scenarios.size >= this.maxScenarios) {
-          reject(i, 'OPT_ERR_SCENARIO_LIMIT', `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
-          continue;
-        }
-        if (!isSafeScenario(e.scenario)) {
-          reject(i, 'OPT_ERR_SCENARIO', `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
-          continue;
-        }
-        this.scenarios.add(e.scenario);
-        newScenarios.push(e.scenario);
-      }
+      const scenario = admission.admitScenario(e.scenario, e, i, result);
+      if (scenario === false) continue;
+      if (scenario === 'new') newScenarios.push(e.scenario);
       const id = e.id ?? uuidv7(e.timestamp);
+      // The verdict's line is not needed here (rows are columns), only that the policy passes it.
+      if (admission.admit(e, id, i, result) === undefined) continue;
       const severity = e.severityNumber ?? SeverityNumber.INFO;
-      const attributes: LogAttributes = { [ATTR_SCENARIO]: e.scenario, [ATTR_EVENT_ID]: id };
-      if (e.deploymentId !== undefined) attributes[ATTR_DEPLOYMENT_ID] = e.deploymentId;
-      this.dropMessage = undefined;
-      // HrTime, never a number: the SDK reads numbers before ~1998 as performance.now() offsets (see JsonlStore).
-      this.logger.emit({ eventName: e.event, timestamp: millisToHrTime(e.timestamp), severityNumber: severity, attributes, body: e.details as AnyValueMap | undefined, context: ROOT_CONTEXT });
-      const drop = this.dropMessage as { reason: DropReason; message: string } | undefined;
-      if (drop !== undefined) {
-        reject(i, DROP_CODES[drop.reason], drop.message);
-        continue;
-      }
       const row: EventRow = {
         scenario: e.scenario,
         ts_ms: Math.floor(e.timestamp),
@@ -198,7 +149,7 @@ export class ClickHouseStore implements TelemetryStore {
     // Bounded memory: while ClickHouse is slow, at most two INSERTs' worth of rows wait (one append alone always may).
     const limit = this.config.maxInsertRows * 2;
     if (this.queuedRows > 0 && this.queuedRows + rows.length > limit) {
-      for (const s of newScenarios) this.scenarios.delete(s);
+      for (const s of newScenarios) this.admission.forget(s);
       return Promise.reject(new StoreError(`ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted (limit ${limit}); try again later`));
     }
     return new Promise<AppendResult>((resolve, rejectAppend) => {
@@ -241,10 +192,7 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   close(): Promise<void> {
-    this.closePromise ??= (async () => {
-      await this.flush();
-      await this.provider.shutdown();
-    })();
+    this.closePromise ??= this.flush();
     return this.closePromise;
   }
 
@@ -296,12 +244,10 @@ export class ClickHouseStore implements TelemetryStore {
     for (const p of group) {
       for (const row of p.rows) {
         if (p.clientRows.has(row)) {
-          const key = row.scenario + '\n' + row.id;
-          if (window.has(row.scenario, row.id) || seen.has(key)) {
+          if (isDuplicate(window, seen, row.scenario, row.id)) {
             p.result.duplicates++;
             continue;
           }
-          seen.add(key);
           clientRows.add(row);
         }
         row.seq = this.seq.next();
@@ -322,7 +268,7 @@ export class ClickHouseStore implements TelemetryStore {
       const e = err instanceof StoreError ? err : new ClickHouseError(`inserting into ClickHouse failed: ${(err as Error).message}`, 0, false, undefined, { cause: err });
       diag.error(`otel-product-telemetry: ClickHouse store: ${e.message}`);
       for (const p of group) {
-        for (const s of p.newScenarios) this.scenarios.delete(s);
+        for (const s of p.newScenarios) this.admission.forget(s);
         p.reject(e);
       }
     }
