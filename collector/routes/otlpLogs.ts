@@ -1,37 +1,10 @@
 import { countRefused } from '../metrics/selfMetrics.js';
-import { RequestError, type TelemetryError } from '../../core/errors.js';
-import { contentEncodingOf, readBody } from '../http/body.js';
-import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
-import { JSON_TYPE, sendJson, sendRaw, discardRest } from '../http/respond.js';
-import { parseJson } from '../ingest/parse.js';
 import { findInexactNumbers, fieldOf, inexactMessage, type InexactNumber } from '../ingest/numbers.js';
 import { mapLogsRequest } from '../otlp/mapLogs.js';
-import { ExportLogsServiceRequest, ExportLogsServiceResponse, RpcStatus } from '../otlp/protobuf.js';
-import type { Route, RouteContext } from '../router.js';
-import { eventLimits, utf8Text } from './upload.js';
-
-const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
-const PROTOBUF_TYPE = 'application/x-protobuf';
-
-/** gRPC status codes for the google.rpc.Status body of OTLP error answers, by HTTP status. */
-function grpcCode(status: number): number {
-  switch (status) {
-    case 400:
-    case 413:
-    case 415:
-      return 3; // INVALID_ARGUMENT
-    case 401:
-      return 16; // UNAUTHENTICATED
-    case 404:
-      return 5; // NOT_FOUND
-    case 429:
-      return 8; // RESOURCE_EXHAUSTED
-    case 503:
-      return 14; // UNAVAILABLE
-    default:
-      return 13; // INTERNAL
-  }
-}
+import { ExportLogsServiceRequest, ExportLogsServiceResponse } from '../otlp/protobuf.js';
+import { otlpRoute } from '../otlp/route.js';
+import type { Route } from '../router.js';
+import { eventLimits } from './upload.js';
 
 const NANOS_KEY = /UnixNano$|_unix_nano$/;
 
@@ -65,13 +38,6 @@ function at(v: unknown, key: string | number): unknown {
   return v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as Record<string | number, unknown>)[key] : undefined;
 }
 
-function wantsProtobuf(ctx: RouteContext): boolean {
-  try {
-    return PROTOBUF_TYPES.has(mediaTypeOf(ctx.req));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `POST /v1/logs`: OTLP/HTTP logs in JSON or protobuf (what `@opentelemetry/exporter-logs-otlp-http` and `-proto`
@@ -80,68 +46,37 @@ function wantsProtobuf(ctx: RouteContext): boolean {
  * `partialSuccess` when records were rejected (count and the first reasons) or were app logs only counted
  * (a warning: `rejectedLogRecords` 0 with a message); errors as google.rpc.Status with the HTTP status.
  */
-export const otlpLogsRoute: Route = {
-  method: 'POST',
-  path: '/v1/logs',
-  async handle(ctx) {
-    const { req, collector } = ctx;
-    const config = collector.config;
-    const type = mediaTypeOf(req);
-    const protobuf = PROTOBUF_TYPES.has(type);
-    if (!protobuf && type !== 'application/json') throw unsupportedType(type, ['application/x-protobuf', 'application/json']);
-    const body = await readBody(req, { maxBytes: config.maxBodyBytes }, contentEncodingOf(req));
-    let request: unknown;
-    let inexact: string[] = [];
-    if (protobuf) {
-      try {
-        request = ExportLogsServiceRequest.decode(body);
-      } catch (err) {
-        throw new RequestError('OPT_ERR_PARSE', 400, `invalid OTLP protobuf: ${(err as Error).message}`);
-      }
-    } else {
-      const text = utf8Text(body);
-      request = parseJson(text);
-      if (request instanceof RequestError) throw request;
-      inexact = takeInexactRecords(request, findInexactNumbers(text, request, 1000, NANOS_KEY));
-    }
-    const now = Date.now();
-    const mapped = mapLogsRequest(request, {
-      defaultScenario: config.scenario,
-      limits: eventLimits(ctx),
-      now,
-      storeAppLogs: config.otlpStoreLogs,
-      maxRecords: config.maxEventsPerRequest,
-    });
-    if (inexact.length > 0) {
-      mapped.rejected += inexact.length;
-      mapped.reasons = [...inexact, ...mapped.reasons].slice(0, 5);
-    }
-    const stats = collector.stats;
-    stats.eventsReceived += mapped.events.length + mapped.rejected;
-    stats.otlpAppLogs += mapped.appLogs;
-    countRefused(collector.metrics, 'OPT_ERR_OTLP_RECORD', mapped.rejected);
-    const result = mapped.events.length > 0 ? await collector.store.append(mapped.events) : { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
-    stats.eventsStored += result.stored;
-    stats.duplicates += result.duplicates;
-    const rejected = mapped.rejected + result.dropped;
-    stats.rejected += rejected;
-    const reasons = [...mapped.reasons, ...result.rejections.slice(0, 5).map((r) => r.error)].slice(0, 5);
-    let message = '';
-    if (rejected > 0) message = `${rejected} log record(s) rejected: ${reasons.join('; ')}`;
-    const appLogsStored = config.otlpStoreLogs;
-    if (mapped.appLogs > 0 && !appLogsStored) {
-      message += `${message ? '; ' : ''}${mapped.appLogs} log record(s) without an event name counted as app logs, not stored (TELEMETRY_OTLP_STORE_LOGS=true stores them)`;
-    }
-    const response = message ? { partialSuccess: { rejectedLogRecords: rejected, errorMessage: message } } : {};
-    if (protobuf) sendRaw(ctx.res, 200, PROTOBUF_TYPE, ExportLogsServiceResponse.encode(response).finish());
-    else sendJson(ctx.res, 200, response);
-  },
-  onError(ctx, err: TelemetryError, headers) {
-    const status = { code: grpcCode(err.statusCode), message: `${err.code}: ${err.message}` };
-    const h = { ...headers };
-    if (!ctx.req.complete) h.connection = 'close';
-    if (wantsProtobuf(ctx)) sendRaw(ctx.res, err.statusCode, PROTOBUF_TYPE, RpcStatus.encode(status).finish(), h);
-    else sendRaw(ctx.res, err.statusCode, JSON_TYPE, JSON.stringify(status), h);
-    if (!ctx.req.complete) discardRest(ctx.res);
-  },
-};
+export const otlpLogsRoute: Route = otlpRoute('/v1/logs', { request: ExportLogsServiceRequest, response: ExportLogsServiceResponse }, async (ctx, request, jsonText) => {
+  const { collector } = ctx;
+  const config = collector.config;
+  const inexact = jsonText === undefined ? [] : takeInexactRecords(request, findInexactNumbers(jsonText, request, 1000, NANOS_KEY));
+  const now = Date.now();
+  const mapped = mapLogsRequest(request, {
+    defaultScenario: config.scenario,
+    limits: eventLimits(ctx),
+    now,
+    storeAppLogs: config.otlpStoreLogs,
+    maxRecords: config.maxEventsPerRequest,
+  });
+  if (inexact.length > 0) {
+    mapped.rejected += inexact.length;
+    mapped.reasons = [...inexact, ...mapped.reasons].slice(0, 5);
+  }
+  const stats = collector.stats;
+  stats.eventsReceived += mapped.events.length + mapped.rejected;
+  stats.otlpAppLogs += mapped.appLogs;
+  countRefused(collector.metrics, 'OPT_ERR_OTLP_RECORD', mapped.rejected);
+  const result = mapped.events.length > 0 ? await collector.store.append(mapped.events) : { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
+  stats.eventsStored += result.stored;
+  stats.duplicates += result.duplicates;
+  const rejected = mapped.rejected + result.dropped;
+  stats.rejected += rejected;
+  const reasons = [...mapped.reasons, ...result.rejections.slice(0, 5).map((r) => r.error)].slice(0, 5);
+  let message = '';
+  if (rejected > 0) message = `${rejected} log record(s) rejected: ${reasons.join('; ')}`;
+  const appLogsStored = config.otlpStoreLogs;
+  if (mapped.appLogs > 0 && !appLogsStored) {
+    message += `${message ? '; ' : ''}${mapped.appLogs} log record(s) without an event name counted as app logs, not stored (TELEMETRY_OTLP_STORE_LOGS=true stores them)`;
+  }
+  return message ? { partialSuccess: { rejectedLogRecords: rejected, errorMessage: message } } : {};
+});

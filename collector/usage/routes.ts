@@ -3,10 +3,10 @@ import { RequestError, StoreError, ValidationError } from '../../core/errors.js'
 import { isSafeScenario } from '../../core/scenario.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
-import { sendJson, sendRaw } from '../http/respond.js';
-import { parseJson } from '../ingest/parse.js';
-import { otlpLogsRoute } from '../routes/otlpLogs.js';
+import { sendJson } from '../http/respond.js';
 import { utf8Text } from '../routes/upload.js';
+import { parseJson } from '../ingest/parse.js';
+import { otlpRoute } from '../otlp/route.js';
 import type { Route, RouteContext } from '../router.js';
 import type { ScenarioSummary } from '../stores/TelemetryStore.js';
 import { collectorUsage } from './collectorUsage.js';
@@ -14,7 +14,6 @@ import { traceUsageOf } from './traceUsage.js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from './tracesProtobuf.js';
 import { otlpMetricsRoute } from './metricsRoute.js';
 
-const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const CONFIGURATION_MAX_BYTES = 4096;
 
 /** `GET /telemetry/data`: the collector installation's telemetry data (Camunda's route); sends nothing. */
@@ -68,41 +67,18 @@ export const telemetryConfigurationPostRoute: Route = {
  * name, `exception` events as errors — shown as `commands` / `errors` in the scenario's summary. Spans are not
  * stored. Answers per the OTLP spec, in the request's encoding; errors as google.rpc.Status (the logs route's).
  */
-export const otlpTracesRoute: Route = {
-  method: 'POST',
-  path: '/v1/traces',
-  async handle(ctx) {
-    const { req, collector } = ctx;
-    const type = mediaTypeOf(req);
-    const protobuf = PROTOBUF_TYPES.has(type);
-    if (!protobuf && type !== 'application/json') throw unsupportedType(type, ['application/x-protobuf', 'application/json']);
-    const body = await readBody(req, { maxBytes: collector.config.maxBodyBytes }, contentEncodingOf(req));
-    let request: unknown;
-    if (protobuf) {
-      try {
-        request = ExportTraceServiceRequest.decode(body);
-      } catch (err) {
-        throw new RequestError('OPT_ERR_PARSE', 400, `invalid OTLP protobuf: ${(err as Error).message}`);
-      }
-    } else {
-      request = parseJson(utf8Text(body));
-      if (request instanceof RequestError) throw request;
-    }
-    const usage = traceUsageOf(request, { defaultScenario: collector.config.scenario, maxSpans: collector.config.maxEventsPerRequest });
-    let refused: number;
-    try {
-      refused = collectorUsage(collector).traces.add(usage);
-    } catch (err) {
-      throw new StoreError(`trace usage could not be saved: ${(err as Error).message}`, { cause: err });
-    }
-    const skipped = usage.skipped + refused;
-    const response = skipped > 0 ? { partialSuccess: { rejectedSpans: 0, errorMessage: `${skipped} entry span(s) not counted: name empty or over 128 characters, or a scenario/name limit or the usage byte budget (TELEMETRY_TRACE_USAGE_MAX_BYTES) reached` } } : {};
-    if (protobuf) sendRaw(ctx.res, 200, 'application/x-protobuf', ExportTraceServiceResponse.encode(response).finish());
-    else sendJson(ctx.res, 200, response);
-  },
-  // Same error answers as POST /v1/logs: google.rpc.Status in the request's encoding.
-  onError: otlpLogsRoute.onError,
-};
+export const otlpTracesRoute: Route = otlpRoute('/v1/traces', { request: ExportTraceServiceRequest, response: ExportTraceServiceResponse }, (ctx, request) => {
+  const { collector } = ctx;
+  const usage = traceUsageOf(request, { defaultScenario: collector.config.scenario, maxSpans: collector.config.maxEventsPerRequest });
+  let refused: number;
+  try {
+    refused = collectorUsage(collector).traces.add(usage);
+  } catch (err) {
+    throw new StoreError(`trace usage could not be saved: ${(err as Error).message}`, { cause: err });
+  }
+  const skipped = usage.skipped + refused;
+  return skipped > 0 ? { partialSuccess: { rejectedSpans: 0, errorMessage: `${skipped} entry span(s) not counted: name empty or over 128 characters, or a scenario/name limit or the usage byte budget (TELEMETRY_TRACE_USAGE_MAX_BYTES) reached` } } : {};
+});
 
 /** A summary with the scenario's trace and metric usage added (only when it has any, so other summaries keep their shape). */
 export type UsageScenarioSummary = ScenarioSummary & { commands?: Record<string, number>; errors?: number; metrics?: Record<string, number> };
