@@ -45,6 +45,17 @@ describe('register entry: flush on every way out, exit status unchanged', () => 
   });
 });
 
+describe('several pipelines in one process', () => {
+  it('the register entry and an app pipeline share one set of exit hooks: SIGTERM still ends the process, both flushed', async () => {
+    const dir = tmpDir();
+    const r = await runNode(join(import.meta.dirname, 'apps/two-pipelines.mjs'), { nodeArgs: ['--import', 'otel-product-telemetry/register'], env: { TELEMETRY_ENABLED: 'true', TELEMETRY_DIR: dir }, timeoutMs: 15_000 });
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBe('SIGTERM');
+    expect(readJsonl(join(dir, 'from-register.jsonl')).map((l) => l.event)).toEqual(['before_second_pipeline']);
+    expect(readJsonl(join(dir, 'second.jsonl')).map((l) => l.event)).toContain('in_second_pipeline');
+  });
+});
+
 describe('NodeSDK drop-in', () => {
   it('examples/nodesdk/app.mjs records through NodeSDK and the lines are there after sdk.shutdown()', async () => {
     const dir = tmpDir();
