@@ -163,3 +163,121 @@ export const validLineEvent: fc.Arbitrary<Omit<LineEvent, 'id'> & { idSuffix: st
   },
   { requiredKeys: ['ts', 'scenario', 'event', 'idSuffix'] },
 );
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 15 classes (test/fuzz/collector.fuzz.test.ts)
+
+const digitString = (min: number, max: number): fc.Arbitrary<string> => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+const sign = fc.constantFrom('', '', '-');
+
+/**
+ * A JSON number literal as TEXT whose exact value a double either holds (stored exactly) or plainly cannot
+ * (overflow, non-zero underflow, integers beyond 2^53): huge and tiny exponents, long integer digit strings,
+ * negative zero, ordinary numbers. Subnormal literals with several digits are `subnormalLiteral`.
+ */
+export const exactNumberLiteral: fc.Arbitrary<string> = fc.oneof(
+  // Huge exponents (1e400 overflows; 1e308 does not).
+  fc.tuple(sign, fc.integer({ min: 1, max: 9 }), fc.option(digitString(1, 6), { nil: undefined }), fc.constantFrom('e', 'E', 'e+', 'E+'), fc.integer({ min: 290, max: 500 })).map(([s, d, f, e, x]) => `${s}${d}${f !== undefined ? `.${f}` : ''}${e}${x}`),
+  // Tiny exponents far below the subnormal range (underflow to 0) or in the normal range (≥ 1e-307).
+  fc.tuple(sign, fc.integer({ min: 1, max: 9 }), fc.option(digitString(1, 6), { nil: undefined }), fc.constantFrom('e-', 'E-'), fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 340, max: 1000 }))).map(([s, d, f, e, x]) => `${s}${d}${f !== undefined ? `.${f}` : ''}${e}${x}`),
+  // Long integer digit strings beyond 2^53 (some exact: trailing zeros, powers of two), and around 2^53.
+  fc.tuple(sign, fc.integer({ min: 1, max: 9 }), digitString(15, 30)).map(([s, d, rest]) => `${s}${d}${rest}`),
+  fc.tuple(sign, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 15, max: 40 })).map(([s, d, zeros]) => `${s}${d}${'0'.repeat(zeros)}`),
+  fc.tuple(sign, fc.integer({ min: 53, max: 90 })).map(([s, k]) => `${s}${(2n ** BigInt(k)).toString()}`),
+  fc.tuple(sign, fc.integer({ min: -4, max: 4 })).map(([s, k]) => `${s}${(2n ** 53n + BigInt(k)).toString()}`),
+  // Integers written with a fraction or an exponent.
+  fc.tuple(sign, fc.integer({ min: 1, max: 9 }), digitString(10, 25), fc.constantFrom('.0', '.000', 'e0', 'e1', 'e+3')).map(([s, d, rest, tail]) => `${s}${d}${rest}${tail}`),
+  // Negative zero and other zeros (exponents included).
+  fc.constantFrom('-0', '0', '-0.0', '0.000', '0e10', '-0e-400', '0E+999', '-0.0e5'),
+  // Ordinary numbers: as JavaScript prints a double, and decimals of at most 15 significant digits.
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }).filter((d) => Math.abs(d) === 0 || Math.abs(d) > 1e-300).map((d) => String(d)),
+  fc.integer().map(String),
+  fc.tuple(sign, digitString(1, 8), fc.option(digitString(1, 7), { nil: undefined })).map(([s, i, f]) => `${s}${i.replace(/^0+(?=\d)/, '')}${f !== undefined ? `.${f}` : ''}`),
+);
+
+/** Subnormal literals (below 2.2e-308, above 0) with several significant digits: a double keeps only some of them. */
+export const subnormalLiteral: fc.Arbitrary<string> = fc
+  .tuple(sign, fc.integer({ min: 1, max: 9 }), digitString(2, 8), fc.integer({ min: 309, max: 323 }))
+  .map(([s, d, f, x]) => `${s}${d}.${f}e-${x}`);
+
+/** `base` with its letters' case flipped by the bits of `mask`. */
+export function spelledCase(base: string, mask: number): string {
+  let bit = 0;
+  return [...base].map((ch) => (/[a-z]/i.test(ch) ? ((mask >>> bit++ % 31) & 1 ? (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()) : ch) : ch)).join('');
+}
+
+/** A Host header value: loopback forms with ports and case variations, other names and IPs, IPv6 forms, garbage. */
+export function hostHeader(port: number): fc.Arbitrary<string> {
+  const somePort = fc.oneof(fc.constant(port), fc.integer({ min: 0, max: 65535 }));
+  const withPort = (name: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.tuple(name, fc.option(somePort, { nil: undefined })).map(([n, p]) => (p === undefined ? n : `${n}:${p}`));
+  const localhostCased = fc.nat().map((m) => spelledCase('localhost', m));
+  return fc.oneof(
+    { weight: 4, arbitrary: withPort(fc.oneof(localhostCased, fc.constantFrom('127.0.0.1', '[::1]'))) },
+    {
+      weight: 4,
+      arbitrary: withPort(
+        fc.oneof(
+          fc.constantFrom('evil.example', 'localhost.evil.example', 'localhost.', '127.0.0.1.nip.io', 'local', 'localhost6', 'xn--localhost', '0.0.0.0', '10.0.0.1', '192.168.1.1', '127.1', '2130706433', '0x7f000001', '[::]', '[::2]', '[0:0:0:0:0:0:0:1]', '[::1%25lo]', 'mylocalhost', 'localhos', 'evil.example.', '1.2.3.4', '127.0.0.2', '127.255.255.254', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]'),
+          fc.tuple(localhostCased, fc.constantFrom('.evil.example', '.', '-x', '_', '.localdomain')).map(([a, b]) => a + b),
+          fc.stringMatching(/^[a-z0-9.-]{1,20}$/).filter((s) => s.toLowerCase() !== 'localhost' && s !== '127.0.0.1'),
+        ),
+      ),
+    },
+    { weight: 1, arbitrary: fc.constantFrom('::1', '::1:8080', 'localhost:', 'localhost:abc', 'localhost:123456', 'localhost:-1', '[::1', '::1]', '[::1]x', '[::1]:', 'localhost:80:80', '127.0.0.1:80:80', '', 'local host', 'localhost ,evil.example', 'localhost@evil.example', 'user@localhost', 'localhost/x', 'localhost#x', '*') },
+    { weight: 1, arbitrary: fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 24 }) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(' ', '\t'), fc.constantFrom('localhost', '127.0.0.1', '[::1]', 'evil.example')).map(([w, h]) => `${w}${h}${w}`) },
+  );
+}
+
+/** An Origin header for `host`: none, the collector's own (`http://` + Host, case varied), or a foreign one. */
+export function originFor(host: string, o: { kind: 'none' } | { kind: 'own' } | { kind: 'foreign'; pick: number }, port: number, upper: boolean): string | undefined {
+  if (o.kind === 'none') return undefined;
+  const h = host.trim();
+  if (o.kind === 'own') return `http://${upper ? h.toUpperCase() : h}`;
+  const name = h.replace(/:\d+$/, '');
+  const foreign = [
+    'null',
+    'http://evil.example',
+    `http://${name}.evil.example`,
+    `http://${h}.evil.example`,
+    `http://${h}@evil.example`,
+    `http://${name}:${port === 65535 ? 1 : port + 1}` === `http://${h}` ? 'http://evil.example:1' : `http://${name}:${port === 65535 ? 1 : port + 1}`,
+    'https://evil.example',
+    'file://',
+    `ftp://${h}`,
+    'garbage',
+    'http://localhost.evil.example',
+    `http://127.0.0.2:${port}`,
+  ];
+  return foreign[o.pick % foreign.length];
+}
+
+const RESERVED_AT_SCENARIO = 'upload';
+
+/** Percent-encode the characters of `s` chosen by `mask` (hex in either case). */
+function percentEncode(s: string, mask: number, lowerHex: boolean): string {
+  return [...s].map((ch, i) => ((mask >>> i) & 1 ? `%${ch.charCodeAt(0).toString(16).padStart(2, '0')[lowerHex ? 'toLowerCase' : 'toUpperCase']()}` : ch)).join('');
+}
+
+/**
+ * A path segment at `/api/v1/telemetry/{segment}`: the route word `upload` (as is or percent-encoded in part or
+ * whole: reserved), its case variants, other route words and safe scenario names, possibly percent-encoded.
+ */
+export const routeSegment: fc.Arbitrary<{ raw: string; decoded: string; reserved: boolean }> = fc.oneof(
+  fc.tuple(fc.nat(), fc.boolean()).map(([mask, lower]) => ({ raw: percentEncode(RESERVED_AT_SCENARIO, mask % 64, lower), decoded: RESERVED_AT_SCENARIO, reserved: true })),
+  fc.tuple(fc.integer({ min: 1, max: 63 }), fc.nat(), fc.boolean()).map(([caseMask, encMask, lower]) => {
+    const name = spelledCase(RESERVED_AT_SCENARIO, caseMask);
+    return { raw: percentEncode(name, encMask % 64, lower), decoded: name, reserved: false };
+  }),
+  fc
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(...SAFE_SCENARIOS, 'events', 'Events', 'telemetry', 'api', 'v1', 'healthz', 'readyz', 'metrics', 'data', 'configuration', 'crash', 'appcd', 'logs', 'traces', 'insights', 'uploads', 'upload-x', 'x.upload', 'Shop', 'shop', 'SHOP'),
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/).filter((s) => s.toLowerCase() !== RESERVED_AT_SCENARIO && !/^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i.test(s)),
+      ),
+      fc.nat(),
+      fc.boolean(),
+      fc.boolean(),
+    )
+    .map(([name, mask, lower, encode]) => ({ raw: encode ? percentEncode(name, mask, lower) : name, decoded: name, reserved: name === RESERVED_AT_SCENARIO })),
+);
