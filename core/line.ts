@@ -1,7 +1,7 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from './logTypes.js';
-import { ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTR_EVENT_ID, LEGACY_ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
+import { ATTR_APP_INSTALLATION_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTR_EVENT_ID, LEGACY_ATTR_SCENARIO, RESERVED_ATTRIBUTES } from './record.js';
 import { formatHrTime, hrTimeToMillis } from './time.js';
 import { uuidv7 } from './id.js';
 import { isSafeScenario } from './scenario.js';
@@ -47,10 +47,11 @@ function checkScenario(scenario: unknown): string {
 
 /**
  * Serialise a record to its JSONL line (and cache it):
- * `{"ts":…,"scenario":…,"deployment_id"?:…,"event":…,"level"?:…,"details"?:{…},"id":…}\n`.
+ * `{"ts":…,"scenario":…,"deployment_id"?:…,"installation_id"?:…,"event":…,"level"?:…,"details"?:{…},"id":…}\n`.
+ * `installation_id` is the record's `app.installation.id` attribute, else `installationId()` (the pipeline's).
  * Throws ValidationError / ScenarioNameError when the record cannot become a valid line.
  */
-export function serializeRecord(record: ReadableLogRecord, defaultScenario: string | undefined): SerializedLine {
+export function serializeRecord(record: ReadableLogRecord, defaultScenario: string | undefined, installationId?: () => string | undefined): SerializedLine {
   const hit = (record as WithLine)[LINE];
   if (hit !== undefined) return hit;
   const attrs = record.attributes;
@@ -66,7 +67,9 @@ export function serializeRecord(record: ReadableLogRecord, defaultScenario: stri
     plainId = true;
   } else plainId = isPlainId(id);
 
-  const out = lineOf(scenario, record.hrTime, attrs[ATTR_DEPLOYMENT_ID], event, record.severityNumber, detailsOf(record), id, plainId);
+  let installation = attrs[ATTR_APP_INSTALLATION_ID];
+  if (typeof installation !== 'string') installation = installationId?.();
+  const out = lineOf(scenario, record.hrTime, attrs[ATTR_DEPLOYMENT_ID], installation, event, record.severityNumber, detailsOf(record), id, plainId);
   (record as WithLine)[LINE] = out;
   return out;
 }
@@ -77,6 +80,8 @@ export interface LineFields {
   event: string;
   hrTime: HrTime;
   deploymentId?: string;
+  /** The pseudonymous installation id (`app.installation.id`) the event came from. */
+  installationId?: string;
   /** Absent → a UUIDv7 from `hrTime`. */
   id?: string;
   severityNumber?: SeverityNumber;
@@ -98,14 +103,15 @@ export function serializeFields(fields: LineFields): SerializedLine {
     id = uuidv7(hrTimeToMillis(fields.hrTime));
     plainId = true;
   } else plainId = isPlainId(id);
-  return lineOf(scenario, fields.hrTime, fields.deploymentId, event, fields.severityNumber, bodyDetails(fields.details), id, plainId);
+  return lineOf(scenario, fields.hrTime, fields.deploymentId, fields.installationId, event, fields.severityNumber, bodyDetails(fields.details), id, plainId);
 }
 
 /** The one place that orders the line's fields. */
-function lineOf(scenario: string, hrTime: HrTime, dep: unknown, event: string, severity: SeverityNumber | undefined, details: Record<string, unknown> | undefined, id: unknown, plainId: boolean): SerializedLine {
+function lineOf(scenario: string, hrTime: HrTime, dep: unknown, installation: unknown, event: string, severity: SeverityNumber | undefined, details: Record<string, unknown> | undefined, id: unknown, plainId: boolean): SerializedLine {
   // Scenario is from a safe alphabet and the id from uuidv7 or a validated edge: neither needs escaping.
   let line = '{"ts":"' + formatHrTime(hrTime) + '","scenario":"' + scenario + '"';
   if (typeof dep === 'string') line += ',"deployment_id":' + jsonString(dep);
+  if (typeof installation === 'string') line += ',"installation_id":' + jsonString(installation);
   line += ',"event":' + jsonString(event);
   const level = levelOf(severity);
   if (level !== undefined) line += ',"level":"' + level + '"';

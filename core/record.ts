@@ -8,6 +8,7 @@ import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE 
  * | event            | `eventName`                                                       |
  * | scenario         | attribute `product_telemetry.scenario` (else the pipeline's default) |
  * | deployment_id    | attribute `deployment.id` (semantic convention)                   |
+ * | installation_id  | attribute `app.installation.id` (else the pipeline's installation id) |
  * | app              | attribute `product_telemetry.app.id` and `details.app`            |
  * | id               | attribute `product_telemetry.event.id` (else assigned when serialised) |
  * | timestamp        | `timestamp` (hrTime)                                              |
@@ -29,6 +30,8 @@ export const ATTR_NAMESPACE = 'product_telemetry.';
 export const ATTR_SCENARIO = 'product_telemetry.scenario';
 // `deployment.id` is an incubating semantic convention: copied here (as the semconv package advises), not imported.
 export const ATTR_DEPLOYMENT_ID = 'deployment.id';
+/** Semantic convention attribute for the pseudonymous installation id (`app.installation.id`). */
+export const ATTR_APP_INSTALLATION_ID = 'app.installation.id';
 export const ATTR_APP_ID = 'product_telemetry.app.id';
 export const ATTR_EVENT_ID = 'product_telemetry.event.id';
 
@@ -49,6 +52,7 @@ export const LEGACY_ATTRIBUTE_KEYS: ReadonlyMap<string, string> = new Map([
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
   ATTR_SCENARIO,
   ATTR_DEPLOYMENT_ID,
+  ATTR_APP_INSTALLATION_ID,
   ATTR_APP_ID,
   ATTR_EVENT_ID,
   LEGACY_ATTR_SCENARIO,
@@ -67,6 +71,7 @@ export interface TelemetryLine {
   ts: string;
   scenario: string;
   deployment_id?: string;
+  installation_id?: string;
   event: string;
   level?: string;
   details?: Record<string, unknown>;

@@ -94,7 +94,15 @@ export class ProductTelemetry {
     };
     this.#batches = [this.#upload ?? this.#jsonl, ...exporters].map((exporter) => new TelemetryBatchProcessor({ exporter, ...batchOptions }));
     const fanOut = this.#batches.length === 1 ? this.#batches[0]! : new FanOutProcessor(this.#batches);
-    this.#policy = new PolicyProcessor({ next: fanOut, environment: c.environment, defaultScenario: c.defaultScenario, maxEventBytes: c.maxEventBytes });
+    // Every line carries the installation id: asked lazily (PipelineUsage is built below), per record that passed
+    // consent, so the id file is written only while telemetry is on.
+    this.#policy = new PolicyProcessor({
+      next: fanOut,
+      environment: c.environment,
+      defaultScenario: c.defaultScenario,
+      maxEventBytes: c.maxEventBytes,
+      installationId: () => this.#usage?.environment.installation(),
+    });
     const redaction = new RedactionProcessor({ next: this.#policy, keys: c.redactKeys });
     const head = new ConsentProcessor({ next: redaction, consent: this.#consent });
     // The usage half wraps the head so that any shutdown path emits the final usage report first.

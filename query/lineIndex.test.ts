@@ -69,6 +69,7 @@ const eventLine = fc
     {
       ts: fc.constantFrom('2025-01-15T12:00:00.000Z', '2025-01-16T00:00:00Z', 'not a time'),
       scenario: fc.constant('s'),
+      installation_id: fc.constantFrom('8343cc7a-8ad1-42d4-97d2-43452c0bdfa3', 'inst-1'),
       event: fc.oneof(fc.constantFrom('app_start', 'crash', 'x_failed', 'needle', 'a', ''), text),
       level: fc.oneof(fc.constantFrom('warn', 'error', 'FATAL'), fc.integer()),
       details,
@@ -119,6 +120,19 @@ describe('line index (lines.wat)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a stored line with installation_id (after deployment_id) is valid and its fields are located as without it', () => {
+    const withId = '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","deployment_id":"d","installation_id":"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3","event":"app_start","level":"warn","details":{"a":1},"id":"i"}';
+    const without = '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","deployment_id":"d","event":"app_start","level":"warn","details":{"a":1},"id":"i"}';
+    const [a, b] = indexLines([withId, without], { validate: true });
+    expect(a!.status).toBe(CHECK_VALID);
+    expect(b!.status).toBe(CHECK_VALID);
+    const shift = withId.length - without.length;
+    for (const [k, v] of Object.entries(b!.fields as unknown as Record<string, number>)) {
+      const got = (a!.fields as unknown as Record<string, number>)[k]!;
+      expect(got, k).toBe(v === -1 || k.startsWith('ts') ? v : v + shift);
+    }
   });
 
   it('searches event names and details the way the parsed search does (or leaves it to JavaScript)', () => {

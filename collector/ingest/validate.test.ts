@@ -22,6 +22,15 @@ describe('toStoreEvent', () => {
     expect(toStoreEvent({ event: 'e', timestamp: NOW - 5 }, { scenario: 's' }, LIMITS, NOW).timestamp).toBe(NOW - 5);
   });
 
+  it('takes installation_id top-level (not into details), with the id rules', () => {
+    const inst = '8343cc7a-8ad1-42d4-97d2-43452c0bdfa3';
+    expect(toStoreEvent({ event: 'e', installation_id: inst, id: 'i' }, { scenario: 's' }, LIMITS, NOW)).toEqual({ scenario: 's', event: 'e', timestamp: NOW, installationId: inst, id: 'i' });
+    expect(toStoreEvent({ event: 'e', installation_id: null }, { scenario: 's' }, LIMITS, NOW)).not.toHaveProperty('installationId');
+    for (const bad of ['', 'has space', 'x'.repeat(129), '-lead', 7, { a: 1 }, ['x']]) {
+      expect(() => toStoreEvent({ event: 'e', installation_id: bad }, { scenario: 's' }, LIMITS, NOW), String(bad)).toThrow(expect.objectContaining({ field: 'installation_id' }));
+    }
+  });
+
   it('keeps unknown fields in details (details keys win) and adds wrapper details', () => {
     const e = toStoreEvent({ scenario: 's', event: 'e', extra: 1, dup: 'top', details: { dup: 'inner' } }, { details: { source: 'w', extra: 'w' } }, LIMITS, NOW);
     expect(e.details).toEqual({ source: 'w', extra: 1, dup: 'inner' });

@@ -55,9 +55,10 @@ export function checkOptionalString(value: unknown, field: string): string | und
   return value;
 }
 
-export function checkId(value: unknown): string | undefined {
+/** An id-like field (`id`, `installation_id`): 1-128 characters of the id alphabet; absent → undefined. */
+export function checkId(value: unknown, field = 'id'): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new ValidationError('id', 'must be 1-128 characters from A-Z a-z 0-9 . _ : - starting with a letter or digit');
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) throw new ValidationError(field, 'must be 1-128 characters from A-Z a-z 0-9 . _ : - starting with a letter or digit');
   return value;
 }
 
@@ -90,8 +91,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * One uploaded event → a StoreEvent. Fields: `scenario`, `event` (required), `deployment_id`, `timestamp` (or `ts`,
- * as in stored lines), `details` (object), `id`, `level`. Any other field is kept in details (appcd's "any other
+ * One uploaded event → a StoreEvent. Fields: `scenario`, `event` (required), `deployment_id`, `installation_id`,
+ * `timestamp` (or `ts`, as in stored lines), `details` (object), `id`, `level`. Any other field is kept in details (appcd's "any other
  * data"; a key already in details wins). Throws ValidationError / ScenarioNameError naming the field.
  */
 export function toStoreEvent(raw: unknown, defaults: EventDefaults, limits: EventLimits, now: number): StoreEvent {
@@ -99,6 +100,7 @@ export function toStoreEvent(raw: unknown, defaults: EventDefaults, limits: Even
   let scenario: unknown;
   let event: unknown;
   let deploymentId: unknown;
+  let installationId: unknown;
   let timestamp: unknown;
   let ts: unknown;
   let details: unknown;
@@ -116,6 +118,9 @@ export function toStoreEvent(raw: unknown, defaults: EventDefaults, limits: Even
         break;
       case 'deployment_id':
         deploymentId = v;
+        break;
+      case 'installation_id':
+        installationId = v;
         break;
       case 'timestamp':
         timestamp = v;
@@ -144,6 +149,8 @@ export function toStoreEvent(raw: unknown, defaults: EventDefaults, limits: Even
   };
   const dep = checkOptionalString(deploymentId, 'deployment_id') ?? defaults.deploymentId;
   if (dep !== undefined) out.deploymentId = dep;
+  const installation = checkId(installationId, 'installation_id');
+  if (installation !== undefined) out.installationId = installation;
   const checkedId = checkId(id);
   if (checkedId !== undefined) out.id = checkedId;
   const sev = checkLevel(level);

@@ -71,6 +71,24 @@ describe('mapLogsRequest', () => {
     expect(mapLogsRequest(decoded, OPTIONS).events[0]).toEqual(mapLogsRequest(request, OPTIONS).events[0]);
   });
 
+  it('takes installation_id from the resource\'s app.installation.id (a record\'s own wins); an invalid one refuses the record naming it', () => {
+    const inst = '8343cc7a-8ad1-42d4-97d2-43452c0bdfa3';
+    const req = (value: unknown, recordAttrs: unknown[] = []) => ({
+      resourceLogs: [{ resource: { attributes: [{ key: 'app.installation.id', value }] }, scopeLogs: [{ logRecords: [{ eventName: 'e', attributes: recordAttrs }] }] }],
+    });
+    const ok = mapLogsRequest(req({ stringValue: inst }), OPTIONS);
+    expect(ok.events[0]).toMatchObject({ event: 'e', installationId: inst, details: { resource: { 'app.installation.id': inst } } });
+    const own = mapLogsRequest(req({ stringValue: inst }, [{ key: 'app.installation.id', value: { stringValue: 'own-1' } }]), OPTIONS);
+    expect(own.events[0]!.installationId).toBe('own-1');
+    expect(own.events[0]!.details).not.toHaveProperty('app.installation.id');
+    for (const bad of [{ stringValue: 'has space' }, { stringValue: '' }, { intValue: '5' }]) {
+      const out = mapLogsRequest(req(bad), OPTIONS);
+      expect(out).toMatchObject({ rejected: 1, events: [] });
+      expect(out.reasons[0]).toMatch(/app\.installation\.id/);
+    }
+    expect(mapLogsRequest({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'e' }] }] }] }, OPTIONS).events[0]).not.toHaveProperty('installationId');
+  });
+
   it('counts app logs, rejects bad records with reasons, refuses too many records', () => {
     const out = mapLogsRequest(
       {

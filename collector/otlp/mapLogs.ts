@@ -1,5 +1,5 @@
 import { TelemetryError, ValidationError } from '../../core/errors.js';
-import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTRIBUTE_KEYS } from '../../core/record.js';
+import { ATTR_APP_ID, ATTR_APP_INSTALLATION_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, LEGACY_ATTRIBUTE_KEYS } from '../../core/record.js';
 import { LEGACY_RESOURCE_ATTRIBUTE_KEYS, PRODUCT_RESOURCE_ATTRIBUTES } from '../../receivers/environment/ProductEnvironmentDetector.js';
 import { isSafeScenario, scenarioFromPackageName } from '../../core/scenario.js';
 import { checkDetails, isForbiddenKey } from '../ingest/details.js';
@@ -33,7 +33,7 @@ export interface OtlpMapResult {
 }
 
 /** Attributes that the mapping itself consumes (current and older keys); every other attribute goes into details. */
-const MAPPED = new Set([ATTR_SCENARIO, ATTR_EVENT_ID, ATTR_DEPLOYMENT_ID, ATTR_APP_ID, 'event.name', ...LEGACY_ATTRIBUTE_KEYS.keys()]);
+const MAPPED = new Set([ATTR_SCENARIO, ATTR_EVENT_ID, ATTR_DEPLOYMENT_ID, ATTR_APP_INSTALLATION_ID, ATTR_APP_ID, 'event.name', ...LEGACY_ATTRIBUTE_KEYS.keys()]);
 
 /**
  * The resource attributes the collector keeps (privacy where data leaves the sending host): the README's "What is
@@ -75,6 +75,8 @@ function resourceValue(v: unknown): unknown {
 interface ResourceView {
   serviceScenario?: string;
   deployment?: string;
+  /** `app.installation.id` as sent (checked per record: an invalid one refuses the resource's records). */
+  installation?: unknown;
   /** The allow-listed product attributes, sorted by key; undefined when there are none. */
   stored?: Obj;
 }
@@ -87,6 +89,7 @@ function resourceView(resource: unknown): ResourceView {
   for (const kv of arr(own(resource, 'attributes'))) {
     if (!isObj(kv) || typeof kv.key !== 'string') continue;
     const key = kv.key;
+    if (key === ATTR_APP_INSTALLATION_ID && kv.value !== undefined && kv.value !== null) view.installation = stringAttr(kv.value) ?? kv.value;
     if (key === 'service.name') {
       const name = stringAttr(kv.value);
       if (typeof name === 'string' && !name.startsWith('unknown_service')) view.serviceScenario = scenarioOfService(name);
@@ -293,6 +296,9 @@ function mapRecord(lr: unknown, scenarioFallback: string, resource: ResourceView
   if (id !== undefined) event.id = id;
   const dep = checkOptionalString(attrs[ATTR_DEPLOYMENT_ID], ATTR_DEPLOYMENT_ID) ?? resource.deployment;
   if (dep !== undefined) event.deploymentId = dep;
+  // The line's installation_id: the record's own `app.installation.id`, else its resource's.
+  const installation = checkId(attrs[ATTR_APP_INSTALLATION_ID] ?? resource.installation, ATTR_APP_INSTALLATION_ID);
+  if (installation !== undefined) event.installationId = installation;
   const sev = int64(own(lr, 'severityNumber', 'severity_number'));
   if (sev !== undefined && Number.isInteger(sev) && sev >= 1 && sev <= 24) event.severityNumber = sev;
 

@@ -9,6 +9,8 @@ export interface StoreEvent {
   /** Epoch milliseconds. */
   timestamp: number;
   deploymentId?: string;
+  /** The pseudonymous installation id the event came from (the line's `installation_id`). */
+  installationId?: string;
   /** Client-supplied id: the de-duplication key. Absent → the store assigns a UUIDv7 that is not de-duplicated. */
   id?: string;
   details?: Record<string, unknown>;

@@ -121,6 +121,7 @@ export class StoreAdmission {
         // As HrTime from the epoch milliseconds, as the line always had them (1970 stays 1970).
         hrTime: millisToHrTime(e.timestamp),
         deploymentId: e.deploymentId,
+        installationId: e.installationId,
         id,
         severityNumber: e.severityNumber ?? SeverityNumber.INFO,
         details: e.details,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../../test/helpers.js';
-import { forEachJsonlLine, readJsonl } from './readJsonl.js';
+import { forEachJsonlLine, parseStoredLine, readJsonl } from './readJsonl.js';
 
 describe('readJsonl', () => {
   it('streams lines across chunk borders, reports invalid and oversized lines by number, keeps a valid unterminated tail', async () => {
@@ -27,6 +27,13 @@ describe('readJsonl', () => {
     expect(ok).toEqual([1, 4, 7]);
     expect(skipped.map(([n]) => n)).toEqual([2, 3, 5, 6]);
     expect(skipped[1]![1]).toMatch(/longer than 4000 bytes/);
+  });
+
+  it('parses lines with and without installation_id, keeping it top-level', () => {
+    const withId = '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","installation_id":"inst-1","event":"e","id":"i"}';
+    expect(parseStoredLine(withId)).toEqual({ ts: '2025-01-15T12:00:00.000Z', scenario: 's', installation_id: 'inst-1', event: 'e', id: 'i' });
+    expect(JSON.stringify(parseStoredLine(withId))).toBe(withId);
+    expect(parseStoredLine('{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","event":"e","id":"i"}')).not.toHaveProperty('installation_id');
   });
 
   it('stops early when asked and does not follow symlinks', async () => {

@@ -8,6 +8,7 @@ export interface EventRow {
   id: string;
   event: string;
   deployment_id: string | null;
+  installation_id: string | null;
   /** "" = info. */
   level: string;
   /** JSON object text, "" = none. */
@@ -20,6 +21,8 @@ export interface StoredRow {
   ts_ms: string | number;
   scenario: string;
   deployment_id: string | null;
+  /** NULL (or absent, from a query that does not select it) = the line has none. */
+  installation_id?: string | null;
   event: string;
   level: string;
   details: string;
@@ -34,6 +37,7 @@ export function encodeRow(r: EventRow): string {
     ',"id":' + JSON.stringify(r.id) +
     ',"event":' + JSON.stringify(r.event) +
     ',"deployment_id":' + (r.deployment_id === null ? 'null' : JSON.stringify(r.deployment_id)) +
+    ',"installation_id":' + (r.installation_id === null ? 'null' : JSON.stringify(r.installation_id)) +
     ',"level":' + JSON.stringify(r.level) +
     ',"details":' + JSON.stringify(r.details) +
     ',"seq":' + r.seq + '}\n'
@@ -66,6 +70,7 @@ export function rowFromLine(line: TelemetryLine, seq: number): EventRow {
     id: line.id ?? '',
     event: line.event,
     deployment_id: typeof line.deployment_id === 'string' ? line.deployment_id : null,
+    installation_id: typeof line.installation_id === 'string' ? line.installation_id : null,
     level: line.level ?? '',
     details: detailsText(line.details),
     seq,
@@ -82,6 +87,7 @@ export function isoFromMs(ms: number): string {
 export function lineFromRow(r: StoredRow): TelemetryLine {
   const line: TelemetryLine = { ts: isoFromMs(Number(r.ts_ms)), scenario: r.scenario } as TelemetryLine;
   if (r.deployment_id !== null && r.deployment_id !== undefined) line.deployment_id = r.deployment_id;
+  if (r.installation_id !== null && r.installation_id !== undefined) line.installation_id = r.installation_id;
   line.event = r.event;
   if (r.level !== '') line.level = r.level;
   if (r.details !== '') line.details = JSON.parse(r.details) as Record<string, unknown>;

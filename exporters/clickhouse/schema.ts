@@ -11,7 +11,7 @@ import { IDENTIFIER_PATTERN } from './config.js';
  *   rows with the same key — the same event stored twice — collapse into one when parts merge.
  * - `seq` is the store order: a per-writer counter based on the microsecond clock, so rows of one writer keep their
  *   order and rows of several writers interleave by time. Queries return rows by `seq` (the JSONL files' order).
- * - `deployment_id` is Nullable: absent and "" stay different, as in the lines. `level` is "" for info (the line omits
+ * - `deployment_id` and `installation_id` are Nullable: absent and "" stay different, as in the lines. `level` is "" for info (the line omits
  *   it), `details` the JSON object's text ("" when the line has none).
  */
 export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] = [
@@ -20,6 +20,7 @@ export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] =
   ['id', 'String'],
   ['event', 'String'],
   ['deployment_id', 'Nullable(String)'],
+  ['installation_id', 'Nullable(String)'],
   ['level', 'String'],
   ['details', 'String'],
   ['seq', 'UInt64'],
@@ -56,6 +57,23 @@ export function schemaSql(t: TableName): string[] {
 }
 
 /**
+ * Columns added after the first release, each `[name, type, after]`: a table created by an earlier release gets them
+ * at open (`addedColumnSql`, when the store creates the schema); rows written before read them as NULL (absent).
+ */
+export const ADDED_COLUMNS: readonly (readonly [name: string, type: string, after: string])[] = [['installation_id', 'Nullable(String)', 'deployment_id']];
+
+/**
+ * `ALTER TABLE … ADD COLUMN` for one added column (`cluster`: on the local tables, `ON CLUSTER`). Not `IF NOT EXISTS`:
+ * ClickHouse 18.16 cannot parse it, so the store adds only a column that DESCRIBE shows missing, and a concurrent
+ * collector that added it first is no failure (checked by describing again).
+ */
+export function addedColumnSql(t: TableName, column: readonly [name: string, type: string, after: string], cluster?: string): string {
+  const on = cluster === undefined ? '' : ` ON CLUSTER ${identifier(cluster)}`;
+  const [n, type, after] = column;
+  return `ALTER TABLE ${qualifiedName(t)}${on} ADD COLUMN ${identifier(n)} ${type} AFTER ${identifier(after)}`;
+}
+
+/**
  * The cluster variant (run once by an operator, with `TELEMETRY_CLICKHOUSE_CREATE_SCHEMA=false` on the collectors):
  * a `ReplicatedReplacingMergeTree` table on every node and a `Distributed` table over them that the collectors use.
  * The sharding key `cityHash64(scenario, id)` sends every copy of an event to the same shard, so merges there collapse
@@ -84,12 +102,36 @@ export function retentionTtlSql(t: TableName, days: number, cluster?: string): s
 }
 
 /**
- * Create the schema when asked, then check that the table has the columns this code reads and writes (a table made
- * by someone else with other types fails here, at start, naming the differences — not on the first event). With
- * `retentionDays` > 0 and `create`, the table TTL is set (retentionTtlSql) after the check.
+ * Create the schema when asked (and add the columns of later releases, ADDED_COLUMNS, to a table of an earlier
+ * release), then check that the table has the columns this code reads and writes (a table made by someone else with
+ * other types fails here, at start, naming the differences — not on the first event). With `retentionDays` > 0 and
+ * `create`, the table TTL is set (retentionTtlSql) after the check.
  */
 export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: boolean, retentionDays = 0): Promise<void> {
   if (create) for (const sql of schemaSql(t)) await http.exec(sql);
+  let have = await describe(http, t);
+  if (create) {
+    // A table of an earlier release gets the columns added since.
+    const missing = ADDED_COLUMNS.filter(([n]) => !have.has(n));
+    for (const column of missing) {
+      try {
+        await http.exec(addedColumnSql(t, column));
+      } catch (err) {
+        // Another collector may have added it in the meantime: only a column still missing is a failure.
+        if (!(await describe(http, t)).has(column[0])) throw err;
+      }
+    }
+    if (missing.length > 0) have = await describe(http, t);
+  }
+  const wrong = EVENT_COLUMNS.filter(([n, type]) => have.get(n) !== type).map(([n, type]) => `${n} ${type} (found: ${have.get(n) ?? 'missing'})`);
+  if (wrong.length > 0) {
+    throw new ClickHouseError(`ClickHouse table ${t.database}.${t.table} at ${http.where} does not have the expected columns: ${wrong.join(', ')}`, 0, false);
+  }
+  if (create && retentionDays > 0) await http.exec(retentionTtlSql(t, retentionDays));
+}
+
+/** The table's columns, name → type. */
+async function describe(http: ClickHouseHttp, t: TableName): Promise<Map<string, string>> {
   let described: { name: string; type: string }[];
   try {
     described = await http.rows<{ name: string; type: string }>(`DESCRIBE TABLE ${qualifiedName(t)} FORMAT JSONEachRow`);
@@ -105,10 +147,5 @@ export async function ensureSchema(http: ClickHouseHttp, t: TableName, create: b
     }
     throw err;
   }
-  const have = new Map(described.map((c) => [c.name, c.type]));
-  const wrong = EVENT_COLUMNS.filter(([n, type]) => have.get(n) !== type).map(([n, type]) => `${n} ${type} (found: ${have.get(n) ?? 'missing'})`);
-  if (wrong.length > 0) {
-    throw new ClickHouseError(`ClickHouse table ${t.database}.${t.table} at ${http.where} does not have the expected columns: ${wrong.join(', ')}`, 0, false);
-  }
-  if (create && retentionDays > 0) await http.exec(retentionTtlSql(t, retentionDays));
+  return new Map(described.map((c) => [c.name, c.type]));
 }

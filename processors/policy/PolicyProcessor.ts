@@ -14,6 +14,8 @@ export interface PolicyProcessorOptions {
   defaultScenario?: string;
   /** Largest serialised event in UTF-8 bytes (newline included). Default 256 KiB. */
   maxEventBytes?: number;
+  /** The line's `installation_id` for records without an `app.installation.id` attribute (the pipeline's id). */
+  installationId?: () => string | undefined;
   /** Told about every record this processor drops, synchronously inside `emit` (the collector uses it to answer). */
   onDrop?: (record: SdkLogRecord, reason: DropReason, message: string) => void;
   /** Also handle records from other scopes (the collector's OTLP bridge marks none of ours). Default false. */

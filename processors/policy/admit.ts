@@ -12,6 +12,8 @@ export interface PolicyRules {
   readonly defaultScenario: string | undefined;
   /** Largest serialised event in UTF-8 bytes, newline included. */
   readonly maxEventBytes: number;
+  /** The line's `installation_id` for records without an `app.installation.id` attribute (records only). */
+  readonly installationId: (() => string | undefined) | undefined;
 }
 
 export interface PolicyRuleOptions {
@@ -20,6 +22,11 @@ export interface PolicyRuleOptions {
   defaultScenario?: string;
   /** Default 256 KiB. */
   maxEventBytes?: number;
+  /**
+   * The pipeline's installation id, asked for each record that carries no `app.installation.id` attribute (called
+   * lazily: only for records that passed consent, so the id file is created only while telemetry is on).
+   */
+  installationId?: () => string | undefined;
 }
 
 export function policyRules(options: PolicyRuleOptions = {}): PolicyRules {
@@ -27,6 +34,7 @@ export function policyRules(options: PolicyRuleOptions = {}): PolicyRules {
     production: (options.environment ?? 'production') === 'production',
     defaultScenario: options.defaultScenario,
     maxEventBytes: options.maxEventBytes ?? 256 * 1024,
+    installationId: options.installationId,
   };
 }
 
@@ -54,7 +62,7 @@ export function admitRecord(record: ReadableLogRecord, rules: PolicyRules): Verd
   if (!rules.production && record.eventName === CRASH_EVENT) return { drop: 'crash_outside_production', message: CRASH_MESSAGE };
   let line: SerializedLine;
   try {
-    line = serializeRecord(record, rules.defaultScenario);
+    line = serializeRecord(record, rules.defaultScenario, rules.installationId);
   } catch (err) {
     return { drop: 'invalid', message: (err as Error).message };
   }

@@ -5,8 +5,8 @@ import { diag } from '@opentelemetry/api';
 import { readStateFileSync } from '../../core/stateFile.js';
 
 export const INSTALLATION_ID_FILE = 'installation-id';
-/** Semantic convention attribute for the id (`app.installation.id`). */
-export const ATTR_APP_INSTALLATION_ID = 'app.installation.id';
+/** Semantic convention attribute for the id (`app.installation.id`); the line's `installation_id`. */
+export { ATTR_APP_INSTALLATION_ID } from '../../core/record.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

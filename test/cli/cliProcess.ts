@@ -67,9 +67,9 @@ export async function stopAll(): Promise<void> {
 }
 
 /** A stored line as the pipeline writes it. */
-export function line(fields: { ts: string; event: string; scenario?: string; deployment_id?: string; level?: string; details?: Record<string, unknown>; id?: string }): string {
-  const { ts, event, scenario = 'app', deployment_id, level, details, id } = fields;
-  return JSON.stringify({ ts, scenario, ...(deployment_id && { deployment_id }), event, ...(level && { level }), ...(details && { details }), ...(id && { id }) });
+export function line(fields: { ts: string; event: string; scenario?: string; deployment_id?: string; installation_id?: string; level?: string; details?: Record<string, unknown>; id?: string }): string {
+  const { ts, event, scenario = 'app', deployment_id, installation_id, level, details, id } = fields;
+  return JSON.stringify({ ts, scenario, ...(deployment_id && { deployment_id }), ...(installation_id && { installation_id }), event, ...(level && { level }), ...(details && { details }), ...(id && { id }) });
 }
 
 export function parseLines(text: string): Record<string, unknown>[] {

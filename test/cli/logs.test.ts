@@ -11,7 +11,7 @@ const ago = (ms: number): string => new Date(now - ms).toISOString();
 const H = 3_600_000;
 const LINES = [
   line({ ts: '2025-01-15T12:00:00.000Z', event: 'app_start', deployment_id: 'deploy-123', details: { version: '1.0.0', platform: 'win-x64' }, id: 'a1' }),
-  line({ ts: '2025-01-15T12:00:05.000Z', event: 'ready', deployment_id: 'deploy-123', details: { startup_ms: 5000 }, id: 'a2' }),
+  line({ ts: '2025-01-15T12:00:05.000Z', event: 'ready', deployment_id: 'deploy-123', installation_id: '8343cc7a-8ad1-42d4-97d2-43452c0bdfa3', details: { startup_ms: 5000 }, id: 'a2' }),
   line({ ts: '2025-01-15T12:10:00.000Z', event: 'dependency_unreachable', deployment_id: 'deploy-123', details: { service_id: 'api', dependency: 'sqlite', reason: 'connection timeout' }, id: 'a3' }),
   line({ ts: '2025-01-15T12:20:00.000Z', event: 'migration_failed', details: { version: '42', error: 'SQLITE_BUSY' }, id: 'a4' }),
   line({ ts: '2025-01-15T12:30:00.000Z', event: 'cache_miss', level: 'warn', details: { key: 'k' }, id: 'a5' }),

@@ -9,7 +9,7 @@ import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseSto
 import { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
 import { tmpDir } from '../helpers.js';
-import { clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
+import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { collect, ev, storeContract, type StoreUnderTest } from './storeContract.js';
 
 const url = clickhouseUrl('store-contract.test.ts');
@@ -39,6 +39,32 @@ storeContract(jsonl);
 describe.skipIf(url === undefined)('ClickHouse', () => {
   storeContract(clickhouse);
 
+  it('a table of an earlier release (no installation_id column) gets the column at open; its rows still read', async () => {
+    const table = `old_${++tables}`;
+    await clickhouseSql(url!, `CREATE DATABASE IF NOT EXISTS ${database}`);
+    await clickhouseSql(
+      url!,
+      `CREATE TABLE ${database}.${table} (scenario String, ts_ms UInt64, id String, event String, deployment_id Nullable(String), level String, details String, seq UInt64) ` +
+        'ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts_ms, 1000))) ORDER BY (scenario, ts_ms, id)',
+    );
+    await clickhouseSql(url!, `INSERT INTO ${database}.${table} FORMAT JSONEachRow {"scenario":"s","ts_ms":${Date.UTC(2025, 0, 15, 12)},"id":"old-1","event":"e","deployment_id":"d","level":"","details":"","seq":1}`);
+    for (let round = 0; round < 2; round++) {
+      const c = new ClickHouseStore({ url, database, table, env: {} });
+      await c.open();
+      try {
+        if (round === 0) expect(await c.append([ev('s', 'e', 1, { id: 'new-1', installationId: 'inst-1' })])).toMatchObject({ stored: 1 });
+        expect((await collect(c, { scenario: 's' })).map((l) => JSON.stringify(l))).toEqual([
+          '{"ts":"2025-01-15T12:00:00.000Z","scenario":"s","deployment_id":"d","event":"e","id":"old-1"}',
+          '{"ts":"2025-01-15T12:00:00.001Z","scenario":"s","installation_id":"inst-1","event":"e","id":"new-1"}',
+        ]);
+      } finally {
+        await c.close();
+      }
+    }
+    const columns = await clickhouseSql(url!, `SELECT name FROM system.columns WHERE database = '${database}' AND table = '${table}' FORMAT TSV`);
+    expect(columns.trim().split('\n')).toEqual(['scenario', 'ts_ms', 'id', 'event', 'deployment_id', 'installation_id', 'level', 'details', 'seq']);
+  });
+
   it('answers exactly what the JSONL store answers for the same uploads', async () => {
     const j = new JsonlStore({ dir: tmpDir('opt-same-') });
     const c = new ClickHouseStore({ url, database, table: `same_${++tables}`, env: {} });
@@ -54,7 +80,7 @@ describe.skipIf(url === undefined)('ClickHouse', () => {
           const event = n % 7 === 0 ? failures[n % failures.length]! : ['app_start', 'page_view', 'click'][Math.floor(n / 3) % 3]!;
           // Times wander back and forth; some repeat.
           const t = ((n * 7919) % 500) * 3;
-          batch.push(ev(scenario, event, t, { id: `id-${n}`, deploymentId: n % 4 === 0 ? `dep-${n % 3}` : undefined, details: n % 2 === 0 ? { n, tags: ['a', n % 5], ok: n % 3 === 0 } : undefined, severityNumber: event === 'crash' ? SeverityNumber.FATAL : undefined }));
+          batch.push(ev(scenario, event, t, { id: `id-${n}`, deploymentId: n % 4 === 0 ? `dep-${n % 3}` : undefined, installationId: n % 5 < 2 ? `inst-${n % 2}` : undefined, details: n % 2 === 0 ? { n, tags: ['a', n % 5], ok: n % 3 === 0 } : undefined, severityNumber: event === 'crash' ? SeverityNumber.FATAL : undefined }));
         }
         // Every batch re-sends a few events of the previous one (a client retrying).
         if (b > 0) batch.push(...batches[b - 1]!.slice(0, 5));

@@ -85,6 +85,26 @@ export function storeContract(sut: StoreUnderTest): void {
       ]);
     });
 
+    it('keeps installation_id top-level, right after deployment_id; events without it have none', async () => {
+      const make = await fresh();
+      let s = await make();
+      const inst = '8343cc7a-8ad1-42d4-97d2-43452c0bdfa3';
+      const r = await s.append([
+        ev('inst', 'app_start', 1, { id: 'i-1', deploymentId: 'dep-1', installationId: inst, details: { a: 1 } }),
+        ev('inst', 'usage_report', 2, { id: 'i-2', installationId: 'other-install', severityNumber: SeverityNumber.WARN }),
+        ev('inst', 'old', 3, { id: 'i-3' }),
+      ]);
+      expect(r).toEqual({ stored: 3, duplicates: 0, dropped: 0, rejections: [] });
+      const expected = [
+        `{"ts":"${iso(1)}","scenario":"inst","deployment_id":"dep-1","installation_id":"${inst}","event":"app_start","details":{"a":1},"id":"i-1"}`,
+        `{"ts":"${iso(2)}","scenario":"inst","installation_id":"other-install","event":"usage_report","level":"warn","id":"i-2"}`,
+        `{"ts":"${iso(3)}","scenario":"inst","event":"old","id":"i-3"}`,
+      ];
+      expect((await collect(s, { scenario: 'inst' })).map((l) => JSON.stringify(l))).toEqual(expected);
+      s = await reopen(make, s);
+      expect((await collect(s, { scenario: 'inst' })).map((l) => JSON.stringify(l))).toEqual(expected);
+    });
+
     it('acknowledges duplicates by id without storing them twice: in one call, in later calls, after a restart', async () => {
       const make = await fresh();
       let s = await make();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { readJsonl, tmpDir } from '../helpers.js';
@@ -23,8 +23,43 @@ describe('recording API → JSONL lines', () => {
       event: 'app_start',
       details: { version: '1.0.0', nested: { a: [1, { b: true }] } },
     });
-    expect(Object.keys(line!)).toEqual(['ts', 'scenario', 'deployment_id', 'event', 'details', 'id']);
+    expect(Object.keys(line!)).toEqual(['ts', 'scenario', 'deployment_id', 'installation_id', 'event', 'details', 'id']);
     expect(line!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('every event knows its installation: events, crashes and usage reports carry the pipeline\'s installation id', async () => {
+    const { dir, pt, provider, t } = setupPipeline();
+    await t.event({ event: 'app_start' });
+    await t.crash(new Error('boom'));
+    expect(pt.reportUsage()).toBe(true);
+    // A record that carries its own app.installation.id keeps it (and it is not repeated in details).
+    provider.getLogger('otel-product-telemetry').emit({ eventName: 'imported', attributes: { 'app.installation.id': 'other-installation' } });
+    await provider.forceFlush();
+    await pt.forceFlush();
+    const installation = pt.getTelemetryData().installation;
+    expect(installation).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(readFileSync(join(dir, 'installation-id'), 'utf8').trim()).toBe(installation);
+    const lines = readJsonl(join(dir, 'test-app.jsonl'));
+    expect(lines.map((l) => [l.event, l.installation_id])).toEqual([
+      ['app_start', installation],
+      ['crash', installation],
+      ['usage_report', installation],
+      ['imported', 'other-installation'],
+    ]);
+    expect(lines[3]).not.toHaveProperty('details');
+    const text = readFileSync(join(dir, 'test-app.jsonl'), 'utf8');
+    expect(text.split('\n')[0]).toMatch(/^\{"ts":"[^"]+","scenario":"test-app","installation_id":"[0-9a-f-]{36}","event":"app_start","id":"[^"]+"\}$/);
+    await pt.shutdown();
+  });
+
+  it('while telemetry is off nothing is recorded and no installation id file is created', async () => {
+    const { dir, pt, provider, t } = setupPipeline({ enabled: false });
+    await t.event({ event: 'app_start' }).catch(() => undefined);
+    await provider.forceFlush();
+    await pt.forceFlush();
+    expect(existsSync(join(dir, 'installation-id'))).toBe(false);
+    expect(existsSync(join(dir, 'test-app.jsonl'))).toBe(false);
+    await pt.shutdown();
   });
 
   it('uses the default scenario, keeps app in details, omits empty details and deployment_id', async () => {

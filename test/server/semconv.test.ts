@@ -117,6 +117,7 @@ describe('POST /v1/logs: older keys are accepted, and only the allow-listed reso
         ts: '2025-03-01T09:30:00.000Z',
         scenario: 'keys-svc',
         deployment_id: 'dep-1',
+        installation_id: '0193c8a0-0000-7000-8000-000000000001',
         event: 'checkout',
         details: {
           amount: 3,
@@ -134,7 +135,8 @@ describe('POST /v1/logs: older keys are accepted, and only the allow-listed reso
         },
         id: 'keys-1',
       });
-      expect(lines[1]).toMatchObject({ event: 'crash', level: 'fatal', id: 'keys-2' });
+      expect(Object.keys(lines[0]!)).toEqual(['ts', 'scenario', 'deployment_id', 'installation_id', 'event', 'details', 'id']);
+      expect(lines[1]).toMatchObject({ event: 'crash', level: 'fatal', id: 'keys-2', installation_id: '0193c8a0-0000-7000-8000-000000000001' });
       expect(text).not.toContain('secret-host');
       expect(text).not.toMatch(/"(telemetry\.scenario|telemetry\.event\.id|app\.id|product\.[a-z.]+)"/);
     });

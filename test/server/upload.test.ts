@@ -91,6 +91,20 @@ describe('POST /api/v1/telemetry/upload', () => {
     expect(lines[1]).toEqual({ ts: '2025-01-15T12:00:00.000Z', scenario: 's', event: 'w', level: 'warn', id: 'id-1' });
   });
 
+  it('keeps a stored line\'s installation_id top-level, byte for byte (the uploader re-sends lines); refuses an invalid one naming it', async () => {
+    const c = await collector();
+    const stored = [
+      '{"ts":"2025-01-15T12:00:00.000Z","scenario":"inst","deployment_id":"d","installation_id":"8343cc7a-8ad1-42d4-97d2-43452c0bdfa3","event":"app_start","details":{"a":1},"id":"id-1"}',
+      '{"ts":"2025-01-15T12:00:01.000Z","scenario":"inst","event":"old_line","id":"id-2"}',
+    ];
+    const res = await upload(c, stored.join('\n') + '\n', { headers: { 'content-type': 'application/x-ndjson' } });
+    expect(res.body).toEqual({ status: 'accepted', events_received: 2, events_stored: 2 });
+    expect(readFileSync(join(c.dir, 'inst.jsonl'), 'utf8')).toBe(stored.join('\n') + '\n');
+    const bad = await upload(c, [{ scenario: 'inst', event: 'e', installation_id: 'no spaces' }, { scenario: 'inst', event: 'e', installation_id: 42 }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['installation_id', 'installation_id']);
+  });
+
   it('stores the valid events of a partly invalid upload and lists the others by index', async () => {
     const c = await collector();
     const res = await upload(c, [

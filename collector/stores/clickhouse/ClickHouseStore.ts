@@ -138,6 +138,7 @@ export class ClickHouseStore implements TelemetryStore {
         id,
         event: e.event,
         deployment_id: e.deploymentId ?? null,
+        installation_id: e.installationId ?? null,
         level: levelOf(severity) ?? '',
         details: detailsText(e.details),
         seq: 0,

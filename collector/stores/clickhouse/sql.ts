@@ -56,7 +56,7 @@ export function storeSql(t: TableName): StoreSql {
       `SELECT scenario, ts_ms, event, details, seq FROM ${T} WHERE (scenario, ts_ms, id) IN (SELECT s, t, i FROM keys) ` +
       'ORDER BY scenario, ts_ms DESC, seq DESC LIMIT 1 BY scenario, ts_ms, id FORMAT JSONEachRow',
     query: (f) =>
-      `SELECT ts_ms, scenario, deployment_id, event, level, details, id FROM ${T} FINAL WHERE ${SCENARIO_IS}` +
+      `SELECT ts_ms, scenario, deployment_id, installation_id, event, level, details, id FROM ${T} FINAL WHERE ${SCENARIO_IS}` +
       (f.since ? ' AND ts_ms >= (SELECT any(since) FROM params)' : '') +
       (f.until ? ' AND ts_ms < (SELECT any(until) FROM params)' : '') +
       (f.event ? ' AND event = (SELECT any(e) FROM params)' : '') +
