@@ -23,6 +23,9 @@ function isNumberChar(c: number): boolean {
 }
 
 /** Why the JSON number literal `t` does not survive JSON.parse, or undefined when it does (or is no number). */
+/** The smallest normal double: below it a double holds fewer significant digits (subnormal range). */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
 export function inexactReason(t: string): string | undefined {
   const v = Number(t);
   if (Number.isNaN(v)) return undefined;
@@ -31,6 +34,14 @@ export function inexactReason(t: string): string | undefined {
   if (m === null) return undefined;
   const digits = m[1]! + (m[2] ?? '');
   if (v === 0) return /[1-9]/.test(digits) ? 'too small for a double (it would become 0)' : undefined;
+  if (Math.abs(v) < MIN_NORMAL) {
+    // Subnormal: the double keeps fewer digits the smaller it gets (1.000001e-318 becomes 1e-318), so it must print
+    // back as the literal's exact value to be stored.
+    const lit = decimal(digits, Number(m[3] ?? '0') - (m[2]?.length ?? 0));
+    const p = /^-?(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(v))!;
+    const back = decimal(p[1]! + (p[2] ?? ''), Number(p[3] ?? '0') - (p[2]?.length ?? 0));
+    return lit.digits === back.digits && lit.exp === back.exp ? undefined : `too small for a double to hold exactly (it would become ${String(v)})`;
+  }
   if (Math.abs(v) <= Number.MAX_SAFE_INTEGER) return undefined;
   // |v| > 2^53: refused when the literal is an integer whose value differs from what the double prints as (what
   // JSON.stringify stores): 12345678901234567890 → 12345678901234567000. 1e300 → 1e+300 is the same value.
@@ -88,6 +99,7 @@ export function hasInexactCandidate(value: unknown, zeros: boolean, bigIntegerKe
   const suspect = (n: number, key: string | undefined): boolean => {
     if (!Number.isFinite(n)) return true;
     if (n === 0) return zeros;
+    if (n > -MIN_NORMAL && n < MIN_NORMAL) return true; // subnormal: may have lost digits
     if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return !(bigIntegerKeys !== undefined && key !== undefined && bigIntegerKeys.test(key));
     return false;
   };

@@ -139,12 +139,9 @@ describe(`collector under fast-check, issue 15 classes (seed ${SEED})`, () => {
     expect(refused).toBeGreaterThan(30);
   });
 
-  // BUG (found by this property; not fixed here, tests only): a subnormal literal with several significant digits is
-  // stored silently changed. Shrunk counterexample: `1.000001e-318` is stored as `1e-318` (status 200, no error).
-  // README "Numbers are stored exactly or refused", but collector/ingest/numbers.ts (inexactReason) refuses only
-  // overflow, underflow to exactly 0 and integers beyond 2^53: precision lost in the subnormal range (< 2.2e-308)
-  // passes. Un-skip once fixed.
-  it.skip('exact numbers, subnormal range: stored exactly or refused naming the field (BUG: subnormal precision loss is stored silently)', async () => {
+  // Found by this property: a subnormal literal with several significant digits was stored silently changed
+  // (`1.000001e-318` stored as `1e-318`, 200 and no error); collector/ingest/numbers.ts now refuses it.
+  it('exact numbers, subnormal range: stored exactly or refused naming the field', async () => {
     const c = await collector();
     let n = 0;
     await fc.assert(
