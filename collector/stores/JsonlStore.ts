@@ -13,23 +13,11 @@ import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
 import { JsonlRetention, type RetentionResult } from './retention.js';
-import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, TelemetryStore } from './TelemetryStore.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from './TelemetryStore.js';
 
-export interface JsonlStoreOptions {
+export interface JsonlStoreOptions extends StoreRuleOptions {
   /** Data directory: `{dir}/{scenario}.jsonl`. */
   dir: string;
-  /** Crash events are stored only when this is `production` (the default). */
-  environment?: string;
-  /** Events counted as failures in summaries. Default: the standard set. */
-  failureEvents?: readonly string[];
-  /** Newest failures listed per scenario. Default 10. */
-  recentFailures?: number;
-  /** Ids remembered for de-duplication, all scenarios together. Default 100 000; 0 turns de-duplication off. */
-  dedupWindow?: number;
-  /** Largest serialised event (the policy processor's limit). Default 256 KiB. */
-  maxEventBytes?: number;
-  /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
-  maxScenarios?: number;
   /** Most store files held open at once; the least-recently-used is closed beyond it. Default 128. */
   maxOpenFiles?: number;
 }

@@ -103,3 +103,19 @@ export interface TelemetryStore {
 
 /** The answer of `TelemetryStore.ready()`. */
 export type StoreReadiness = { ready: true } | { ready: false; reason: string };
+
+/** The options both stores take: the admission rules and the summaries' shape. */
+export interface StoreRuleOptions {
+  /** Crash events are stored only when this is `production` (the default). */
+  environment?: string;
+  /** Events counted as failures in summaries. Default: the standard set. */
+  failureEvents?: readonly string[];
+  /** Newest failures listed per scenario. Default 10. */
+  recentFailures?: number;
+  /** Ids remembered for de-duplication, all scenarios together. Default 100 000; 0 turns de-duplication off. */
+  dedupWindow?: number;
+  /** Largest serialised event (the policy processor's limit). Default 256 KiB. */
+  maxEventBytes?: number;
+  /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
+  maxScenarios?: number;
+}

@@ -12,24 +12,12 @@ import { ensureSchema } from '../../../exporters/clickhouse/schema.js';
 import { SequenceClock } from '../../../exporters/clickhouse/sequence.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
 import { DedupWindow } from '../DedupWindow.js';
-import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, TelemetryStore } from '../TelemetryStore.js';
+import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
-export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions {
-  /** Crash events are stored only when this is `production` (the default). */
-  environment?: string;
-  /** Events counted as failures in summaries. Default: the standard set. */
-  failureEvents?: readonly string[];
-  /** Newest failures listed per scenario. Default 10. */
-  recentFailures?: number;
-  /** Client ids remembered in memory for de-duplication, all scenarios together. Default 100 000; 0 = none. */
-  dedupWindow?: number;
-  /** Largest serialised event (the policy processor's limit). Default 256 KiB. */
-  maxEventBytes?: number;
-  /** Most distinct scenarios; events that would create one more are rejected. Default 1000. */
-  maxScenarios?: number;
+export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions, StoreRuleOptions {
   /** Environment to read `TELEMETRY_CLICKHOUSE_*` from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   /** Days to keep events (a table TTL, set at open when the store creates the schema); 0 or unset = forever. */
