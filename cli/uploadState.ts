@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { dirBytesSync } from '../core/storeFiles.js';
 import { loadUploadConfig } from '../exporters/upload/config.js';
 import { readUploadState, UPLOAD_STATE_FILE } from '../exporters/upload/state.js';
 import { QUARANTINE_DIR } from '../exporters/upload/quarantine.js';
@@ -27,26 +27,9 @@ export interface UploadReport {
   quarantined_events: number | null;
 }
 
-/** Total size of the files under `dir` (bounded depth: spools are two levels deep). */
+/** Total size of the regular files under `dir` (bounded depth: spools are two levels deep; symlinks are skipped). */
 export function treeBytes(dir: string, depth = 3): number {
-  let total = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    try {
-      const p = join(dir, name);
-      const st = statSync(p);
-      if (st.isFile()) total += st.size;
-      else if (st.isDirectory() && depth > 0) total += treeBytes(p, depth - 1);
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return total;
+  return dirBytesSync(dir, { depth });
 }
 
 function publicUrl(url: string | undefined): string | null {

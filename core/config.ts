@@ -14,6 +14,9 @@ import {
 
 const MiB = 1024 * 1024;
 
+/** Default of `TELEMETRY_REDACT_KEYS`: key fragments whose values are redacted (case-insensitive, any depth). */
+export const DEFAULT_REDACT_KEYS: readonly string[] = ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'email'];
+
 /**
  * Settings of the core pipeline (API → consent → redaction → policy → batch → JSONL). Each component that needs
  * more declares its own table beside its code; `README.md` lists them all (a test checks the list is complete).
@@ -34,7 +37,7 @@ export const pipelineSettings = {
   maxEventBytes: integerSetting('TELEMETRY_MAX_EVENT_BYTES', 256 * 1024, 256, 4 * MiB, 'Largest serialised event; larger ones are dropped with a diag error.'),
   shutdownTimeoutMs: integerSetting('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 2000, 1, 600_000, 'Deadline for flushing at shutdown; the process is never held open longer.'),
   captureCrashes: booleanSetting('TELEMETRY_CAPTURE_CRASHES', false, 'Record uncaught exceptions and unhandled rejections as crash events (default true with the register entry).'),
-  redactKeys: listSetting('TELEMETRY_REDACT_KEYS', ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'email'], 'Keys (case-insensitive, nested) whose values are replaced by `[REDACTED]` before anything is written or sent.'),
+  redactKeys: listSetting('TELEMETRY_REDACT_KEYS', DEFAULT_REDACT_KEYS, 'Keys (case-insensitive, nested) whose values are replaced by `[REDACTED]` before anything is written or sent.'),
 } as const;
 
 export type PipelineOptions = SettingsOptions<typeof pipelineSettings>;

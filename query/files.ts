@@ -1,7 +1,6 @@
 import { readdirNames } from './fsCalls.js';
 import { join } from 'node:path';
-
-const SEGMENT = /^(.+)\.jsonl\.(\d{1,16})$/;
+import { activeFileName, parseStoreName } from '../core/storeFiles.js';
 
 /**
  * A scenario's store files, oldest first: rotated segments `{scenario}.jsonl.{N}` (left by the uploader's compaction
@@ -11,12 +10,12 @@ export async function scenarioFiles(dir: string, scenario: string): Promise<{ ac
   const segments: [number, string][] = [];
   try {
     for (const name of await readdirNames(dir)) {
-      const m = SEGMENT.exec(name);
-      if (m && m[1] === scenario) segments.push([Number(m[2]), join(dir, name)]);
+      const parsed = parseStoreName(name);
+      if (parsed?.rotatedAt !== undefined && parsed.scenario === scenario) segments.push([parsed.rotatedAt, join(dir, name)]);
     }
   } catch {
     // no dir: the caller reports the missing active file
   }
   segments.sort((a, b) => a[0] - b[0]);
-  return { active: join(dir, `${scenario}.jsonl`), segments: segments.map(([, p]) => p) };
+  return { active: join(dir, activeFileName(scenario)), segments: segments.map(([, p]) => p) };
 }

@@ -6,6 +6,7 @@ import { LEVEL_CHOICES, type Level } from '../../query/level.js';
 import { LOG_LIMITS } from '../../query/limits.js';
 import type { LogQuery } from '../../query/query.js';
 import { scenarioFiles } from '../../query/files.js';
+import { splitStoreName } from '../../core/storeFiles.js';
 import { readdirNames } from '../../query/fsCalls.js';
 import { LogNotFoundError } from '../../query/errors.js';
 import { readLogFile } from '../../query/readFile.js';
@@ -99,7 +100,10 @@ function upTo(parse: (value: string) => number, max: number): (value: string) =>
 
 async function knownScenarios(dir: string): Promise<string> {
   try {
-    const names = (await readdirNames(dir)).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort();
+    const names = (await readdirNames(dir))
+      .map(splitStoreName)
+      .flatMap((p) => (p !== undefined && p.rotatedAt === undefined ? [p.scenario] : []))
+      .sort();
     if (names.length === 0) return ' (no scenarios there)';
     return ` (scenarios there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})`;
   } catch {

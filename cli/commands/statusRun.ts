@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOGGLE_FILE } from '../../core/consent.js';
+import { dirBytesSync, parseStoreName } from '../../core/storeFiles.js';
 import type { CliContext } from '../context.js';
 import { resolveDir } from '../options.js';
 import { printable } from '../../core/sanitize.js';
@@ -24,22 +24,13 @@ export interface StatusReport {
 /** Sizes of `{dir}/{scenario}.jsonl` and rotated segments `{scenario}.jsonl.{N}`: the local store (the upload queue). */
 function storeSizes(dir: string): StatusReport['store'] {
   const bytes = new Map<string, number>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    // no dir yet: nothing stored
-  }
-  for (const name of names) {
-    const m = /^(.+)\.jsonl(?:\.\d{1,16})?$/.exec(name);
-    if (!m) continue;
-    try {
-      const st = statSync(join(dir, name));
-      if (st.isFile()) bytes.set(m[1]!, (bytes.get(m[1]!) ?? 0) + st.size);
-    } catch {
-      // removed meanwhile
-    }
-  }
+  dirBytesSync(dir, {
+    include: (name) => parseStoreName(name) !== undefined,
+    onFile: (name, n) => {
+      const scenario = parseStoreName(name)!.scenario;
+      bytes.set(scenario, (bytes.get(scenario) ?? 0) + n);
+    },
+  });
   const scenarios = [...bytes].map(([scenario, n]) => ({ scenario, bytes: n })).sort((a, b) => (a.scenario < b.scenario ? -1 : 1));
   return { files: scenarios.length, bytes: scenarios.reduce((n, s) => n + s.bytes, 0), scenarios };
 }

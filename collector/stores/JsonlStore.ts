@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { StoreError } from '../../core/errors.js';
 import type { TelemetryLine } from '../../core/record.js';
 import { isSafeScenario } from '../../core/scenario.js';
+import { activeFileName } from '../../core/storeFiles.js';
 import { JsonlFileWriter } from '../../exporters/jsonl/writer.js';
 import { millisFromIso } from '../isoTime.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from './admission.js';
@@ -188,7 +189,7 @@ export class JsonlStore implements TelemetryStore {
     if (!isSafeScenario(q.scenario) || !this.book.has(q.scenario)) return;
     let left = q.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
-    const path = join(this.dir, `${q.scenario}.jsonl`);
+    const path = join(this.dir, activeFileName(q.scenario));
     try {
       for await (const { line } of readJsonl(path, { onInvalid: q.onInvalid })) {
         if (q.event !== undefined && line.event !== q.event) continue;

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStoreName } from '../../exporters/upload/storeFiles.js';
+import { parseStoreName } from '../../core/storeFiles.js';
 import { millisFromIso } from '../isoTime.js';
 import { forEachJsonlLine } from './readJsonl.js';
 import { listScenarioFiles } from './scan.js';

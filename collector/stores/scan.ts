@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSafeScenario } from '../../core/scenario.js';
+import { parseStoreName } from '../../core/storeFiles.js';
 import { millisFromIso } from '../isoTime.js';
 import { forEachJsonlLine } from './readJsonl.js';
 import { SummaryBook, type SummaryOptions } from './SummaryBook.js';
@@ -12,9 +12,6 @@ export interface ScenarioFile {
   size: number;
   mtimeMs: number;
 }
-
-// `{scenario}.jsonl`, and `{scenario}.jsonl.{N}`: segments rotated aside by the upload exporter's compaction.
-const FILE = /^(.+)\.jsonl(?:\.\d{1,16})?$/;
 
 /**
  * The store files of a data dir: regular files named `{scenario}.jsonl` (or rotated segments `{scenario}.jsonl.{N}`)
@@ -30,10 +27,8 @@ export async function listScenarioFiles(dir: string): Promise<ScenarioFile[]> {
   }
   const files: ScenarioFile[] = [];
   for (const name of names) {
-    const m = FILE.exec(name);
-    if (m === null) continue;
-    const scenario = m[1]!;
-    if (!isSafeScenario(scenario)) continue;
+    const scenario = parseStoreName(name)?.scenario;
+    if (scenario === undefined) continue;
     const path = join(dir, name);
     try {
       const st = await lstat(path);

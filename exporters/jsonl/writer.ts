@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSafeScenario } from '../../core/scenario.js';
+import { activeFileName } from '../../core/storeFiles.js';
 import { ScenarioNameError, StoreError } from '../../core/errors.js';
 
 // O_NOFOLLOW: a symlink planted at {dir}/{scenario}.jsonl must not redirect writes outside the data dir.
@@ -56,7 +57,7 @@ export class JsonlFileWriter {
 
   pathOf(scenario: string): string {
     if (!isSafeScenario(scenario)) throw new ScenarioNameError('scenario', scenario);
-    return join(this.dir, `${scenario}.jsonl`);
+    return join(this.dir, activeFileName(scenario));
   }
 
   /** Append complete lines (each ending in '\n') to a scenario's file. Throws StoreError on I/O failure. */

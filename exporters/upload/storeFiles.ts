@@ -1,8 +1,10 @@
-import { constants, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { isSafeScenario } from '../../core/scenario.js';
+import { parseStoreName } from '../../core/storeFiles.js';
+
+export { parseStoreName, storeBytesSync } from '../../core/storeFiles.js';
 
 /** Read-only, and a symlink planted in the data dir is never followed (it could point at any file of the user). */
 export const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
@@ -28,15 +30,7 @@ export interface StoreFile {
   readonly head: string | undefined;
 }
 
-const STORE_NAME = /^(.+)\.jsonl(?:\.(\d{1,16}))?$/;
 const HEAD_BYTES = 256;
-
-/** Parse a store file name: `{scenario}.jsonl` or `{scenario}.jsonl.{N}`; undefined for anything else. */
-export function parseStoreName(name: string): { scenario: string; rotatedAt: number | undefined } | undefined {
-  const m = STORE_NAME.exec(name);
-  if (!m || !isSafeScenario(m[1])) return undefined;
-  return { scenario: m[1]!, rotatedAt: m[2] === undefined ? undefined : Number(m[2]) };
-}
 
 /** Store files are opened without following symlinks; an extra file is the user's own path and may be a link. */
 export function openFlags(kind: StoreFile['kind']): number {
@@ -139,25 +133,4 @@ export async function scanStore(dir: string, extraFiles: readonly string[] = [])
     }
   }
   return out;
-}
-
-/** Bytes of the store files of `dir` (active files and segments), synchronously: the budget before the first scan. */
-export function storeBytesSync(dir: string): number {
-  let total = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    if (!parseStoreName(name)) continue;
-    try {
-      const st = lstatSync(join(dir, name));
-      if (st.isFile()) total += st.size;
-    } catch {
-      // vanished
-    }
-  }
-  return total;
 }

@@ -2,6 +2,7 @@ import { diag, type Context } from '@opentelemetry/api';
 import type { AnyValue } from '../../core/logTypes.js';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
+import { DEFAULT_REDACT_KEYS } from '../../core/config.js';
 import { DecoratingProcessor } from '../DecoratingProcessor.js';
 import { createRedactor, type Redactor } from './redact.js';
 
@@ -16,7 +17,7 @@ export interface RedactionProcessorOptions {
   user?: string;
 }
 
-export const DEFAULT_REDACT_KEYS: readonly string[] = ['password', 'secret', 'token', 'authorization', 'cookie', 'api_key', 'email'];
+export { DEFAULT_REDACT_KEYS };
 
 /**
  * Replaces secrets in the body and attributes before anything is serialised, written or sent: values under keys
