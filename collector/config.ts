@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { pipelineSettings } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { unsafeDataDir } from '../core/stateFile.js';
@@ -94,10 +95,15 @@ export type CollectorConfig = SettingsValues<typeof collectorSettings> & {
   readonly environment: string;
 };
 
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|\[::1\]|localhost|::ffff:127(?:\.\d{1,3}){3})$/i;
 
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.test(host);
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  // Real addresses only (net.isIP checks each octet): 127.0.0.0/8, ::1 and IPv4-mapped 127/8; never 127.999.0.1.
+  const kind = isIP(h);
+  if (kind === 4) return h.startsWith('127.');
+  if (kind === 6) return h === '::1' || (h.startsWith('::ffff:') && isIP(h.slice(7)) === 4 && h.startsWith('::ffff:127.'));
+  return false;
 }
 
 /**

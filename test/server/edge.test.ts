@@ -50,6 +50,12 @@ describe('collector edge: auth, methods, rate limit, start-up checks', () => {
     expect(isLoopbackHost('127.0.0.2')).toBe(true);
     expect(isLoopbackHost('localhost')).toBe(true);
     expect(isLoopbackHost('10.0.0.1')).toBe(false);
+    // Only real loopback addresses: each octet checked, IPv4-mapped forms included.
+    expect(isLoopbackHost('127.999.0.1')).toBe(false);
+    expect(isLoopbackHost('127.0.0.256')).toBe(false);
+    expect(isLoopbackHost('[::ffff:127.0.0.1]')).toBe(true);
+    expect(isLoopbackHost('::ffff:10.0.0.1')).toBe(false);
+    expect(isLoopbackHost('LOCALHOST')).toBe(true);
   });
 
   it('answers 404 and 405 (with Allow) as coded JSON', async () => {
