@@ -8,16 +8,13 @@
  * not ask for). `OTEL_LOG_LEVEL` is honoured when the host has not set a diag logger, so upload failures can be
  * seen at `info`/`debug`.
  */
-import { DiagConsoleLogger, diag } from '@opentelemetry/api';
-import { diagLogLevelFromString } from '@opentelemetry/core';
+import { DiagLogLevel } from '@opentelemetry/api';
+import { installDiagFromEnv } from './core/diagFromEnv.js';
 import { hostDiagLoggerSet } from './core/report.js';
 import { productTelemetry } from './pipeline/productTelemetry.js';
 
-const level = process.env.OTEL_LOG_LEVEL?.trim();
-if (level && !hostDiagLoggerSet()) {
-  const parsed = diagLogLevelFromString(level);
-  if (parsed !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel: parsed, suppressOverrideMessage: true });
-}
+// Only when OTEL_LOG_LEVEL names a level (fallback NONE) and the host has no diag logger of its own.
+if (!hostDiagLoggerSet()) installDiagFromEnv(process.env, DiagLogLevel.NONE);
 
 // Crash capture is on by default here (the user opted into zero-code telemetry); TELEMETRY_CAPTURE_CRASHES=false
 // turns it off. Nothing is recorded unless telemetry itself is enabled. Exit hooks are the pipeline's default.

@@ -3,9 +3,10 @@ import { diagLogLevelFromString } from '@opentelemetry/core';
 import { printableMessage } from './sanitize.js';
 
 /**
- * For programs we own (the collector, the CLI): show OTel diag output on the console at `OTEL_LOG_LEVEL`
- * (none|error|warn|info|debug|verbose|all), default `warn`, so store failures and dropped data are visible.
- * Libraries never call this: a host app decides where its diag output goes. Messages may quote what clients sent
+ * For programs we own (the collector, the CLI) and the zero-code register entry (with `fallback` NONE, only when the
+ * host set no logger): show OTel diag output on the console at `OTEL_LOG_LEVEL` (none|error|warn|info|debug|
+ * verbose|all), default `fallback` (`warn`), so store failures and dropped data are visible. Library code called
+ * from an app's own code never calls this: a host app decides where its diag output goes. Messages may quote what clients sent
  * (paths, file names): control and bidi characters are shown as escapes, not obeyed by the terminal.
  */
 export function installDiagFromEnv(env: NodeJS.ProcessEnv = process.env, fallback: DiagLogLevel = DiagLogLevel.WARN): void {
