@@ -16,10 +16,14 @@
  *   counts in the group `NO_GROUP` ("(none)").
  * - `top`: the groups ranked by their total in the range (descending, ties by name ascending); the first `top` are
  *   named, the others summed into `OTHER_GROUP` ("other"), which appears only when something was folded into it.
+ *   Names compare by code point (= UTF-8 byte order). A group whose own value is "other" never takes a named place:
+ *   it always counts in `OTHER_GROUP` (so "other" is one group, last); a value "(none)" counts in `NO_GROUP`.
+ *   `counts`/`totals` are JSON objects whose key order is not the rank order: `groups` gives the order.
  * - `event`: when set, only events with that name count (in every number of the answer).
  * - Installations: distinct `installation_id` values among the counted events (events without one add nothing), per
  *   bucket and over the whole range. Exact up to `EXACT_INSTALLATIONS_LIMIT` distinct ids; above that an estimate,
- *   and `estimated: true` says so.
+ *   and `estimated: true` says so. The estimate is the HyperLogLog of hll.ts (MurmurHash3 32-bit of the id's UTF-8,
+ *   16,384 registers) over all the distinct ids counted, so it does not depend on how they spread over buckets.
  * - Failures: events whose name is in the store's failure events (the summaries' rule), per bucket and in total.
  */
 
