@@ -10,13 +10,14 @@ import {
   enumSetting,
   integerSetting,
   listSetting,
+  optionList,
+  optionString,
   resolveSettings,
   stringSetting,
   type Setting,
   type SettingsOptions,
   type SettingsValues,
 } from '../core/settings.js';
-import { z } from 'zod';
 
 const MiB = 1024 * 1024;
 
@@ -33,7 +34,7 @@ function corsOriginsSetting(): Setting<readonly string[]> {
   const allowed = 'comma-separated origins like https://app.example.com (scheme://host[:port], no path, no wildcard, not null)';
   return {
     ...base,
-    schema: z.array(z.string().regex(ORIGIN_PATTERN)).readonly(),
+    fromOption: (value) => optionList(value, (o) => optionString(o, ORIGIN_PATTERN)),
     fromEnv: (raw) => {
       const list = base.fromEnv(raw).map((o) => o.toLowerCase());
       for (const o of list) if (!ORIGIN_PATTERN.test(o)) throw new Error(`expected ${allowed}; got ${JSON.stringify(o.slice(0, 80))}`);

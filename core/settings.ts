@@ -1,17 +1,21 @@
-import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { reportOnce } from './report.js';
 
 /**
  * A setting is one configuration value: its code option name, the environment variable that can set it,
- * a zod schema for the native value, how to read it from a string, a default and a line of documentation.
+ * how to check a code option's native value, how to read it from a string, a default and a line of documentation.
+ *
+ * The checks are written by hand rather than with a schema library: this module is on every host app's import path,
+ * and the schema library alone cost ~60 ms and ~3 MB of RSS at import (`bench/import.mjs`). Their messages keep the
+ * wording zod used for the same checks, so errors read as before.
  *
  * Precedence is the house rule: code option > environment variable > default. A blank env value is unset.
  * Components declare their settings next to their code (`config.ts`); the composition root reads them once.
  */
 export interface Setting<T> {
   readonly env: string;
-  readonly schema: z.ZodType<T>;
+  /** Check a code option's native value: returns it (arrays as a frozen copy), or throws a message saying what is wrong. */
+  readonly fromOption: (value: unknown) => T;
   /** Parse an environment string into the native value, or throw a message naming the allowed values. */
   readonly fromEnv: (raw: string) => T;
   readonly default: T | (() => T);
@@ -41,6 +45,36 @@ export type SettingsTable = Record<string, Setting<unknown>>;
 export type SettingsValues<S extends SettingsTable> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 export type SettingsOptions<S extends SettingsTable> = { [K in keyof S]?: S[K] extends Setting<infer T> ? T : never };
 
+/** How a check names the type of a value it refused (`received number`, `received null`, `received NaN`). */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  return typeof value;
+}
+
+function expected(type: string, value: unknown): Error {
+  return new Error(`Invalid input: expected ${type}, received ${typeName(value)}`);
+}
+
+function optionBoolean(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw expected('boolean', value);
+  return value;
+}
+
+/** A string option, matching `pattern` when one is given. */
+export function optionString(value: unknown, pattern?: RegExp): string {
+  if (typeof value !== 'string') throw expected('string', value);
+  if (pattern && !pattern.test(value)) throw new Error(`Invalid string: must match pattern ${String(pattern)}`);
+  return value;
+}
+
+/** A list option: an array of strings, each checked by `item`; a frozen copy, so the resolved settings stay immutable. */
+export function optionList(value: unknown, item: (s: unknown) => string = (s) => optionString(s)): readonly string[] {
+  if (!Array.isArray(value)) throw expected('array', value);
+  return Object.freeze(value.map(item));
+}
+
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
@@ -52,7 +86,7 @@ export function parseBoolean(raw: string): boolean {
 }
 
 export function booleanSetting(env: string, def: boolean, doc: string, whenInvalid: boolean = def): Setting<boolean> {
-  return { env, schema: z.boolean(), fromEnv: parseBoolean, default: def, doc, allowed: 'true | false', whenInvalid };
+  return { env, fromOption: optionBoolean, fromEnv: parseBoolean, default: def, doc, allowed: 'true | false', whenInvalid };
 }
 
 /**
@@ -66,13 +100,19 @@ export function otelBooleanSetting(env: string, doc: string): Setting<boolean> {
     if (v === 'false' || v === '') return { value: false };
     return { value: false, warning: 'only "true" (any case) turns it on, as the OpenTelemetry specification says; read as false' };
   };
-  return { env, schema: z.boolean(), fromEnv: (raw) => lenient(raw).value, lenient, default: false, doc, allowed: 'true | false' };
+  return { env, fromOption: optionBoolean, fromEnv: (raw) => lenient(raw).value, lenient, default: false, doc, allowed: 'true | false' };
 }
 
 export function integerSetting(env: string, def: number, min: number, max: number, doc: string): Setting<number> {
   return {
     env,
-    schema: z.number().int().min(min).max(max),
+    fromOption: (value) => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw expected('number', value);
+      if (!Number.isInteger(value)) throw expected('int', value);
+      if (value < min) throw new Error(`Too small: expected number to be >=${min}`);
+      if (value > max) throw new Error(`Too big: expected number to be <=${max}`);
+      return value;
+    },
     fromEnv: (raw) => {
       const v = raw.trim();
       if (!/^-?\d+$/.test(v)) throw new Error(`expected an integer from ${min} to ${max}`);
@@ -87,10 +127,9 @@ export function integerSetting(env: string, def: number, min: number, max: numbe
 }
 
 export function stringSetting(env: string, def: string | undefined | (() => string | undefined), doc: string, pattern?: RegExp, allowed = 'string'): Setting<string | undefined> {
-  const base = pattern ? z.string().regex(pattern) : z.string();
   return {
     env,
-    schema: base.optional(),
+    fromOption: (value) => optionString(value, pattern),
     fromEnv: (raw) => {
       if (pattern && !pattern.test(raw)) throw new Error(`expected ${allowed}`);
       return raw;
@@ -104,7 +143,10 @@ export function stringSetting(env: string, def: string | undefined | (() => stri
 export function enumSetting<const T extends readonly [string, ...string[]]>(env: string, values: T, def: T[number], doc: string): Setting<T[number]> {
   return {
     env,
-    schema: z.enum(values) as unknown as z.ZodType<T[number]>,
+    fromOption: (value) => {
+      if (!(values as readonly unknown[]).includes(value)) throw new Error(`Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join('|')}`);
+      return value as T[number];
+    },
     fromEnv: (raw) => {
       const v = raw.trim().toLowerCase();
       if (!(values as readonly string[]).includes(v)) throw new Error(`expected one of ${values.join(', ')}`);
@@ -119,7 +161,7 @@ export function enumSetting<const T extends readonly [string, ...string[]]>(env:
 export function listSetting(env: string, def: readonly string[], doc: string): Setting<readonly string[]> {
   return {
     env,
-    schema: z.array(z.string()).readonly(),
+    fromOption: (value) => optionList(value),
     fromEnv: (raw) => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     default: def,
     doc,
@@ -140,7 +182,7 @@ export function urlSetting(env: string, doc: string): Setting<string | undefined
   };
   return {
     env,
-    schema: z.string().refine((s) => { try { check(s); return true; } catch { return false; } }, 'expected an absolute http:// or https:// URL').optional(),
+    fromOption: (value) => check(optionString(value)),
     fromEnv: check,
     default: undefined,
     doc,
@@ -174,9 +216,11 @@ export function resolveSettings<S extends SettingsTable>(
   for (const [key, setting] of Object.entries(table)) {
     const opt = options[key];
     if (opt !== undefined) {
-      const parsed = setting.schema.safeParse(opt);
-      if (parsed.success) out[key] = parsed.data;
-      else problems.push(`option "${key}": ${parsed.error.issues[0]?.message ?? 'invalid'} (allowed: ${setting.allowed})`);
+      try {
+        out[key] = setting.fromOption(opt);
+      } catch (err) {
+        problems.push(`option "${key}": ${(err as Error).message} (allowed: ${setting.allowed})`);
+      }
       continue;
     }
     const raw = env[setting.env];

@@ -6,7 +6,7 @@ export { UploadingStoreExporter, createStoreUpload } from './pipelineUpload.js';
 export type { StoreUploadInputs } from './pipelineUpload.js';
 export { uploadSettings, loadUploadConfig, MAX_UPLOAD_BYTES } from './config.js';
 export type { UploadConfig, UploadOptions } from './config.js';
-export { readManifest, bundleManifestSchema } from './manifest.js';
+export { readManifest } from './manifest.js';
 export type { BundleManifestTelemetry, ResolvedManifest } from './manifest.js';
 export { readUploadState, UPLOAD_STATE_FILE } from './state.js';
 export type { UploadState } from './state.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 
-function isHttpUrl(s: string): boolean {
+/** An absolute http:// or https:// URL (the one rule for `upload_to`, shared with the exported zod schema). */
+export function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';
@@ -17,16 +17,48 @@ function isHttpUrl(s: string): boolean {
  * `{"telemetry":{"file":"telemetry/deployment-telemetry.jsonl","upload_to":"https://..."}}`.
  * Other keys of the manifest (and of the block) belong to other tools and are ignored.
  */
-export const bundleManifestSchema = z.object({
-  telemetry: z
-    .object({
-      file: z.string().min(1, 'must be a non-empty path').max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL').optional(),
-      upload_to: z.string().refine(isHttpUrl, 'expected an absolute http:// or https:// URL').optional(),
-    })
-    .optional(),
-});
+export interface BundleManifestTelemetry {
+  /** Path of a JSONL file to upload too: non-empty, at most 4096 characters, no NUL. */
+  file?: string | undefined;
+  /** The collector's upload URL: absolute http:// or https://. */
+  upload_to?: string | undefined;
+}
 
-export type BundleManifestTelemetry = NonNullable<z.infer<typeof bundleManifestSchema>['telemetry']>;
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Check a parsed manifest by hand: this runs inside host apps at start-up, where a schema library cost ~60 ms of
+ * import time (`bench/import.mjs`). Same rules and messages as `bundleManifestSchema` (the zod schema exported for
+ * other tools; `manifestSchema.test.ts` holds the two to the same answers): every problem as `path: message`.
+ */
+export function checkManifest(json: unknown): { telemetry: BundleManifestTelemetry | undefined; problems: string[] } {
+  const problems: string[] = [];
+  if (!isObject(json)) return { telemetry: undefined, problems: [`(root): Invalid input: expected object, received ${typeName(json)}`] };
+  const block = json.telemetry;
+  if (block === undefined) return { telemetry: undefined, problems };
+  if (!isObject(block)) return { telemetry: undefined, problems: [`telemetry: Invalid input: expected object, received ${typeName(block)}`] };
+  const telemetry: BundleManifestTelemetry = {};
+  const { file, upload_to: uploadTo } = block;
+  if (file !== undefined) {
+    if (typeof file !== 'string') problems.push(`telemetry.file: Invalid input: expected string, received ${typeName(file)}`);
+    else {
+      if (file.length < 1) problems.push('telemetry.file: must be a non-empty path');
+      if (file.length > 4096) problems.push('telemetry.file: Too big: expected string to have <=4096 characters');
+      if (file.includes('\0')) problems.push('telemetry.file: must not contain NUL');
+      telemetry.file = file;
+    }
+  }
+  if (uploadTo !== undefined) {
+    if (typeof uploadTo !== 'string') problems.push(`telemetry.upload_to: Invalid input: expected string, received ${typeName(uploadTo)}`);
+    else if (!isHttpUrl(uploadTo)) problems.push('telemetry.upload_to: expected an absolute http:// or https:// URL');
+    else telemetry.upload_to = uploadTo;
+  }
+  return { telemetry: problems.length > 0 ? undefined : telemetry, problems };
+}
 
 export interface ResolvedManifest {
   readonly telemetry: BundleManifestTelemetry | undefined;
@@ -53,12 +85,10 @@ export function readManifest(path: string, appDataDir: string | undefined): Reso
   } catch (err) {
     throw new ConfigError(`Invalid otel-product-telemetry configuration:\n  - ${where}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = bundleManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${where}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`Invalid otel-product-telemetry configuration:\n  - ${problems.join('\n  - ')}`);
+  const { telemetry, problems } = checkManifest(json);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid otel-product-telemetry configuration:\n  - ${problems.map((p) => `${where}: ${p}`).join('\n  - ')}`);
   }
-  const telemetry = parsed.data.telemetry;
   const base = appDataDir ?? dirname(resolve(path));
   const file = telemetry?.file === undefined ? undefined : isAbsolute(telemetry.file) ? telemetry.file : resolve(base, telemetry.file);
   return { telemetry, uploadTo: telemetry?.upload_to, file };
