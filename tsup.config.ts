@@ -1,9 +1,27 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // The CLI build cannot use tsup's clean (the library build writes into the same dist/ at the same time), so its chunk
 // folder is emptied here, once per build: without it, every rebuild left the previous chunks behind in the package.
 rmSync(new URL('./dist/cli-chunks', import.meta.url), { recursive: true, force: true });
+// The same for the dashboard: its hashed files change name with every change, so old ones would pile up.
+rmSync(new URL('./dist/dashboard', import.meta.url), { recursive: true, force: true });
+
+/**
+ * The dashboard's index.html: the template (dashboard/index.html) with the hashed names of the bundle and its
+ * stylesheet filled in. The collector serves index.html with `no-cache` and the hashed files as immutable.
+ */
+function writeDashboardPage(): void {
+  const dir = new URL('./dist/dashboard/', import.meta.url);
+  const files = readdirSync(dir);
+  const only = (re: RegExp): string => {
+    const found = files.filter((f) => re.test(f));
+    if (found.length !== 1) throw new Error(`dashboard build: expected one file matching ${re} in dist/dashboard, found ${found.join(', ') || 'none'}`);
+    return found[0]!;
+  };
+  const page = readFileSync(new URL('./dashboard/index.html', import.meta.url), 'utf8').replace('%JS%', only(/^app-[A-Za-z0-9]+\.js$/)).replace('%CSS%', only(/^app-[A-Za-z0-9]+\.css$/));
+  writeFileSync(new URL('index.html', dir), page);
+}
 
 // One build, two module formats: OTel users still load things with --require as often as --import.
 // Second entry: the command line, dist/cli.cjs plus its lazily loaded chunks in dist/cli-chunks/. It is CommonJS
@@ -23,7 +41,7 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: ['!cli.cjs', '!cli.cjs.map', '!cli-chunks/**'],
+    clean: ['!cli.cjs', '!cli.cjs.map', '!cli-chunks/**', '!dashboard/**'],
     target: 'node20',
     platform: 'node',
     splitting: true,
@@ -48,6 +66,30 @@ export default defineConfig([
     noExternal: ['env-paths', '@opentelemetry/semantic-conventions'],
     esbuildOptions(options) {
       options.chunkNames = 'cli-chunks/chunk-[hash]';
+    },
+  },
+  {
+    // Third entry: the dashboard the collector serves at `/` (dashboard/, browser code bundled with uPlot and its
+    // CSS, minified), as content-hashed files in dist/dashboard/ plus the index.html naming them.
+    entry: { app: 'dashboard/main.ts' },
+    outDir: 'dist/dashboard',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2020',
+    tsconfig: 'dashboard/tsconfig.json',
+    minify: true,
+    dts: false,
+    sourcemap: false,
+    splitting: false,
+    clean: false,
+    outExtension: () => ({ js: '.js' }),
+    esbuildOptions(options) {
+      options.entryNames = '[name]-[hash]';
+      options.assetNames = '[name]-[hash]';
+      options.legalComments = 'none';
+    },
+    async onSuccess() {
+      writeDashboardPage();
     },
   },
 ]);

@@ -18,11 +18,13 @@ import { ROOT } from './helpers.js';
  * - query/ (the log query engine) sits on core alone and is imported only by the collector and cli/ (and entry
  *   points), never by the in-process SDK path (processors, exporters, receivers, pipeline).
  * - Nothing imports cli/ except cli/; nothing imports test/, scripts/ or bench/.
+ * - dashboard/ is browser code (bundled into dist/dashboard, served by the collector as files): it imports only
+ *   itself and the few Node-free modules in BROWSER_SAFE, which must themselves import nothing; nothing imports it.
  * Known violations are listed, file pair by file pair, in ALLOW_LIST: the test fails on any new one, and on an entry
  * that no longer occurs (delete it).
  */
 
-type Layer = 'core' | 'processors' | 'exporters' | 'receivers' | 'pipeline' | 'query' | 'collector' | 'cli' | 'entry';
+type Layer = 'core' | 'processors' | 'exporters' | 'receivers' | 'pipeline' | 'query' | 'collector' | 'cli' | 'entry' | 'dashboard';
 
 const ALLOWED: Record<Layer, readonly Layer[]> = {
   core: [],
@@ -34,7 +36,11 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   collector: ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query'],
   cli: ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'collector', 'entry'],
   entry: ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'collector', 'entry'],
+  dashboard: [],
 };
+
+/** What the dashboard may use from the package: contracts and pure rules with no imports (no Node API reaches the browser bundle). */
+const BROWSER_SAFE: readonly string[] = ['query/insights/types.ts', 'query/level.ts'];
 
 /**
  * Known violations: 'importer -> imported', repository-relative paths. Each one says why it is here and what removes
@@ -44,7 +50,7 @@ const ALLOW_LIST: readonly string[] = [
   // (none)
 ];
 
-const FOLDERS = ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'collector', 'cli'];
+const FOLDERS = ['core', 'processors', 'exporters', 'receivers', 'pipeline', 'query', 'collector', 'cli', 'dashboard'];
 const ENTRY_FILES = ['index.ts', 'register.ts', 'collector.ts'];
 
 function layerOf(path: string): Layer | undefined {
@@ -85,7 +91,7 @@ describe('layering', () => {
     for (const target of importsOf(file)) {
       edges++;
       const to = layerOf(target);
-      const ok = to !== undefined && (to === from || ALLOWED[from].includes(to));
+      const ok = to !== undefined && (to === from || ALLOWED[from].includes(to) || (from === 'dashboard' && BROWSER_SAFE.includes(target)));
       if (!ok) violations.push(`${file} -> ${target}`);
     }
   }
@@ -96,6 +102,13 @@ describe('layering', () => {
     expect(files).toContain('query/matcher.ts');
     expect(files).toContain('collector/routes/events.ts');
     expect(files).toContain('collector/usage/routes.ts');
+    expect(files).toContain('dashboard/main.ts');
+  });
+
+  it('keeps the modules the browser bundle uses free of imports', () => {
+    for (const file of BROWSER_SAFE) expect(importsOf(file), file).toEqual([]);
+    const used = files.filter((f) => layerOf(f) === 'dashboard').flatMap(importsOf).filter((t) => layerOf(t) !== 'dashboard');
+    expect(new Set(used)).toEqual(new Set(BROWSER_SAFE));
   });
 
   it('has no import against the layer order beyond the documented allow-list', () => {
@@ -118,5 +131,8 @@ describe('layering', () => {
     expect(ALLOWED.pipeline).not.toContain('query');
     for (const layer of Object.keys(ALLOWED) as Layer[]) if (layer !== 'cli') expect(ALLOWED[layer]).not.toContain('cli');
     expect(layerOf('test/helpers.ts')).toBeUndefined();
+    expect(layerOf('dashboard/pages/overview.ts')).toBe('dashboard');
+    for (const layer of Object.keys(ALLOWED) as Layer[]) expect(ALLOWED[layer]).not.toContain('dashboard');
+    expect(BROWSER_SAFE).not.toContain('query/insights/compute.ts');
   });
 });

@@ -9,6 +9,7 @@ import { uploadRoute } from './upload.js';
 // per-scenario summaries (`GET /api/v1/telemetry[/{scenario}]`), which add the usage from traces (`commands`/`errors`)
 // and from OTLP metrics (`metrics`, POST /v1/metrics).
 import { otlpMetricsRoute } from '../usage/metricsRoute.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { otlpTracesRoute, scenarioSummaryWithUsageRoute, summariesWithUsageRoute, telemetryConfigurationGetRoute, telemetryConfigurationPostRoute, telemetryDataRoute } from '../usage/routes.js';
 
 /**
@@ -38,6 +39,8 @@ export const builtinRoutes: readonly Route[] = [
   telemetryDataRoute,
   telemetryConfigurationGetRoute,
   admin(telemetryConfigurationPostRoute),
+  // The dashboard at `/` (collector/dashboard/): the page and its hashed files, built into dist/dashboard.
+  ...dashboardRoutes(),
 ];
 
 export { healthRoute, readyRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
