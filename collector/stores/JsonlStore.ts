@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { StoreError } from '../../core/errors.js';
 import type { TelemetryLine } from '../../core/record.js';
 import { isSafeScenario } from '../../core/scenario.js';
+import { computeInsights } from '../../query/insights/compute.js';
+import type { InsightsAnswer, InsightsQuery } from '../../query/insights/types.js';
 import { activeFileName } from '../../core/storeFiles.js';
 import { JsonlFileWriter } from '../../exporters/jsonl/writer.js';
 import { millisFromIso } from '../isoTime.js';
@@ -50,6 +52,7 @@ export class JsonlStore implements TelemetryStore {
   private readonly book: SummaryBook;
   private readonly window: DedupWindow;
   private readonly admission: StoreAdmission;
+  private readonly failureEvents: readonly string[] | undefined;
   private opened = false;
   private closePromise: Promise<void> | undefined;
   /** The storage failure of the newest append, until an append or a readiness probe succeeds. */
@@ -57,6 +60,7 @@ export class JsonlStore implements TelemetryStore {
 
   constructor(options: JsonlStoreOptions) {
     this.dir = options.dir;
+    this.failureEvents = options.failureEvents;
     this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment: options.environment, maxEventBytes: options.maxEventBytes, maxScenarios: options.maxScenarios, foldCase: true });
@@ -204,6 +208,11 @@ export class JsonlStore implements TelemetryStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
+  }
+
+  /** Insights: the reference scan over the scenario's file (rollups replace it: issue 14). */
+  insights(q: InsightsQuery): Promise<InsightsAnswer> {
+    return computeInsights(q, this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event }), { failureEvents: this.failureEvents });
   }
 
   /** fsync every open file. */

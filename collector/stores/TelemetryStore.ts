@@ -1,5 +1,6 @@
 import type { SeverityNumber } from '../../core/logTypes.js';
 import type { TelemetryLine } from '../../core/record.js';
+import type { InsightsAnswer, InsightsQuery } from '../../query/insights/types.js';
 
 /** One validated event on its way into a store (what every collector route produces). */
 export interface StoreEvent {
@@ -89,6 +90,13 @@ export interface TelemetryStore {
   summary(scenario: string): Promise<ScenarioSummary | undefined>;
   /** Stored events of one scenario in stored order, filtered. */
   query(query: StoreQuery): AsyncIterable<TelemetryLine>;
+  /**
+   * Usage over time for one scenario, by the rules of query/insights/types.ts: the answer equals `computeInsights`
+   * over the scenario's stored lines (the store contract checks it). A scenario the store does not have answers with
+   * no events (the route asks `summary` first to answer 404). Throws InsightsQueryError (400, naming the field) for a
+   * query that breaks the rules, InsightsBudgetError (422) when the store cannot answer it within its budget.
+   */
+  insights(query: InsightsQuery): Promise<InsightsAnswer>;
   /** Make everything appended durable (fsync for files). */
   flush(): Promise<void>;
   /** Flush and release resources; idempotent. */

@@ -5,6 +5,8 @@ import { uuidv7 } from '../../../core/id.js';
 import { levelOf } from '../../../core/line.js';
 import type { TelemetryLine } from '../../../core/record.js';
 import { isSafeScenario } from '../../../core/scenario.js';
+import { computeInsights } from '../../../query/insights/compute.js';
+import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/types.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
 import { detailsText, lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
@@ -173,6 +175,12 @@ export class ClickHouseStore implements TelemetryStore {
       yield lineFromRow(row);
       if (--left <= 0) return;
     }
+  }
+
+  /** Insights: the reference scan over this store's own `query` (streamed: memory is one tally per bucket). */
+  insights(q: InsightsQuery): Promise<InsightsAnswer> {
+    const lines = this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event });
+    return computeInsights(q, lines, { failureEvents: this.summaryOptions.failureEvents });
   }
 
   /** Resolves when every append made so far has been inserted (or failed). */
