@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { BUCKET_MS, bucketStart } from './buckets.js';
 import { InsightsQueryError } from './errors.js';
 import { DEFAULT_INSIGHT_RANGE_MS, parseInsightsParams, type InsightsParams } from './params.js';
 import { MAX_INSIGHT_BUCKETS } from './types.js';
@@ -20,25 +21,44 @@ function fieldOf(fn: () => unknown): string | undefined {
 }
 
 describe('parseInsightsParams', () => {
-  it('defaults: to = now, from = to - 7d, bucket day, by event, top 10, no event filter', () => {
-    expect(parseInsightsParams('app', {}, NOW)).toEqual({ scenario: 'app', from: NOW - 7 * D, to: NOW, bucket: 'day', by: 'event', top: 10 });
+  const DAY0 = Date.parse('2025-06-15T00:00:00Z');
+  it('defaults: to = now, from = to - 7d, bucket day, by event, top 10, no event filter; widened to whole days', () => {
+    // from = 2025-06-08T12:34:56.789Z down to 06-08T00:00Z; to = now up to the end of today.
+    expect(parseInsightsParams('app', {}, NOW)).toEqual({ scenario: 'app', from: DAY0 - 7 * D, to: DAY0 + D, bucket: 'day', by: 'event', top: 10 });
     expect(DEFAULT_INSIGHT_RANGE_MS).toBe(7 * D);
     // Blank values are the defaults (a form that sends every field).
     expect(parseInsightsParams('app', new URLSearchParams('from=&to=&bucket=&top=&event='), NOW)).toEqual(parseInsightsParams('app', {}, NOW));
   });
 
-  it('from = to - 7d when only to is given', () => {
-    expect(parseInsightsParams('app', { to: '2025-01-10T00:00:00Z' }, NOW).from).toBe(Date.parse('2025-01-03T00:00:00Z'));
+  it('from = to - 7d when only to is given; a to on a bucket boundary stays (it is exclusive)', () => {
+    const p = parseInsightsParams('app', { to: '2025-01-10T00:00:00Z' }, NOW);
+    expect(p.from).toBe(Date.parse('2025-01-03T00:00:00Z'));
+    expect(p.to).toBe(Date.parse('2025-01-10T00:00:00Z'));
   });
 
-  it('relative times are before now; ISO times as given', () => {
+  it('relative times are before now; ISO times as given; both widened to whole buckets', () => {
     const p = parseInsightsParams('app', new URLSearchParams('from=30d&to=12h&bucket=hour&by=version&top=25&event=command'), NOW);
-    expect(p).toEqual({ scenario: 'app', from: NOW - 30 * D, to: NOW - 12 * 3_600_000, bucket: 'hour', by: 'version', top: 25, event: 'command' });
-    expect(parseInsightsParams('app', { from: '4w' }, NOW).from).toBe(NOW - 28 * D);
-    expect(parseInsightsParams('app', { from: '30m', bucket: 'minute' }, NOW).from).toBe(NOW - 30 * 60_000);
-    const iso = parseInsightsParams('app', { from: '2025-06-01', to: '2025-06-02T06:00:00.5+02:00', bucket: 'week' }, NOW);
+    const H = 3_600_000;
+    expect(p).toEqual({ scenario: 'app', from: Date.parse('2025-05-16T12:00:00Z'), to: Date.parse('2025-06-15T01:00:00Z'), bucket: 'hour', by: 'version', top: 25, event: 'command' });
+    expect(p.to - p.from).toBe(30 * D - 11 * H);
+    expect(parseInsightsParams('app', { from: '4w', bucket: 'week' }, NOW)).toMatchObject({ from: Date.parse('2025-05-12T00:00:00Z'), to: Date.parse('2025-06-16T00:00:00Z') }); // Mondays
+    expect(parseInsightsParams('app', { from: '30m', bucket: 'minute' }, NOW)).toMatchObject({ from: Date.parse('2025-06-15T12:04:00Z'), to: Date.parse('2025-06-15T12:35:00Z') });
+    const iso = parseInsightsParams('app', { from: '2025-06-01', to: '2025-06-02T06:00:00.5+02:00', bucket: 'hour' }, NOW);
     expect(iso.from).toBe(Date.parse('2025-06-01T00:00:00Z'));
-    expect(iso.to).toBe(Date.parse('2025-06-02T04:00:00.500Z'));
+    expect(iso.to).toBe(Date.parse('2025-06-02T05:00:00Z'));
+  });
+
+  it('any range: the widened one holds the given one and starts and ends on bucket boundaries', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 1, max: 60 * D }), fc.constantFrom('hour', 'day', 'week'), (from, span, bucket) => {
+        const p = parseInsightsParams('app', { from: new Date(from).toISOString(), to: new Date(from + span).toISOString(), bucket }, NOW);
+        expect(p.from).toBeLessThanOrEqual(from);
+        expect(p.to).toBeGreaterThanOrEqual(from + span);
+        expect(bucketStart(p.from, p.bucket)).toBe(p.from);
+        expect(bucketStart(p.to, p.bucket)).toBe(p.to);
+        expect(p.to - p.from).toBeLessThan(span + 2 * BUCKET_MS[p.bucket]);
+      }),
+    );
   });
 
   it('bad input: a typed error naming the field', () => {
@@ -70,6 +90,7 @@ describe('parseInsightsParams', () => {
   it('accepts exactly MAX_INSIGHT_BUCKETS buckets, refuses one more', () => {
     const from = Date.parse('2025-01-01T00:00:00Z');
     const ok = { from: new Date(from).toISOString(), to: new Date(from + MAX_INSIGHT_BUCKETS * 3_600_000).toISOString(), bucket: 'hour' };
+    // One millisecond more reaches into bucket 2001.
     expect(parseInsightsParams('app', ok, NOW).bucket).toBe('hour');
     expect(fieldOf(() => parseInsightsParams('app', { ...ok, to: new Date(from + MAX_INSIGHT_BUCKETS * 3_600_000 + 1).toISOString() }, NOW))).toBe('bucket');
   });

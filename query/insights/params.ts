@@ -1,6 +1,6 @@
 import { isSafeScenario } from '../../core/scenario.js';
 import { parseTimeBound } from '../time.js';
-import { checkBucketCount } from './buckets.js';
+import { BUCKET_MS, bucketStart, checkBucketCount } from './buckets.js';
 import { InsightsQueryError } from './errors.js';
 import { DEFAULT_INSIGHT_TOP, INSIGHT_BUCKETS, MAX_INSIGHT_TOP, type InsightBucket, type InsightsQuery } from './types.js';
 
@@ -30,9 +30,10 @@ export const MAX_INSIGHT_NAME_LENGTH = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * Parse the route's / CLI's parameters into an InsightsQuery. `params` may be URLSearchParams (unknown and repeated
- * keys are refused, naming them: a typo'd `bukcet` must not silently mean the default). Throws InsightsQueryError
- * (400) naming the field.
+ * Parse the route's / CLI's parameters into an InsightsQuery, its range widened to whole buckets (`from` to the start
+ * of its bucket, `to` to the end of the bucket holding its last millisecond). `params` may be URLSearchParams
+ * (unknown and repeated keys are refused, naming them: a typo'd `bukcet` must not silently mean the default). Throws
+ * InsightsQueryError (400) naming the field.
  */
 export function parseInsightsParams(scenario: string, params: InsightsParams | URLSearchParams, now: number = Date.now()): InsightsQuery {
   const p = params instanceof URLSearchParams ? fromSearch(params) : params;
@@ -55,7 +56,15 @@ export function parseInsightsParams(scenario: string, params: InsightsParams | U
     top = /^\d{1,4}$/.test(t) ? Number(t) : NaN;
   }
   const event = blank(p.event) ? undefined : p.event;
+  // Whole buckets: `from` down to its bucket's start, `to` up to the end of the bucket holding the last included
+  // millisecond. A chart then has no partial first or last bucket (a "7d" range does not start with a dip), and a
+  // store's rollups (slots of a bucket's size or smaller) answer it without reading events. The answer says the range
+  // applied.
   const query: InsightsQuery = { scenario, from, to, bucket, by, top };
+  if (from < to) {
+    query.from = bucketStart(from, bucket);
+    query.to = bucketStart(to - 1, bucket) + BUCKET_MS[bucket];
+  }
   if (event !== undefined) query.event = event;
   checkInsightsQuery(query);
   return query;
