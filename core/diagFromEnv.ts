@@ -1,6 +1,27 @@
 import { diag, DiagConsoleLogger, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { diagLogLevelFromString } from '@opentelemetry/core';
 import { printableMessage } from './sanitize.js';
+
+const LEVELS: Readonly<Record<string, DiagLogLevel>> = {
+  ALL: DiagLogLevel.ALL,
+  VERBOSE: DiagLogLevel.VERBOSE,
+  DEBUG: DiagLogLevel.DEBUG,
+  INFO: DiagLogLevel.INFO,
+  WARN: DiagLogLevel.WARN,
+  ERROR: DiagLogLevel.ERROR,
+  NONE: DiagLogLevel.NONE,
+};
+
+/**
+ * `OTEL_LOG_LEVEL` read as `diagLogLevelFromString` of `@opentelemetry/core` reads it (any case; an unknown name is
+ * INFO, with a warning), written here because register runs this in every host app and that package's import cost
+ * was not worth one lookup table (bench/import.mjs).
+ */
+export function diagLevelFromString(value: string): DiagLogLevel {
+  const level = LEVELS[value.toUpperCase()];
+  if (level !== undefined) return level;
+  diag.warn(`Unknown log level "${value}", expected one of ${Object.keys(LEVELS).join(',')}, using default`);
+  return DiagLogLevel.INFO;
+}
 
 /**
  * For programs we own (the collector, the CLI) and the zero-code register entry (with `fallback` NONE, only when the
@@ -11,7 +32,7 @@ import { printableMessage } from './sanitize.js';
  */
 export function installDiagFromEnv(env: NodeJS.ProcessEnv = process.env, fallback: DiagLogLevel = DiagLogLevel.WARN): void {
   const raw = env.OTEL_LOG_LEVEL?.trim();
-  const level = raw ? (diagLogLevelFromString(raw) ?? fallback) : fallback;
+  const level = raw ? diagLevelFromString(raw) : fallback;
   if (level === DiagLogLevel.NONE) return;
   const sink = new DiagConsoleLogger();
   const clean =

@@ -21,6 +21,14 @@ export function formatHrTime(t: HrTime): string {
   return cachedPrefixes[slot]! + MS[Math.floor(t[1] / 1e6)];
 }
 
+/**
+ * Epoch milliseconds to HrTime, exactly as `millisToHrTime` of `@opentelemetry/core` (whole seconds, nanoseconds
+ * rounded); written here so host-side code takes no run-time value from that package (import cost, bench/import.mjs).
+ */
+export function millisToHrTime(epochMillis: number): HrTime {
+  return [Math.trunc(epochMillis / 1000), Math.round((epochMillis % 1000) * 1e6)];
+}
+
 export function hrTimeToMillis(t: HrTime): number {
   return t[0] * 1000 + Math.floor(t[1] / 1e6);
 }

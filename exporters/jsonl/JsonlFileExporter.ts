@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord, type SerializedLine } from '../../core/line.js';
 import { JsonlFileWriter } from './writer.js';

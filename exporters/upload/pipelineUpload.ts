@@ -1,4 +1,4 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ConsentState } from '../../core/consent.js';
 import type { SyncExportOptions, SyncLogRecordExporter } from '../../core/SyncLogRecordExporter.js';

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isIP } from 'node:net';
+import { builtin } from './builtins.js';
 
 /**
  * The proxy an upload to `target` goes through, from the environment the way curl and Go's net/http read it:
@@ -27,7 +27,7 @@ function portOf(u: URL): string {
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (builtin('node:net').isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function bypassed(host: string, port: string, noProxy: string | undefined): boolean {
@@ -41,7 +41,7 @@ function bypassed(host: string, port: string, noProxy: string | undefined): bool
     if (m && !entry.includes('::')) [entry, entryPort] = [m[1]!, m[2]];
     entry = entry.replace(/^\[|\]$/g, '').replace(/^\*?\./, '');
     if (entryPort !== undefined && entryPort !== port) continue;
-    if (host === entry || (isIP(host) === 0 && host.endsWith(`.${entry}`))) return true;
+    if (host === entry || (builtin('node:net').isIP(host) === 0 && host.endsWith(`.${entry}`))) return true;
   }
   return false;
 }

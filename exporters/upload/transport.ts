@@ -1,14 +1,10 @@
 import type http from 'node:http';
-import { createRequire } from 'node:module';
-import { constants as zlib, gzip as gzipCb } from 'node:zlib';
-import { promisify } from 'node:util';
 import { UploadError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
 import { STORE_ID_HEADER } from '../../core/storeId.js';
+import { builtin } from './builtins.js';
 import { connectTunnel, proxyAuthorization, proxyFor } from './proxy.js';
 
-const gzipAsync = promisify(gzipCb);
-const loadBuiltin = <T = typeof http>(name: 'node:http' | 'node:https' | 'node:tls'): T => createRequire(import.meta.url)(name) as T;
 /** Bodies below this are sent plain: compressing them saves nothing worth a round through the thread pool. */
 export const GZIP_MIN_BYTES = 1024;
 /** Most of a response body kept (for the diag log and the quarantine's error file); the rest is drained. */
@@ -50,14 +46,14 @@ export class UploadTransport {
     const secure = this.url.protocol === 'https:';
     // node:http(s) are loaded here, when an upload URL is configured, not when the package is imported: most apps
     // never upload, and every app pays for what the package loads at start-up (~1 MB RSS for node:https).
-    const lib = loadBuiltin(secure ? 'node:https' : 'node:http');
+    const lib = builtin(secure ? 'node:https' : 'node:http');
     this.proxy = proxyFor(this.url, env);
     this.request = lib.request;
     const proxy = this.proxy;
     if (proxy !== undefined && secure) {
       // https through a proxy: CONNECT tunnel, then TLS to the endpoint over it (end-to-end; the proxy sees the host only).
-      const httpLib = loadBuiltin('node:http');
-      const tls = loadBuiltin<typeof import('node:tls')>('node:tls');
+      const httpLib = builtin('node:http');
+      const tls = builtin('node:tls');
       const agent = new lib.Agent({ keepAlive: true, maxSockets: 4 }) as http.Agent & { createConnection: unknown };
       agent.createConnection = (options: import('node:tls').ConnectionOptions, callback: (err: Error | null, socket?: unknown) => void): undefined => {
         connectTunnel(httpLib, proxy, this.url.hostname.replace(/^\[|\]$/g, ''), this.url.port || '443', (err, socket) => {
@@ -77,7 +73,11 @@ export class UploadTransport {
     if (!gzip || body.length < GZIP_MIN_BYTES) return { payload: body, gzipped: false };
     // Level 1: on JSON telemetry it compresses about as well as the default level 6 (repeated keys dominate) at
     // roughly half the CPU, and it runs in the thread pool, off the host's event loop.
-    return { payload: await gzipAsync(body, { level: zlib.Z_BEST_SPEED }), gzipped: true };
+    const zlib = builtin('node:zlib');
+    const payload = await new Promise<Buffer>((resolve, reject) => {
+      zlib.gzip(body, { level: zlib.constants.Z_BEST_SPEED }, (err, out) => (err ? reject(err) : resolve(out)));
+    });
+    return { payload, gzipped: true };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { diag, type Context } from '@opentelemetry/api';
 import { SeverityNumber } from '../../core/logTypes.js';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { cachedLine } from '../../core/line.js';
 import { isSyncExporter, type SyncLogRecordExporter } from '../../core/SyncLogRecordExporter.js';

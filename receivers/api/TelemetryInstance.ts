@@ -1,12 +1,11 @@
 import { diag } from '@opentelemetry/api';
-import { millisToHrTime } from '@opentelemetry/core';
 import { SeverityNumber, type AnyValue, type AnyValueMap, type LoggerLike, type LoggerProviderLike, type LogAttributes, type LogRecordInput } from '../../core/logTypes.js';
 import { reportOnce } from '../../core/report.js';
 import { ValidationError } from '../../core/errors.js';
 import { ATTR_APP_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, CRASH_EVENT, TELEMETRY_SCOPE } from '../../core/record.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { ScenarioNameError } from '../../core/errors.js';
-import { parseIsoTimestamp } from '../../core/time.js';
+import { millisToHrTime, parseIsoTimestamp } from '../../core/time.js';
 import { ID_PATTERN } from '../../core/id.js';
 import { received, resolveRuntime, type TelemetryRuntime } from '../../core/runtime.js';
 import { VERSION } from '../../core/version.js';
