@@ -39,6 +39,10 @@ async function rawCount(table: string): Promise<number> {
   return Number((await clickhouseSql(url!, `SELECT count() FROM ${database}.${table}`)).trim());
 }
 
+/** The events table's INSERT (not the rollup's, rollup.ts, which the store also writes). */
+const isEventsInsert = (sql: string): boolean => /^INSERT INTO `[^`]+`\.`[^`]+` \(scenario, ts_ms, id,/.test(sql);
+const eventsInsert = (table: string): string => `INSERT INTO \`${database}\`.\`${table}\` (`;
+
 function events(n: number, prefix: string): StoreEvent[] {
   return Array.from({ length: n }, (_, i) => ({ scenario: 'app', event: i % 4 === 0 ? 'crash' : 'tick', timestamp: Date.UTC(2025, 0, 15, 12) + i, id: `${prefix}-${i}` }));
 }
@@ -47,31 +51,31 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
   it('retries an INSERT answered 503 (backoff with jitter) and stores every event once', async () => {
     const { proxy, store, table } = await setup();
     let failures = 2;
-    proxy.decide = (sql) => (sql.startsWith('INSERT') && failures-- > 0 ? 'fail' : 'forward');
+    proxy.decide = (sql) => (isEventsInsert(sql) && failures-- > 0 ? 'fail' : 'forward');
     expect(await store.append(events(50, 'a'))).toEqual({ stored: 50, duplicates: 0, dropped: 0, rejections: [] });
-    expect(proxy.count('INSERT')).toBe(3);
+    expect(proxy.count(eventsInsert(table))).toBe(3);
     expect(await rawCount(table)).toBe(50);
   });
 
   it('does not store twice an insert that ClickHouse executed but whose answer was lost', async () => {
     const { proxy, store, table } = await setup();
     let drops = 1;
-    proxy.decide = (sql) => (sql.startsWith('INSERT') && drops-- > 0 ? 'forward-then-drop' : 'forward');
+    proxy.decide = (sql) => (isEventsInsert(sql) && drops-- > 0 ? 'forward-then-drop' : 'forward');
     expect(await store.append(events(40, 'b'))).toEqual({ stored: 40, duplicates: 0, dropped: 0, rejections: [] });
     // The retry looked the rows up, found them all, and sent no second INSERT.
-    expect(proxy.count('INSERT')).toBe(1);
+    expect(proxy.count(eventsInsert(table))).toBe(1);
     expect(await rawCount(table)).toBe(40);
     expect((await store.summary('app'))!.total_events).toBe(40);
   });
 
   it('gives up after the retry deadline: the append fails, acknowledging nothing; the same events later are stored once', async () => {
     const { proxy, store, table } = await setup({ retryDeadlineMs: 300 });
-    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'fail' : 'forward');
+    proxy.decide = (sql) => (isEventsInsert(sql) ? 'fail' : 'forward');
     const err = await store.append(events(10, 'c')).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ClickHouseError);
     expect((err as ClickHouseError).code).toBe('OPT_ERR_STORE');
     expect((err as ClickHouseError).message).toMatch(/failed after \d+ attempt\(s\).*TELEMETRY_CLICKHOUSE_RETRY_DEADLINE_MS=300/);
-    expect(proxy.count('INSERT')).toBeGreaterThanOrEqual(2);
+    expect(proxy.count(eventsInsert(table))).toBeGreaterThanOrEqual(2);
     expect(await rawCount(table)).toBe(0);
     proxy.decide = () => 'forward';
     expect(await store.append(events(10, 'c'))).toMatchObject({ stored: 10, duplicates: 0 });
@@ -83,7 +87,7 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(events(10, `g${i}`))));
     expect(results.every((r) => r.stored === 10 && r.duplicates === 0)).toBe(true);
     // The first append goes alone; the 19 queued behind it share the next INSERT.
-    expect(proxy.count('INSERT')).toBe(2);
+    expect(proxy.count(eventsInsert(table))).toBe(2);
     expect(await rawCount(table)).toBe(200);
   });
 
@@ -100,13 +104,13 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
   });
 
   it('does not retry a statement ClickHouse refuses (4xx)', async () => {
-    const { proxy, store } = await setup();
-    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'refuse' : 'forward');
+    const { proxy, store, table } = await setup();
+    proxy.decide = (sql) => (isEventsInsert(sql) ? 'refuse' : 'forward');
     const err = await store.append(events(3, 'd')).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ClickHouseError);
     expect((err as ClickHouseError).retryable).toBe(false);
     expect((err as ClickHouseError).httpStatus).toBe(400);
-    expect(proxy.count('INSERT')).toBe(1);
+    expect(proxy.count(eventsInsert(table))).toBe(1);
   });
 
   it('collector: an outage answers 503 with Retry-After; the client retry stores each event once, even when the lost answer hid a stored insert', async () => {
@@ -129,7 +133,7 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
     // The first duplicate check (before the first INSERT) passes; the ones that would tell the retries what was stored
     // fail too, so the collector cannot know and must not acknowledge.
     let checks = 0;
-    proxy.decide = (sql) => (sql.startsWith('INSERT') ? 'forward-then-drop' : sql.startsWith('SELECT scenario, ts_ms, id') && checks++ > 0 ? 'fail' : 'forward');
+    proxy.decide = (sql) => (isEventsInsert(sql) ? 'forward-then-drop' : sql.startsWith('SELECT scenario, ts_ms, id') && checks++ > 0 ? 'fail' : 'forward');
     const down = await upload(c, body);
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');

@@ -17,6 +17,7 @@ import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
 export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions, StoreRuleOptions {
@@ -57,6 +58,9 @@ interface PendingAppend {
  *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
  * An event re-sent with the same id but another timestamp beyond the window is a different row.
  */
+/** How long after an insert the store settles the hours it wrote to (rollup.ts): inserts in between share the work. */
+const SETTLE_DELAY_MS = 250;
+
 export class ClickHouseStore implements TelemetryStore {
   readonly kind = 'clickhouse';
   readonly config: ClickHouseStoreConfig;
@@ -72,6 +76,12 @@ export class ClickHouseStore implements TelemetryStore {
   private opened: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
   private readonly retentionDays: number;
+  /** The hourly rollup (rollup.ts); undefined when its tables are not there (operators own the DDL): then reads scan. */
+  private rollup: Rollup | undefined;
+  /** Hours this store inserted into since the last settling, per scenario. */
+  private touched = new Map<string, Set<number>>();
+  private settleTimer: NodeJS.Timeout | undefined;
+  private settling: Promise<void> | undefined;
 
   constructor(options: ClickHouseStoreOptions = {}) {
     const { environment, failureEvents, recentFailures, dedupWindow, maxEventBytes, maxScenarios, env, retentionDays, ...settings } = options;
@@ -93,6 +103,8 @@ export class ClickHouseStore implements TelemetryStore {
   open(): Promise<void> {
     this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
       await ensureSchema(this.writer.http, this.config, this.config.createSchema, this.retentionDays);
+      const tables = rollupTables(this.config);
+      this.rollup = (await ensureRollup(this.writer.http, tables, this.config.createSchema, this.retentionDays)) ? new Rollup(this.writer.http, tables, this.config) : undefined;
       for (const r of await this.writer.http.rows<{ scenario: string; seq: string }>(this.sql.scenarios())) {
         this.admission.known(r.scenario);
         this.seq.atLeast(Number(r.seq));
@@ -151,12 +163,12 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   summaries(): Promise<ScenarioSummary[]> {
-    return readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, undefined);
+    return readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, undefined, this.rollup);
   }
 
   async summary(scenario: string): Promise<ScenarioSummary | undefined> {
     if (!isSafeScenario(scenario)) return undefined;
-    const found = await readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, scenario);
+    const found = await readSummaries(this.writer.http, this.sql, this.config, this.summaryOptions, scenario, this.rollup);
     return found[0];
   }
 
@@ -189,8 +201,56 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   close(): Promise<void> {
-    this.closePromise ??= this.flush();
+    this.closePromise ??= (async () => {
+      await this.flush();
+      // Settle what is left now, so that the next reader finds the hours settled (failing only costs it a read).
+      clearTimeout(this.settleTimer);
+      this.settleTimer = undefined;
+      await this.settling;
+      await this.settle();
+    })();
     return this.closePromise;
+  }
+
+  /** Note the hours of stored rows; settle them soon (rollup.ts), off the append's path. */
+  private touch(rows: readonly EventRow[]): void {
+    if (this.rollup === undefined) return;
+    let lastScenario = '';
+    let lastHour = -1;
+    let set: Set<number> | undefined;
+    for (const r of rows) {
+      const hour = Math.floor(r.ts_ms / HOUR_MS);
+      if (r.scenario === lastScenario && hour === lastHour) continue;
+      if (r.scenario !== lastScenario || set === undefined) {
+        set = this.touched.get(r.scenario);
+        if (set === undefined) this.touched.set(r.scenario, (set = new Set()));
+      }
+      set.add(hour);
+      lastScenario = r.scenario;
+      lastHour = hour;
+    }
+    if (this.settleTimer === undefined && this.settling === undefined && this.closePromise === undefined) {
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        this.settling = this.settle().finally(() => {
+          this.settling = undefined;
+          if (this.touched.size > 0 && this.closePromise === undefined) this.touch([]);
+        });
+      }, SETTLE_DELAY_MS);
+      this.settleTimer.unref();
+    }
+  }
+
+  private async settle(): Promise<void> {
+    if (this.rollup === undefined || this.touched.size === 0) return;
+    const pairs = this.touched;
+    this.touched = new Map();
+    try {
+      await this.rollup.settle(pairs);
+    } catch (err) {
+      // Unsettled hours stay exact: reads compute them from the events.
+      diag.debug(`otel-product-telemetry: ClickHouse rollup: settling failed: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -261,7 +321,11 @@ export class ClickHouseStore implements TelemetryStore {
         if (clientRows.has(r)) window.add(r.scenario, r.id);
       }
       for (const p of group) p.resolve(p.result);
+      this.touch(rows);
     } catch (err) {
+      // Rows of a failed insert may be in the table without the view having counted them (it runs after the table
+      // is written): move their hours' counters on, so that no settled hour hides them.
+      if (this.rollup !== undefined) this.rollup.bump(rows).catch(() => undefined);
       const e = err instanceof StoreError ? err : new ClickHouseError(`inserting into ClickHouse failed: ${(err as Error).message}`, 0, false, undefined, { cause: err });
       diag.error(`otel-product-telemetry: ClickHouse store: ${e.message}`);
       for (const p of group) {

@@ -14,6 +14,7 @@ import { qualifiedName, type TableName } from '../../../exporters/clickhouse/sch
 export const PARAMS_STRUCTURE = 's String, e String, since UInt64, until UInt64';
 export const FAILURES_STRUCTURE = 'e String';
 export const KEYS_STRUCTURE = 's String, t UInt64, i String';
+export const RANGES_STRUCTURE = 's String, since UInt64';
 
 const SCENARIO_IS = 'scenario = (SELECT any(s) FROM params)';
 
@@ -22,8 +23,11 @@ export interface StoreSql {
   totals(scoped: boolean): string;
   /** Per scenario and failure event: count. */
   failureCounts(scoped: boolean): string;
-  /** Per scenario: the keys of the newest `limit` failures. */
-  recentFailureKeys(scoped: boolean, limit: number): string;
+  /**
+   * Per scenario: the keys of the newest `limit` failures. `bounded`: only scenarios of the external table
+   * `ranges(s String, since UInt64)` and times from its smallest `since` (the rollup knows which hours hold them).
+   */
+  recentFailureKeys(scoped: boolean, limit: number, bounded?: boolean): string;
   /** The rows of those keys (external table `keys`), per scenario newest first (ties: later stored first). */
   recentFailureRows(): string;
   query(filters: { since: boolean; until: boolean; event: boolean }): string;
@@ -49,8 +53,9 @@ export function storeSql(t: TableName): StoreSql {
     // latest stored wins, as in FINAL). 2: those rows, found through the primary key with the keys sent back as an
     // external table — which also works on a Distributed table, where the keys go to every shard (a subquery would
     // need GLOBAL IN, which ClickHouse 18.16 cannot answer from the index: a full scan).
-    recentFailureKeys: (scoped, limit) =>
-      `SELECT scenario, ts_ms, id FROM (SELECT scenario, ts_ms, id, max(seq) AS s FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''} ` +
+    recentFailureKeys: (scoped, limit, bounded) =>
+      `SELECT scenario, ts_ms, id FROM (SELECT scenario, ts_ms, id, max(seq) AS s FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''}` +
+      (bounded === true ? ' AND scenario IN (SELECT s FROM ranges) AND ts_ms >= (SELECT min(since) FROM ranges) ' : ' ') +
       `GROUP BY scenario, ts_ms, id ORDER BY scenario, ts_ms DESC, s DESC LIMIT ${integer(limit)} BY scenario) FORMAT JSONEachRow`,
     recentFailureRows: () =>
       `SELECT scenario, ts_ms, event, details, seq FROM ${T} WHERE (scenario, ts_ms, id) IN (SELECT s, t, i FROM keys) ` +

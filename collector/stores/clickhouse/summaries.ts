@@ -4,7 +4,8 @@ import { isoFromMs } from '../../../exporters/clickhouse/rows.js';
 import { DEFAULT_FAILURE_EVENTS } from '../../../core/record.js';
 import { MAX_FAILURE_DETAILS_CHARS } from '../SummaryBook.js';
 import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
-import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+import { HOUR_MS, type Rollup } from './rollup.js';
+import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, RANGES_STRUCTURE, type StoreSql } from './sql.js';
 
 export interface SummaryQueryOptions {
   failureEvents: readonly string[] | undefined;
@@ -34,7 +35,8 @@ interface Recent {
  * SummaryBook renders them (scenarios and failure_counts keys sorted by JS string order, recent newest first).
  * `scenario` narrows everything to one scenario (through the primary key).
  */
-export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined): Promise<ScenarioSummary[]> {
+export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined, rollup?: Rollup): Promise<ScenarioSummary[]> {
+  if (rollup !== undefined) return fromRollup(http, sql, policy, options, scenario, rollup);
   const scoped = scenario !== undefined;
   const failures = options.failureEvents ?? DEFAULT_FAILURE_EVENTS;
   const params: ExternalTable = { name: 'params', structure: PARAMS_STRUCTURE, rows: [{ s: scenario ?? '', e: '', since: 0, until: 0 }] };
@@ -77,6 +79,74 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
       failure_counts: Object.fromEntries((countsBy.get(t.scenario) ?? []).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       recent_failures: recentBy.get(t.scenario) ?? [],
     }));
+}
+
+/**
+ * The same summaries from the rollup (rollup.ts): totals, newest time and failure counts are sums over its exact hourly
+ * groups; the newest failures are read from the events, but only from the newest hours that hold enough of them.
+ */
+async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined, rollup: Rollup): Promise<ScenarioSummary[]> {
+  const failureList = options.failureEvents ?? DEFAULT_FAILURE_EVENTS;
+  const failures = new Set(failureList);
+  const exact = await rollup.exact(scenario);
+  const out: ScenarioSummary[] = [];
+  const ranges: { s: string; since: number }[] = [];
+  for (const [name, hours] of exact) {
+    let total = 0;
+    let last = -1;
+    const counts = new Map<string, number>();
+    const failuresByHour: [hour: number, n: number][] = [];
+    for (const [hour, groups] of hours) {
+      let hourFailures = 0;
+      for (const g of groups) {
+        if (g.n === 0) continue;
+        total += g.n;
+        if (g.last > last) last = g.last;
+        if (failures.has(g.event)) {
+          counts.set(g.event, (counts.get(g.event) ?? 0) + g.n);
+          hourFailures += g.n;
+        }
+      }
+      if (hourFailures > 0) failuresByHour.push([hour, hourFailures]);
+    }
+    if (total === 0) continue;
+    if (options.recentFailures > 0 && failuresByHour.length > 0) {
+      // The newest hours that together hold the newest `recentFailures` failures.
+      failuresByHour.sort((a, b) => b[0] - a[0]);
+      let n = 0;
+      let since = 0;
+      for (const [hour, k] of failuresByHour) {
+        n += k;
+        since = hour * HOUR_MS;
+        if (n >= options.recentFailures) break;
+      }
+      ranges.push({ s: name, since });
+    }
+    out.push({
+      scenario: name,
+      total_events: total,
+      last_event: isoFromMs(last),
+      failure_counts: Object.fromEntries([...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      recent_failures: [],
+    });
+  }
+  out.sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
+  if (ranges.length > 0) {
+    const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
+      withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+    const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failureList.map((e) => ({ e })) };
+    const rangeTable: ExternalTable = { name: 'ranges', structure: RANGES_STRUCTURE, rows: ranges };
+    const keys = await read<{ scenario: string; ts_ms: string; id: string }>('recent failures', sql.recentFailureKeys(false, options.recentFailures, true), [failureTable, rangeTable]);
+    if (keys.length > 0) {
+      const keyTable: ExternalTable = { name: 'keys', structure: KEYS_STRUCTURE, rows: keys.map((k) => ({ s: k.scenario, t: Number(k.ts_ms), i: k.id })) };
+      const bySummary = new Map(out.map((o) => [o.scenario, o]));
+      for (const r of await read<Recent>('recent failures', sql.recentFailureRows(), [keyTable])) {
+        const timestamp = isoFromMs(Number(r.ts_ms));
+        bySummary.get(r.scenario)?.recent_failures.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
+      }
+    }
+  }
+  return out;
 }
 
 /** A failure's details as summaries show them: whole when small, else a marker — the JSONL store's rule (SummaryBook). */

@@ -1,0 +1,133 @@
+/**
+ * The ClickHouse store's hourly rollup (collector/stores/clickhouse/rollup.ts) against a real server: summaries stay
+ * exact when the same event gets into the table twice (two stores racing, the duplicate check off), when rows arrive
+ * from outside the store (the view counts every INSERT), across merges, and for a table of an earlier release (the
+ * rollup is created and filled at open).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
+import { JsonlStore } from '../../collector/stores/JsonlStore.js';
+import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
+import { tmpDir } from '../helpers.js';
+import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
+import { ev } from './storeContract.js';
+
+const url = clickhouseUrl('rollup.test.ts');
+const database = uniqueDatabase('rollup');
+let tables = 0;
+const open: (ClickHouseStore | JsonlStore)[] = [];
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+afterAll(() => dropDatabase(url, database));
+
+function clickhouse(table: string, o: { dedupCheck?: boolean; dedupWindow?: number } = {}): ClickHouseStore {
+  const s = new ClickHouseStore({ url, database, table, env: {}, ...o });
+  open.push(s);
+  return s;
+}
+
+async function raw(sql: string): Promise<string> {
+  return (await clickhouseSql(url!, sql)).trim();
+}
+
+/** Events over three hours, a few failures, all with client ids. */
+function batch(prefix: string, n: number): StoreEvent[] {
+  return Array.from({ length: n }, (_, i) =>
+    ev(i % 2 === 0 ? 'alpha' : 'beta', i % 9 === 0 ? 'crash' : i % 3 === 0 ? 'app_start' : 'page_view', i * 97_000, { id: `${prefix}-${i}`, installationId: `inst-${i % 4}`, details: i % 9 === 0 ? { n: i } : undefined }),
+  );
+}
+
+describe.skipIf(url === undefined)('ClickHouse rollup', () => {
+  it('counts an event once when two stores insert it at the same moment, before and after settling and merging', async () => {
+    const table = `race_${++tables}`;
+    // The duplicate check is off and the windows are empty, so both stores insert every event: the state two collectors
+    // racing on the same upload leave (both checks ran before either insert landed).
+    const [a, b] = [clickhouse(table, { dedupCheck: false, dedupWindow: 0 }), clickhouse(table, { dedupCheck: false, dedupWindow: 0 })];
+    await Promise.all([a.open(), b.open()]);
+    const events = batch('r', 120);
+    const [ra, rb] = await Promise.all([a.append(events), b.append(events)]);
+    expect(ra.stored + rb.stored).toBe(240);
+    expect(Number(await raw(`SELECT count() FROM ${database}.${table}`))).toBe(240);
+
+    const jsonl = new JsonlStore({ dir: tmpDir('opt-rollup-') });
+    open.push(jsonl);
+    await jsonl.open();
+    await jsonl.append(events);
+    const expected = JSON.stringify(await jsonl.summaries());
+    expect(JSON.parse(expected)).toHaveLength(2);
+
+    // Read before either store settled (computed from the events), after both settled (from the settled rollup), and
+    // after ClickHouse merged the copies away.
+    expect(JSON.stringify(await a.summaries())).toBe(expected);
+    await Promise.all([a.close(), b.close()]);
+    expect(Number(await raw(`SELECT count() FROM ${database}.${table}_settled WHERE event != ''`))).toBeGreaterThan(0);
+    const c = clickhouse(table);
+    await c.open();
+    expect(JSON.stringify(await c.summaries())).toBe(expected);
+    expect(JSON.stringify(await c.summary('alpha'))).toBe(JSON.stringify(await jsonl.summary('alpha')));
+    await raw(`OPTIMIZE TABLE ${database}.${table} FINAL`);
+    expect(Number(await raw(`SELECT count() FROM ${database}.${table}`))).toBe(120);
+    expect(JSON.stringify(await c.summaries())).toBe(expected);
+  });
+
+  it('with the duplicate check on, concurrent appends of the same events through two stores store and count each once', async () => {
+    const table = `race_${++tables}`;
+    const [a, b] = [clickhouse(table), clickhouse(table)];
+    await Promise.all([a.open(), b.open()]);
+    const events = batch('c', 200);
+    const results = await Promise.all([a.append(events.slice(0, 150)), b.append(events.slice(50)), a.append(events.slice(100)), b.append(events)]);
+    expect(results.reduce((n, r) => n + r.stored + r.duplicates, 0)).toBe(150 + 150 + 100 + 200);
+    const jsonl = new JsonlStore({ dir: tmpDir('opt-rollup-') });
+    open.push(jsonl);
+    await jsonl.open();
+    await jsonl.append(events);
+    const expected = JSON.stringify(await jsonl.summaries());
+    expect(JSON.stringify(await b.summaries())).toBe(expected);
+    await Promise.all([a.close(), b.close()]);
+    const c = clickhouse(table);
+    await c.open();
+    expect(JSON.stringify(await c.summaries())).toBe(expected);
+  });
+
+  it('sees rows inserted by anyone else (the view counts every INSERT), also into hours it had settled', async () => {
+    const table = `outside_${++tables}`;
+    const s = clickhouse(table);
+    await s.open();
+    await s.append(batch('o', 30));
+    await s.close();
+    const t = clickhouse(table);
+    await t.open();
+    const before = (await t.summary('alpha'))!;
+    // A row straight into the table (an operator, the in-process exporter), into an hour that is settled.
+    await raw(
+      `INSERT INTO ${database}.${table} (scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq) VALUES ('alpha', ${Date.UTC(2025, 0, 15, 12, 0, 0, 1)}, 'outside-1', 'crash', NULL, NULL, 'fatal', '', 1)`,
+    );
+    const after = (await t.summary('alpha'))!;
+    expect(after.total_events).toBe(before.total_events + 1);
+    expect(after.failure_counts.crash).toBe((before.failure_counts.crash ?? 0) + 1);
+  });
+
+  it('a table of an earlier release (events, no rollup): the rollup is created at open and filled from the events', async () => {
+    const table = `old_${++tables}`;
+    const s = clickhouse(table);
+    await s.open();
+    const events = batch('u', 60);
+    await s.append(events);
+    await s.close();
+    // Back to the earlier release's state: no rollup tables, no view.
+    for (const t of [`${table}_hours_mv`, `${table}_hours`, `${table}_settled`]) await raw(`DROP TABLE ${database}.${t}`);
+    const jsonl = new JsonlStore({ dir: tmpDir('opt-rollup-') });
+    open.push(jsonl);
+    await jsonl.open();
+    await jsonl.append(events);
+    for (let round = 0; round < 2; round++) {
+      const c = clickhouse(table);
+      await c.open();
+      expect(JSON.stringify(await c.summaries())).toBe(JSON.stringify(await jsonl.summaries()));
+      await c.close();
+    }
+    expect(await raw(`SELECT count() FROM system.tables WHERE database = '${database}' AND name LIKE '${table}_%'`)).toBe('3');
+  });
+});
