@@ -1,5 +1,6 @@
-import { DEFAULT_FAILURE_EVENTS } from '../../core/record.js';
+import { DEFAULT_FAILURE_EVENTS, type TelemetryLine } from '../../core/record.js';
 import { formatHrTime } from '../../core/time.js';
+import { RebuildJournal, type RebuildableSink } from './books.js';
 import type { RecentFailure, ScenarioSummary } from './TelemetryStore.js';
 
 export interface SummaryOptions {
@@ -33,7 +34,7 @@ interface ScenarioState {
  * newest timestamp, not the last received; `recent_failures` are the newest by timestamp, newest first, and among
  * equal timestamps the later-stored comes first.
  */
-export class SummaryBook {
+export class SummaryBook implements RebuildableSink {
   private readonly states = new Map<string, ScenarioState>();
   private readonly failures: ReadonlySet<string>;
   private readonly recentLimit: number;
@@ -41,7 +42,7 @@ export class SummaryBook {
   private lastState: ScenarioState | undefined;
   private readonly options: SummaryOptions;
   /** While a rebuild runs: what was counted meanwhile, replayed into the rebuilt book. */
-  private journal: [scenario: string, event: string | undefined, ms: number, details: Record<string, unknown> | undefined][] | undefined;
+  private readonly journal = new RebuildJournal<[scenario: string, event: string | undefined, ms: number, details: Record<string, unknown> | undefined]>();
 
   constructor(options: SummaryOptions = {}) {
     this.options = { failureEvents: options.failureEvents, recentFailures: options.recentFailures };
@@ -55,19 +56,10 @@ export class SummaryBook {
    * counts meanwhile (events stored during the rebuild) is replayed into the fresh one before it takes over.
    */
   async rebuild(fill: (fresh: SummaryBook) => Promise<void>): Promise<void> {
-    if (this.journal !== undefined) throw new Error('a summary rebuild is already running');
-    const fresh = new SummaryBook(this.options);
-    const journal: NonNullable<SummaryBook['journal']> = [];
-    this.journal = journal;
-    try {
-      await fill(fresh);
-    } finally {
-      this.journal = undefined;
-    }
-    for (const [scenario, event, ms, details] of journal) {
-      if (event === undefined) fresh.touch(scenario);
-      else fresh.add(scenario, event, ms, details);
-    }
+    const fresh = await this.journal.run(new SummaryBook(this.options), fill, (book, [scenario, event, ms, details]) => {
+      if (event === undefined) book.touch(scenario);
+      else book.add(scenario, event, ms, details);
+    });
     this.states.clear();
     for (const [k, v] of fresh.states) this.states.set(k, v);
     this.lastScenario = '';
@@ -84,13 +76,13 @@ export class SummaryBook {
 
   /** Make a scenario known (e.g. an empty file found at start). */
   touch(scenario: string): void {
-    this.journal?.push([scenario, undefined, Number.NaN, undefined]);
+    if (this.journal.active) this.journal.record([scenario, undefined, Number.NaN, undefined]);
     this.state(scenario);
   }
 
   /** Count one stored event. `ms` is NaN when the event's time is unknown (foreign lines). */
   add(scenario: string, event: string, ms: number, details: Record<string, unknown> | undefined): void {
-    this.journal?.push([scenario, event, ms, details]);
+    if (this.journal.active) this.journal.record([scenario, event, ms, details]);
     const s = this.state(scenario);
     s.total++;
     if (ms > s.lastMs) s.lastMs = ms;
@@ -104,6 +96,11 @@ export class SummaryBook {
     if (i >= this.recentLimit) return;
     recent.splice(i, 0, { ms, event, details: details !== undefined && hasKeys(details) ? bounded(details) : undefined });
     if (recent.length > this.recentLimit) recent.pop();
+  }
+
+  /** LineSink: a stored line read back from a file. */
+  addLine(scenario: string, line: TelemetryLine, ms: number): void {
+    this.add(scenario, line.event, ms, line.details);
   }
 
   get(scenario: string): ScenarioSummary | undefined {

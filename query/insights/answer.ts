@@ -1,11 +1,16 @@
 import { InstallationSet } from './installations.js';
 import { rankGroups } from './groups.js';
-import { OTHER_GROUP, type InsightBucketRow, type InsightsAnswer, type InsightsQuery } from './types.js';
+import { OTHER_GROUP, type InsightBucketRow, type InsightsAnswer, type InsightsQuery, type InstallationCount } from './types.js';
+
+/** Distinct installations as counted by an implementation (InstallationSet, or a store's own structure). */
+export interface InstallationCounter {
+  count(): InstallationCount;
+}
 
 /** What one bucket counted, before ranking: events per group (any names), installations, failures. */
 export interface BucketTally {
   counts: Map<string, number>;
-  installations: InstallationSet;
+  installations: InstallationCounter;
   failures: number;
 }
 
@@ -23,7 +28,7 @@ function record(): Record<string, number> {
  * the groups, folds the rest into `other`, fills zeros. Shared by every implementation so the shape and the ranking
  * are written once.
  */
-export function assembleAnswer(query: InsightsQuery, starts: readonly number[], tallies: readonly BucketTally[], installations: InstallationSet): InsightsAnswer {
+export function assembleAnswer(query: InsightsQuery, starts: readonly number[], tallies: readonly BucketTally[], installations: InstallationCounter): InsightsAnswer {
   const groupTotals = new Map<string, number>();
   let totalEvents = 0;
   let failures = 0;

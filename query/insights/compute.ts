@@ -1,6 +1,6 @@
 import { DEFAULT_FAILURE_EVENTS, type TelemetryLine } from '../../core/record.js';
 import { parseIsoTimestamp } from '../../core/time.js';
-import { assembleAnswer, emptyTally, type BucketTally } from './answer.js';
+import { assembleAnswer } from './answer.js';
 import { BUCKET_MS, bucketStart, bucketStarts } from './buckets.js';
 import { groupOf } from './groups.js';
 import { InstallationSet } from './installations.js';
@@ -29,7 +29,7 @@ export async function computeInsights(
   const starts = bucketStarts(query.from, query.to, query.bucket);
   const first = starts[0]!;
   const size = BUCKET_MS[query.bucket];
-  const tallies: BucketTally[] = starts.map(() => emptyTally());
+  const tallies = starts.map(() => ({ counts: new Map<string, number>(), installations: new InstallationSet(), failures: 0 }));
   const installations = new InstallationSet();
 
   for await (const line of lines) {

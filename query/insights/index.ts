@@ -18,6 +18,6 @@ export { InsightsBudgetError, InsightsQueryError } from './errors.js';
 export { BUCKET_MS, bucketCount, bucketStart, bucketStarts } from './buckets.js';
 export { compareNames, detailGroup, groupOf, rankGroups } from './groups.js';
 export { assembleAnswer, emptyTally } from './answer.js';
-export type { BucketTally } from './answer.js';
+export type { BucketTally, InstallationCounter } from './answer.js';
 export { InstallationSet } from './installations.js';
 export { estimateRegisters, HLL_PRECISION, HLL_REGISTERS, HyperLogLog, murmur3 } from './hll.js';
