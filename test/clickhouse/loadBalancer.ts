@@ -6,8 +6,8 @@
  * client to retry — a POST is not idempotent, so a balancer must not resend it by itself.
  *
  * It also keeps the books the cluster test checks: which event ids each collector acknowledged (from the request
- * bodies of 2xx answers) and how many requests ended in an upstream error, and it tells `onSent` each time a request
- * body has been handed to a collector (the test's moment to SIGKILL it mid-request).
+ * bodies of 2xx answers) and which were in requests that ended in an upstream error, and it tells `onSent` each time
+ * a request body has been handed to a collector.
  */
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -19,6 +19,8 @@ export class BalancerBooks {
   readonly ackedRequests: number[];
   /** Requests that reached a collector and got no answer (the collector died or reset the connection). */
   readonly brokenRequests: number[];
+  /** The event ids of those requests. */
+  readonly broken: string[][];
   /** Requests passed on to the next collector because the connection was refused. */
   readonly refused: number[];
   /** Requests sent and not yet answered, per collector. */
@@ -30,6 +32,7 @@ export class BalancerBooks {
     this.acked = Array.from({ length: collectors }, () => []);
     this.ackedRequests = new Array<number>(collectors).fill(0);
     this.brokenRequests = new Array<number>(collectors).fill(0);
+    this.broken = Array.from({ length: collectors }, () => []);
     this.refused = new Array<number>(collectors).fill(0);
     this.inFlight = new Array<number>(collectors).fill(0);
   }
@@ -113,7 +116,10 @@ export class LoadBalancer {
         this.forward(req, res, body, (index + 1) % this.upstreams.length, tries + 1);
         return;
       }
-      if (sent) books.brokenRequests[index]!++;
+      if (sent) {
+        books.brokenRequests[index]!++;
+        for (const id of idsOf(body, req.headers['content-encoding'] as string | undefined)) books.broken[index]!.push(id);
+      }
       const text = JSON.stringify({ status: 'error', code: 'BAD_GATEWAY', error: `collector ${target.host}: ${err.message}` });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(text);

@@ -7,9 +7,11 @@ import type { Socket } from 'node:net';
  * - `fail`: answer 503 without asking ClickHouse (ClickHouse down, a load balancer's error);
  * - `refuse`: answer 400 like ClickHouse does for a statement it rejects;
  * - `forward-then-drop`: pass it to ClickHouse (which executes it), then cut the client's connection instead of
- *   answering — the "answer lost" case that makes a retry ambiguous.
+ *   answering — the "answer lost" case that makes a retry ambiguous;
+ * - `forward-then-hold`: pass it to ClickHouse (which executes it), call `onHeld`, and never answer (until `close()`):
+ *   the client is still waiting when the test acts (e.g. SIGKILLs the collector that sent it).
  */
-export type ProxyAction = 'forward' | 'fail' | 'refuse' | 'forward-then-drop';
+export type ProxyAction = 'forward' | 'fail' | 'refuse' | 'forward-then-drop' | 'forward-then-hold';
 
 export interface ProxiedRequest {
   /** The statement (`?query=`). */
@@ -24,6 +26,8 @@ export interface ProxiedRequest {
 export class ClickHouseProxy {
   readonly requests: ProxiedRequest[] = [];
   decide: (sql: string) => ProxyAction = () => 'forward';
+  /** Called when ClickHouse has answered a statement held by `forward-then-hold` (its answer is not passed on). */
+  onHeld: (sql: string) => void = () => undefined;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly target: URL;
@@ -80,6 +84,10 @@ export class ClickHouseProxy {
         upRes.on('end', () => {
           if (action === 'forward-then-drop') {
             req.socket.destroy();
+            return;
+          }
+          if (action === 'forward-then-hold') {
+            this.onHeld(sql);
             return;
           }
           const h = { ...upRes.headers };
