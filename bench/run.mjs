@@ -12,6 +12,7 @@ const all = {
   logs: ['logs.mjs'],
   usage: ['--import', 'tsx', '--expose-gc', 'usage.ts'],
   clickhouse: ['clickhouse.mjs'],
+  cluster: ['cluster.mjs'],
   import: ['import.mjs'],
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
