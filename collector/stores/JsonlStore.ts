@@ -6,23 +6,36 @@ import { StoreError } from '../../core/errors.js';
 import type { TelemetryLine } from '../../core/record.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { computeInsights } from '../../query/insights/compute.js';
+import { InsightsBudgetError } from '../../query/insights/errors.js';
 import type { InsightsAnswer, InsightsQuery } from '../../query/insights/types.js';
 import { activeFileName } from '../../core/storeFiles.js';
 import { JsonlFileWriter } from '../../exporters/jsonl/writer.js';
 import { millisFromIso } from '../isoTime.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from './admission.js';
+import { BookSet } from './books.js';
 import { DedupWindow } from './DedupWindow.js';
+import { InsightsBook } from './insights/InsightsBook.js';
 import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
 import { JsonlRetention, type RetentionResult } from './retention.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from './TelemetryStore.js';
 
+/** JsonlStoreOptions.insightsScanBytes' default. */
+export const DEFAULT_INSIGHTS_SCAN_BYTES = 64 * 1024 * 1024;
+
 export interface JsonlStoreOptions extends StoreRuleOptions {
   /** Data directory: `{dir}/{scenario}.jsonl`. */
   dir: string;
   /** Most store files held open at once; the least-recently-used is closed beyond it. Default 128. */
   maxOpenFiles?: number;
+  /** `details` keys the insights rollups keep, besides event, level and deployment_id. Default `version`, `platform`. */
+  insightsKeys?: readonly string[];
+  /**
+   * Largest scenario file read to answer an insights query the rollups cannot (a details key not rolled up, minute
+   * buckets older than 48 hours); beyond it the query is refused (422). Default 64 MiB.
+   */
+  insightsScanBytes?: number;
 }
 
 /**
@@ -50,6 +63,10 @@ export class JsonlStore implements TelemetryStore {
   readonly dir: string;
   private readonly writer: JsonlFileWriter;
   private readonly book: SummaryBook;
+  /** Insights rollups, fed with the summaries (books.ts). */
+  private readonly rollups: InsightsBook;
+  private readonly books: BookSet;
+  private readonly scanBytes: number;
   private readonly window: DedupWindow;
   private readonly admission: StoreAdmission;
   private readonly failureEvents: readonly string[] | undefined;
@@ -62,6 +79,9 @@ export class JsonlStore implements TelemetryStore {
     this.dir = options.dir;
     this.failureEvents = options.failureEvents;
     this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
+    this.rollups = new InsightsBook({ failureEvents: options.failureEvents, keys: options.insightsKeys });
+    this.books = new BookSet([this.book, this.rollups]);
+    this.scanBytes = options.insightsScanBytes ?? DEFAULT_INSIGHTS_SCAN_BYTES;
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment: options.environment, maxEventBytes: options.maxEventBytes, maxScenarios: options.maxScenarios, foldCase: true });
     this.writer = new JsonlFileWriter(options.dir, { maxOpenFiles: options.maxOpenFiles });
@@ -76,7 +96,7 @@ export class JsonlStore implements TelemetryStore {
     if (this.opened) return;
     this.opened = true;
     const window = this.window;
-    const { files, lines } = await scanStoreDir(this.dir, this.book, {
+    const { files, lines } = await scanStoreDir(this.dir, this.books, {
       onId: window.capacity > 0 ? (scenario, id) => window.add(scenario, id) : undefined,
       onInvalid: (file, n, text) => diag.warn(`otel-product-telemetry: skipped unreadable line ${n} of ${file}: ${text}`),
     });
@@ -160,12 +180,14 @@ export class JsonlStore implements TelemetryStore {
   /** Lines now in the files (all, or those of the files `written`): into the summaries and the window, counted. */
   private count(events: readonly StoreEvent[], admitted: readonly number[], files: readonly string[], written: ReadonlySet<string> | undefined, result: AppendResult): void {
     const book = this.book;
+    const rollups = this.rollups;
     const window = this.window;
     for (let k = 0; k < admitted.length; k++) {
       const file = files[k]!;
       if (written !== undefined && !written.has(file)) continue;
       const e = events[admitted[k]!]!;
       book.add(file, e.event, e.timestamp, e.details);
+      rollups.addEvent(file, e);
       if (e.id !== undefined) window.add(file, e.id);
       result.stored++;
     }
@@ -176,7 +198,7 @@ export class JsonlStore implements TelemetryStore {
    * summaries afresh from the files kept. Runs beside appends, off the request path (startCollector's timer).
    */
   expire(cutoffMs: number): Promise<RetentionResult> {
-    this.retention ??= new JsonlRetention(this.dir, this.book, () => this.writer.close());
+    this.retention ??= new JsonlRetention(this.dir, this.books, () => this.writer.close());
     return this.retention.sweep(cutoffMs);
   }
   private retention: JsonlRetention | undefined;
@@ -210,8 +232,26 @@ export class JsonlStore implements TelemetryStore {
     }
   }
 
-  /** Insights: the reference scan over the scenario's file (rollups replace it: issue 14). */
-  insights(q: InsightsQuery): Promise<InsightsAnswer> {
+  /**
+   * Insights from the rollups (insights/InsightsBook.ts), no file read. A query they cannot answer (a details key not
+   * rolled up, minute buckets before the 48-hour horizon, a range off slot boundaries, a grouping past its cap) is
+   * answered by the reference scan of the scenario's file (the query engine's reader) when the file is at most
+   * `insightsScanBytes`, else refused with InsightsBudgetError (422) naming the parameter and the budget.
+   */
+  async insights(q: InsightsQuery): Promise<InsightsAnswer> {
+    const rolled = this.rollups.answer(q);
+    if (!('reason' in rolled)) return rolled;
+    let size = 0;
+    if (isSafeScenario(q.scenario) && this.book.has(q.scenario)) {
+      try {
+        size = (await stat(join(this.dir, activeFileName(q.scenario)))).size;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    if (size > this.scanBytes) {
+      throw new InsightsBudgetError(rolled.field, `${rolled.reason}; answering would read ${size} bytes of ${q.scenario}'s file, over the scan budget of ${this.scanBytes} bytes`);
+    }
     return computeInsights(q, this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event }), { failureEvents: this.failureEvents });
   }
 

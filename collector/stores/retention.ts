@@ -5,7 +5,7 @@ import { parseStoreName } from '../../core/storeFiles.js';
 import { millisFromIso } from '../isoTime.js';
 import { forEachJsonlLine } from './readJsonl.js';
 import { listScenarioFiles } from './scan.js';
-import type { SummaryBook } from './SummaryBook.js';
+import type { LineSink, RebuildableSink } from './books.js';
 
 export const DAY_MS = 86_400_000;
 /** How often retention runs (and once right after the collector starts). */
@@ -29,7 +29,7 @@ interface Known {
  * `{scenario}.jsonl` — whose newest event (`ts`) is older than the cut-off are deleted; a file with one newer event,
  * or a line without a readable time, is kept whole. Files are read to learn their newest event only when their size
  * or mtime changed since the last sweep. After a deletion the summaries are counted afresh from the files kept
- * (SummaryBook.rebuild: events stored meanwhile are not lost), so they describe exactly what is on disk; a scenario
+ * (the books' rebuild, books.ts: summaries and insights rollups; events stored meanwhile are not lost), so they describe exactly what is on disk; a scenario
  * whose files are all gone leaves the summaries. The de-duplication window keeps the ids it has (a re-sent expired
  * event is still acknowledged as a duplicate while its id is remembered).
  */
@@ -40,7 +40,7 @@ export class JsonlRetention {
   /** `closeFiles` closes the store's open descriptors (a deleted active file is re-created by the next write). */
   constructor(
     private readonly dir: string,
-    private readonly book: SummaryBook,
+    private readonly book: RebuildableSink,
     private readonly closeFiles: () => void,
   ) {}
 
@@ -95,7 +95,7 @@ export class JsonlRetention {
 }
 
 /** Count the store files of `dir` into `book`, each up to the size it has now (taken synchronously, before any await). */
-function countFiles(dir: string, book: SummaryBook): Promise<void> {
+function countFiles(dir: string, book: LineSink): Promise<void> {
   const snapshot: { scenario: string; path: string; size: number; mtimeMs: number }[] = [];
   let names: string[] = [];
   try {
@@ -123,7 +123,7 @@ function countFiles(dir: string, book: SummaryBook): Promise<void> {
           f.path,
           (line) => {
             const ms = typeof line.ts === 'string' ? (millisFromIso(line.ts) ?? Number.NaN) : Number.NaN;
-            book.add(f.scenario, line.event, ms, line.details);
+            book.addLine(f.scenario, line, ms);
           },
           { maxBytes: f.size },
         );

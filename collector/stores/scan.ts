@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseStoreName } from '../../core/storeFiles.js';
 import { millisFromIso } from '../isoTime.js';
 import { forEachJsonlLine } from './readJsonl.js';
+import type { LineSink } from './books.js';
 import { SummaryBook, type SummaryOptions } from './SummaryBook.js';
 import type { ScenarioSummary } from './TelemetryStore.js';
 
@@ -47,8 +48,8 @@ export interface ScanOptions extends SummaryOptions {
   onInvalid?: (file: string, lineNumber: number, text: string) => void;
 }
 
-/** Stream every store file of `dir` into `book` (and ids to `onId`). */
-export async function scanStoreDir(dir: string, book: SummaryBook, options: ScanOptions = {}): Promise<{ files: number; lines: number }> {
+/** Stream every store file of `dir` into `book` (a SummaryBook, or every book of a store: books.ts) and ids to `onId`. */
+export async function scanStoreDir(dir: string, book: LineSink, options: ScanOptions = {}): Promise<{ files: number; lines: number }> {
   const files = await listScenarioFiles(dir);
   let lines = 0;
   const onId = options.onId;
@@ -59,7 +60,7 @@ export async function scanStoreDir(dir: string, book: SummaryBook, options: Scan
       f.path,
       (line) => {
         const ms = typeof line.ts === 'string' ? (millisFromIso(line.ts) ?? Number.NaN) : Number.NaN;
-        book.add(scenario, line.event, ms, line.details);
+        book.addLine(scenario, line, ms);
         if (onId !== undefined && typeof line.id === 'string') onId(scenario, line.id);
       },
       { onInvalid: options.onInvalid ? (n, text) => options.onInvalid!(f.path, n, text) : undefined },
