@@ -3,6 +3,7 @@ import { VERSION } from '../core/version.js';
 import type { CliContext } from './context.js';
 import { printableMessage } from '../core/sanitize.js';
 import { dataCommand } from './commands/data.js';
+import { insightsCommand } from './commands/insights.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -13,6 +14,7 @@ const EXAMPLES = `
 Examples:
   $ otel-product-telemetry serve --port 4318 --dir ./telemetry
   $ otel-product-telemetry logs picker-wheel --level error --since 2h
+  $ otel-product-telemetry insights picker-wheel --by version --since 30d --format chart
   $ otel-product-telemetry summary --format json
   $ otel-product-telemetry status
   $ otel-product-telemetry disable
@@ -23,6 +25,7 @@ Short alias: opt-telemetry.`;
 const COMMANDS: Record<string, (ctx: CliContext) => Command> = {
   serve: serveCommand,
   logs: logsCommand,
+  insights: insightsCommand,
   summary: summaryCommand,
   data: dataCommand,
   status: statusCommand,

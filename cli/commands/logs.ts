@@ -6,8 +6,7 @@ import { LEVEL_CHOICES, type Level } from '../../query/level.js';
 import { LOG_LIMITS } from '../../query/limits.js';
 import type { LogQuery } from '../../query/query.js';
 import { scenarioFiles } from '../../query/files.js';
-import { splitStoreName } from '../../core/storeFiles.js';
-import { readdirNames } from '../../query/fsCalls.js';
+import { knownScenarios } from '../knownScenarios.js';
 import { LogNotFoundError } from '../../query/errors.js';
 import { readLogFile } from '../../query/readFile.js';
 import { readRemoteLog } from '../readRemote.js';
@@ -96,17 +95,4 @@ function upTo(parse: (value: string) => number, max: number): (value: string) =>
     if (n > max) throw new InvalidArgumentError(`expected a whole number of at most ${max} (the documented maximum; narrow with --since or a filter instead)`);
     return n;
   };
-}
-
-async function knownScenarios(dir: string): Promise<string> {
-  try {
-    const names = (await readdirNames(dir))
-      .map(splitStoreName)
-      .flatMap((p) => (p !== undefined && p.rotatedAt === undefined ? [p.scenario] : []))
-      .sort();
-    if (names.length === 0) return ' (no scenarios there)';
-    return ` (scenarios there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})`;
-  } catch {
-    return ' (the directory does not exist)';
-  }
 }
