@@ -117,8 +117,8 @@ const enc = encodeURIComponent;
 export const api = {
   summaries: (signal?: AbortSignal) => getJson<SummariesAnswer>('/api/v1/telemetry', signal),
   summary: (scenario: string, signal?: AbortSignal) => getJson<ScenarioSummary>(`/api/v1/telemetry/${enc(scenario)}`, signal),
-  insights: (scenario: string, q: { from: string; bucket: InsightBucket; by: string; top?: number; event?: string }, signal?: AbortSignal) => {
-    const p = new URLSearchParams({ from: q.from, bucket: q.bucket, by: q.by });
+  insights: (scenario: string, q: { from: string; to: string; bucket: InsightBucket; by: string; top?: number; event?: string }, signal?: AbortSignal) => {
+    const p = new URLSearchParams({ from: q.from, to: q.to, bucket: q.bucket, by: q.by });
     if (q.top !== undefined) p.set('top', String(q.top));
     if (q.event !== undefined) p.set('event', q.event);
     return getJson<InsightsAnswer>(`/api/v1/telemetry/${enc(scenario)}/insights?${p.toString()}`, signal);

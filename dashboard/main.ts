@@ -53,6 +53,8 @@ async function render(): Promise<void> {
   main.removeAttribute('aria-busy');
   forget.hidden = currentToken() === undefined;
   page.mounted?.();
+  // For bench/dashboard.mjs: when this view was on screen, on the page's own clock.
+  performance.mark(`dashboard:${parseHash(location.hash).page}`);
   const again = focusedId ? document.getElementById(focusedId) : null;
   if (again) again.focus();
   else if (!first && !main.contains(document.activeElement)) main.querySelector<HTMLElement>('h1')?.focus();

@@ -9,6 +9,16 @@ import type { InsightBucket } from '../query/insights/types.js';
 export const RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type Range = (typeof RANGES)[number];
 
+const RANGE_MS: Record<Range, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 };
+
+/**
+ * A range as explicit times, taken once per view: every request of a page then counts over the same range (a
+ * relative `from=7d` would be read at each request's own "now").
+ */
+export function rangeTimes(range: Range, now = Date.now()): { from: string; to: string } {
+  return { from: new Date(now - RANGE_MS[range]).toISOString(), to: new Date(now).toISOString() };
+}
+
 export const GROUPINGS = ['event', 'level', 'version', 'platform', 'deployment_id'] as const;
 
 export type View =
@@ -76,7 +86,10 @@ export function hashOf(view: View): string {
   }
 }
 
-/** The bucket a range is drawn in when none is chosen: enough bars to see a shape, few enough to read. */
+/**
+ * The bucket a range is drawn in when none is chosen: enough bars to see a shape, few enough to read. The overview
+ * uses the same, so both pages count the same events (the answer's range is aligned to whole buckets).
+ */
 export function autoBucket(range: Range): InsightBucket {
-  return range === '24h' ? 'hour' : 'day';
+  return range === '24h' || range === '7d' ? 'hour' : 'day';
 }

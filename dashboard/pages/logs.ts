@@ -154,7 +154,7 @@ function row(line: StoredLine): HTMLTableRowElement {
     h('td', { class: 'nowrap' }, h('time', { datetime: line.ts }, dateTime(line.ts))),
     h('td', null, h('span', { class: `badge ${level}` }, level)),
     h('td', null, line.event),
-    h('td', { class: 'mono', title: line.installation_id ?? '' }, line.installation_id ? line.installation_id.slice(0, 8) : '–'),
+    h('td', { class: 'mono inst', title: line.installation_id ?? '' }, line.installation_id ?? '–'),
     h('td', { class: 'mono details' }, details),
   );
 }

@@ -3,13 +3,8 @@ import { api, type ScenarioSummary } from '../api.js';
 import { palette, sparkline } from '../charts.js';
 import { h, select } from '../dom.js';
 import { ago, count, dateTime, installations } from '../format.js';
-import { hashOf, type Range } from '../route.js';
+import { autoBucket, hashOf, rangeTimes, type Range } from '../route.js';
 import { problem, RANGE_LABELS, RANGE_OPTIONS, settle, stat, type Page, type Settled } from './common.js';
-
-/** Sparkline resolution: hourly over a day or a week, daily beyond. */
-function sparkBucket(range: Range): 'hour' | 'day' {
-  return range === '24h' || range === '7d' ? 'hour' : 'day';
-}
 
 /**
  * The overview: every scenario with its events, active installations and failures over the chosen range (from the
@@ -18,7 +13,8 @@ function sparkBucket(range: Range): 'hour' | 'day' {
 export async function overview(range: Range, signal: AbortSignal): Promise<Page> {
   const { scenarios } = await api.summaries(signal);
   // Failures come before the insights: an AuthRequiredError must reach the token prompt, not a card.
-  const answers = await Promise.all(scenarios.map((s) => settle(api.insights(s.scenario, { from: range, bucket: sparkBucket(range), by: 'event', top: 1 }, signal))));
+  const times = rangeTimes(range);
+  const answers = await Promise.all(scenarios.map((s) => settle(api.insights(s.scenario, { ...times, bucket: autoBucket(range), by: 'event', top: 1 }, signal))));
   const rethrow = answers.find((a) => !a.ok && a.error instanceof Error && a.error.name === 'AuthRequiredError');
   if (rethrow && !rethrow.ok) throw rethrow.error;
 
@@ -52,6 +48,9 @@ function card(s: ScenarioSummary, a: Settled<InsightsAnswer>, i: number, spark: 
   const stats = h('dl', { class: 'stats' });
   if (a.ok) {
     const v = a.value;
+    stats.setAttribute('data-from', v.from);
+    stats.setAttribute('data-to', v.to);
+    stats.setAttribute('title', `Counted from ${dateTime(v.from)} to ${dateTime(v.to)} (whole ${v.bucket}s, UTC)`);
     stats.append(
       stat('events', 'Events', count(v.total_events)),
       stat('installations', 'Installations', installations(v.installations), v.installations.estimated ? 'estimated (more ids than are counted exactly)' : undefined),

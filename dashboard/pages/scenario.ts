@@ -3,7 +3,7 @@ import { ApiError, api, type ScenarioSummary } from '../api.js';
 import { lines, palette, stackedBars } from '../charts.js';
 import { h, select } from '../dom.js';
 import { ago, count, dateTime, installations, percent } from '../format.js';
-import { autoBucket, GROUPINGS, hashOf, type Range, type View } from '../route.js';
+import { autoBucket, GROUPINGS, hashOf, rangeTimes, type Range, type View } from '../route.js';
 import { BUCKET_OPTIONS, problem, RANGE_LABELS, RANGE_OPTIONS, section, settle, stat, type Page, type Settled } from './common.js';
 import { logSearch } from './logs.js';
 
@@ -18,13 +18,15 @@ const GROUP_LABELS: Record<string, string> = { event: 'Event', level: 'Level', v
 export async function scenarioPage(view: ScenarioView, signal: AbortSignal): Promise<Page> {
   const { scenario, range } = view;
   const bucket = view.bucket === 'auto' ? autoBucket(range) : view.bucket;
-  // Breakdowns need only totals: a week bucket keeps their answers small (totals do not depend on the bucket).
+  const times = rangeTimes(range);
+  // Breakdowns use the chart's bucket too: the answer's range is aligned to whole buckets, so another bucket would
+  // count over another range and the tables would not add up to the numbers above.
   const [summary, main, versions, platforms, events] = await Promise.all([
     settle(api.summary(scenario, signal)),
-    settle(api.insights(scenario, { from: range, bucket, by: view.by, top: 10 }, signal)),
-    settle(api.insights(scenario, { from: range, bucket: 'week', by: 'version', top: 10 }, signal)),
-    settle(api.insights(scenario, { from: range, bucket: 'week', by: 'platform', top: 10 }, signal)),
-    view.by === 'event' ? Promise.resolve(undefined) : settle(api.insights(scenario, { from: range, bucket: 'week', by: 'event', top: 10 }, signal)),
+    settle(api.insights(scenario, { ...times, bucket, by: view.by, top: 10 }, signal)),
+    settle(api.insights(scenario, { ...times, bucket, by: 'version', top: 10 }, signal)),
+    settle(api.insights(scenario, { ...times, bucket, by: 'platform', top: 10 }, signal)),
+    view.by === 'event' ? Promise.resolve(undefined) : settle(api.insights(scenario, { ...times, bucket, by: 'event', top: 10 }, signal)),
   ]);
   for (const r of [summary, main, versions, platforms, events]) if (r && !r.ok && r.error instanceof Error && r.error.name === 'AuthRequiredError') throw r.error;
 
@@ -52,6 +54,10 @@ export async function scenarioPage(view: ScenarioView, signal: AbortSignal): Pro
 
   const stats = h('dl', { class: 'stats wide' });
   if (main.ok) {
+    // The range as the collector applied it (aligned to whole buckets); the tests ask the API for exactly this range.
+    stats.setAttribute('data-from', main.value.from);
+    stats.setAttribute('data-to', main.value.to);
+    stats.setAttribute('title', `Counted from ${dateTime(main.value.from)} to ${dateTime(main.value.to)} (whole ${main.value.bucket}s, UTC)`);
     stats.append(
       stat('events', `Events, ${RANGE_LABELS[range]}`, count(main.value.total_events)),
       stat('installations', 'Active installations', installations(main.value.installations), main.value.installations.estimated ? 'estimated (more ids than are counted exactly)' : undefined),
