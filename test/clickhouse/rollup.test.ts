@@ -10,7 +10,7 @@ import { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
 import { tmpDir } from '../helpers.js';
 import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
-import { ev } from './storeContract.js';
+import { collect, ev } from './storeContract.js';
 
 const url = clickhouseUrl('rollup.test.ts');
 const database = uniqueDatabase('rollup');
@@ -61,6 +61,12 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     // Read before either store settled (computed from the events), after both settled (from the settled rollup), and
     // after ClickHouse merged the copies away.
     expect(JSON.stringify(await a.summaries())).toBe(expected);
+    // Limited queries read page by page without FINAL: every event once, in stored order, across pages (a page of
+    // limit + 16 rows holds both copies of fewer events than the limit).
+    for (const q of [{ limit: 5 }, { limit: 30 }, { limit: 70 }, { limit: 70, event: 'page_view' }, {}]) {
+      const [lj, lc] = [await collect(jsonl, { scenario: 'alpha', ...q }), await collect(a, { scenario: 'alpha', ...q })];
+      expect(lc.map((l) => JSON.stringify(l))).toEqual(lj.map((l) => JSON.stringify(l)));
+    }
     await Promise.all([a.close(), b.close()]);
     expect(Number(await raw(`SELECT count() FROM ${database}.${table}_settled WHERE event != ''`))).toBeGreaterThan(0);
     const c = clickhouse(table);
@@ -70,6 +76,22 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     await raw(`OPTIMIZE TABLE ${database}.${table} FINAL`);
     expect(Number(await raw(`SELECT count() FROM ${database}.${table}`))).toBe(120);
     expect(JSON.stringify(await c.summaries())).toBe(expected);
+  });
+
+  it('a limited query places an event stored twice at its newest copy, as the unlimited (FINAL) query does', async () => {
+    const table = `order_${++tables}`;
+    const s = clickhouse(table, { dedupCheck: false, dedupWindow: 0 });
+    await s.open();
+    // No merge may collapse the copies while the test looks at them.
+    await raw(`SYSTEM STOP MERGES ${database}.${table}`);
+    const x = ev('o', 'x', 0, { id: 'x' });
+    // x stored 20 times: its first 19 copies fill the first page of a 3-line query; its newest copy comes after the y's.
+    for (let i = 0; i < 19; i++) await s.append([x]);
+    await s.append(Array.from({ length: 30 }, (_, i) => ev('o', 'y', i + 1, { id: `y-${i}` })));
+    await s.append([x]);
+    const all = (await collect(s, { scenario: 'o' })).map((l) => l.id);
+    expect(all).toEqual([...Array.from({ length: 30 }, (_, i) => `y-${i}`), 'x']);
+    for (const limit of [3, 20, 31]) expect((await collect(s, { scenario: 'o', limit })).map((l) => l.id)).toEqual(all.slice(0, limit));
   });
 
   it('with the duplicate check on, concurrent appends of the same events through two stores store and count each once', async () => {

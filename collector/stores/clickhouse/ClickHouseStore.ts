@@ -11,12 +11,13 @@ import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
 import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
 import { ensureSchema } from '../../../exporters/clickhouse/schema.js';
+import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
 import { SequenceClock } from '../../../exporters/clickhouse/sequence.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
 import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
-import { storeSql, PARAMS_STRUCTURE, type StoreSql } from './sql.js';
+import { PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
@@ -58,6 +59,11 @@ interface PendingAppend {
  *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
  * An event re-sent with the same id but another timestamp beyond the window is a different row.
  */
+/** Queries with at most this limit read page by page (queryPaged); longer ones stream the scenario with FINAL. */
+const MAX_PAGED_LIMIT = 10_000;
+/** Extra rows per page, so that a few duplicate copies do not cost a second page. */
+const PAGE_SLACK = 16;
+
 /** How long after an insert the store settles the hours it wrote to (rollup.ts): inserts in between share the work. */
 const SETTLE_DELAY_MS = 250;
 
@@ -182,7 +188,12 @@ export class ClickHouseStore implements TelemetryStore {
     const until = q.until !== undefined ? Math.ceil(q.until) : undefined;
     if (until !== undefined && until <= 0) return;
     const params = { s: q.scenario, e: q.event ?? '', since: since ?? 0, until: until ?? 0 };
-    const sql = this.sql.query({ since: since !== undefined, until: until !== undefined, event: q.event !== undefined });
+    const filters = { since: since !== undefined, until: until !== undefined, event: q.event !== undefined };
+    if (left <= MAX_PAGED_LIMIT) {
+      yield* this.queryPaged(params, filters, left);
+      return;
+    }
+    const sql = this.sql.query(filters);
     for await (const row of this.writer.http.stream<StoredRow>(sql, { tables: [{ name: 'params', structure: PARAMS_STRUCTURE, rows: [params] }] })) {
       yield lineFromRow(row);
       if (--left <= 0) return;
@@ -193,6 +204,56 @@ export class ClickHouseStore implements TelemetryStore {
   insights(q: InsightsQuery): Promise<InsightsAnswer> {
     const lines = this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event });
     return computeInsights(q, lines, { failureEvents: this.summaryOptions.failureEvents });
+  }
+
+  /**
+   * A limited query without FINAL and without reading whole rows of the scenario: page by page, the (ts_ms, seq) of
+   * the next rows in stored order (narrow columns), then every stored copy of the rows at those times (through the
+   * primary key). A stored event's place is its newest copy's `seq` (the rule recent failures use); a page's events
+   * whose newest copy lies beyond the page's last `seq` wait for a later page, so the order is exact even while
+   * duplicate rows wait for a merge.
+   */
+  private async *queryPaged(params: { s: string; e: string; since: number; until: number }, filters: { since: boolean; until: boolean; event: boolean }, limit: number): AsyncGenerator<TelemetryLine> {
+    let left = limit;
+    let after = 0;
+    const waiting = new Map<string, { row: StoredRow & { seq: string }; seq: number }>();
+    const done = new Set<string>();
+    for (;;) {
+      const size = left + PAGE_SLACK;
+      const page = { ...params, after };
+      const text = await withRetry(this.config, 'reading events', (a) =>
+        this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
+      );
+      const stamps = parseTsv(text);
+      const full = stamps.length === size;
+      const boundary = full ? Number(stamps[stamps.length - 1]![1]) : Number.POSITIVE_INFINITY;
+      if (stamps.length > 0) {
+        const times = [...new Set(stamps.map((r) => r[0]!))];
+        let tsv = '';
+        for (const t of times) tsv += tsvField(params.s) + '\t' + t + '\n';
+        const tables = [
+          { name: 'stamps', structure: STAMPS_STRUCTURE, tsv },
+          { name: 'page', structure: PAGE_STRUCTURE, rows: [page] },
+        ];
+        const rows = await withRetry(this.config, 'reading events', (a) => this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRows(filters.event), { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+        for (const row of rows) {
+          const key = rowKey(row.scenario, row.ts_ms, row.id);
+          if (done.has(key)) continue;
+          const seq = Number(row.seq);
+          const had = waiting.get(key);
+          if (had === undefined || had.seq < seq) waiting.set(key, { row, seq });
+        }
+      }
+      const ready = [...waiting].filter(([, w]) => w.seq <= boundary).sort((a, b) => a[1].seq - b[1].seq);
+      for (const [key, w] of ready) {
+        waiting.delete(key);
+        done.add(key);
+        yield lineFromRow(w.row);
+        if (--left <= 0) return;
+      }
+      if (!full) return;
+      after = boundary;
+    }
   }
 
   /** Resolves when every append made so far has been inserted (or failed). */

@@ -15,6 +15,10 @@ export const PARAMS_STRUCTURE = 's String, e String, since UInt64, until UInt64'
 export const FAILURES_STRUCTURE = 'e String';
 export const KEYS_STRUCTURE = 's String, t UInt64, i String';
 export const RANGES_STRUCTURE = 's String, since UInt64';
+/** A page of a query: PARAMS plus the `seq` it continues after. */
+export const PAGE_STRUCTURE = 's String, e String, since UInt64, until UInt64, after UInt64';
+/** (scenario, ts_ms) of the rows a page needs. */
+export const STAMPS_STRUCTURE = 's String, t UInt64';
 
 const SCENARIO_IS = 'scenario = (SELECT any(s) FROM params)';
 
@@ -31,6 +35,13 @@ export interface StoreSql {
   /** The rows of those keys (external table `keys`), per scenario newest first (ties: later stored first). */
   recentFailureRows(): string;
   query(filters: { since: boolean; until: boolean; event: boolean }): string;
+  /**
+   * A page of a limited query (external table `page`): the (ts_ms, seq) of the first `limit` rows in stored order after
+   * `after`. Narrow columns only; the rows themselves come from `pageRows`.
+   */
+  pageStamps(filters: { since: boolean; until: boolean; event: boolean }, limit: number): string;
+  /** Every stored copy of the rows at the (scenario, ts_ms) of external table `stamps` (with the event filter of `page`). */
+  pageRows(event: boolean): string;
   /** Scenarios with their largest seq (open: scenario limit, sequence floor). */
   scenarios(): string;
   /** The newest `limit` (scenario, id) pairs (open: the de-duplication window, when the check is off). */
@@ -66,6 +77,17 @@ export function storeSql(t: TableName): StoreSql {
       (f.until ? ' AND ts_ms < (SELECT any(until) FROM params)' : '') +
       (f.event ? ' AND event = (SELECT any(e) FROM params)' : '') +
       ' ORDER BY seq FORMAT JSONEachRow',
+    pageStamps: (f, limit) =>
+      `SELECT ts_ms, seq FROM ${T} PREWHERE scenario = (SELECT any(s) FROM page)` +
+      (f.event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' WHERE seq > (SELECT any(after) FROM page)' +
+      (f.since ? ' AND ts_ms >= (SELECT any(since) FROM page)' : '') +
+      (f.until ? ' AND ts_ms < (SELECT any(until) FROM page)' : '') +
+      ` ORDER BY seq LIMIT ${integer(limit)} FORMAT TabSeparated`,
+    pageRows: (event) =>
+      `SELECT ts_ms, scenario, deployment_id, installation_id, event, level, details, id, seq FROM ${T} WHERE (scenario, ts_ms) IN (SELECT s, t FROM stamps)` +
+      (event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' FORMAT JSONEachRow',
     scenarios: () => `SELECT scenario, max(seq) AS seq FROM ${T} GROUP BY scenario FORMAT JSONEachRow`,
     newestIds: (limit) => `SELECT scenario, id FROM ${T} ORDER BY seq DESC LIMIT ${integer(limit)} FORMAT JSONEachRow`,
   };
