@@ -59,7 +59,8 @@ class Bad {
 let containers = new Uint8Array(64);
 
 /**
- * Check that bytes [start, end) of `b` are one JSON object whose `event` is a non-empty string, and record in `f`
+ * Check that bytes [start, end) of `b` are one JSON object whose `event` is a non-empty string and whose `details`,
+ * when present, is an object (the rule of core/storedLine.ts), and record in `f`
  * where `event`, `level`, `ts` and `details` are (the last occurrence wins, as in JSON.parse). Returns undefined when
  * the line is valid, else why it is not (like "invalid JSON (unexpected "x" at byte 12)").
  */
@@ -72,6 +73,7 @@ export function scanJsonLine(b: Uint8Array, start: number, end: number, f: LineF
     throw err;
   }
   if (f.eventStart === -1 || b[f.eventStart] !== QUOTE || f.eventEnd - f.eventStart <= 2) return 'no "event" name';
+  if (f.detailsStart !== -1 && b[f.detailsStart] !== OPEN_OBJ) return '"details" is not an object';
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseStoredLine } from '../core/storedLine.js';
 import { LineFields, scanJsonLine } from './jsonLine.js';
 import { CHECK_INVALID, CHECK_JS, CHECK_VALID, SEARCH_FOUND, SEARCH_JS, SEARCH_NONE, SEARCH_NOT_FOUND, type IndexOptions } from './lineIndex.js';
 import { LINES_WASM } from './linesWasm.js';
@@ -11,17 +12,11 @@ import { RawSearch } from './rawSearch.js';
 import { LineScanner } from './scanner.js';
 import type { EntrySink } from './sinks.js';
 
-// The reference for everything below: JSON.parse, and the parsed-line filters (query.ts `test`).
+// The reference for everything below: the one stored-line rule (core/storedLine.ts: JSON.parse, an object with a
+// non-empty string event and object details), and the parsed-line filters (query.ts `test`).
 function reference(line: string): LogEntry | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const e = v as LogEntry;
-  return typeof e.event === 'string' && e.event.length > 0 ? e : undefined;
+  const parsed = parseStoredLine(line);
+  return typeof parsed === 'string' ? undefined : (parsed as unknown as LogEntry);
 }
 
 interface Checked {

@@ -220,7 +220,8 @@
   ;; ---------------------------------------------------------------------------------------------------------------
   ;; JSON validation of one line [s, e) that starts with `{` and ends with `}`. Writes into the report entry at $out:
   ;;   +16..+44  event, level, ts, details: [start, end) of each top-level value (quotes included), -1 when absent
-  ;;   +48       1 valid with a non-empty string event; 2 not (JavaScript words why); 3 JavaScript must decide
+  ;;   +48       1 valid: a non-empty string event, details (if any) an object; 2 not (JavaScript words why); 3
+;;             JavaScript must decide
   ;;   +52       search ($flags 4): 1 found, 2 not found, 3 JavaScript must search (escaped strings, numbers)
   ;; The rules for the search are those of rawSearch.ts: strings (keys and values) and true/false inside details,
   ;; containers nested more than 32 levels inside details ignored, and the event name.
@@ -570,6 +571,14 @@
           ;; With an escaped top-level key the event may be elsewhere: JavaScript decides.
           (i32.store offset=48 (local.get $out) (select (i32.const 3) (i32.const 2) (local.get $js)))
           (return)))
+      ;; details, when present, must be an object (core/storedLine.ts): its value starts with `{`.
+      (local.set $ev (i32.load offset=40 (local.get $out)))
+      (if (i32.ge_s (local.get $ev) (i32.const 0))
+        (then
+          (if (i32.ne (i32.load8_u (local.get $ev)) (i32.const 0x7b))
+            (then
+              (i32.store offset=48 (local.get $out) (select (i32.const 3) (i32.const 2) (local.get $js)))
+              (return)))))
       (i32.store offset=48 (local.get $out) (select (i32.const 3) (i32.const 1) (local.get $js)))
       (if (local.get $search)
         (then

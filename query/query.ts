@@ -1,4 +1,5 @@
 import { parseIsoTimestamp } from '../core/time.js';
+import { parseStoredLine } from '../core/storedLine.js';
 import { levelOfEvent, levelRank, type Level } from './level.js';
 import type { LineFields } from './jsonLine.js';
 import { couldBeInNumber, MAX_SEARCH_DEPTH, RawSearch } from './rawSearch.js';
@@ -32,18 +33,9 @@ export interface LogEntry {
   [key: string]: unknown;
 }
 
-/** Parse one line; a string is the reason it is not a valid event line. */
+/** Parse one line; a string is the reason it is not a valid event line (the one rule: core/storedLine.ts). */
 export function parseEntry(text: string): LogEntry | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return `invalid JSON (${(err as Error).message})`;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const entry = value as LogEntry;
-  if (typeof entry.event !== 'string' || entry.event.length === 0) return 'no "event" name';
-  return entry;
+  return parseStoredLine(text) as unknown as LogEntry | string;
 }
 
 // A needle can be searched in raw bytes only when JSON writes it unchanged: printable ASCII without the characters

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { TelemetryLine } from '../../core/record.js';
+import { parseStoredLine as checkLine } from '../../core/storedLine.js';
 
 export interface JsonlReadOptions {
-  /** Told about each line that is not a JSON object with a string `event` (torn, invalid); 1-based line number. */
+  /** Told about each line that is not an event (torn, invalid: core/storedLine.ts); 1-based line number. */
   onInvalid?: (lineNumber: number, text: string) => void;
   /** Longest line kept; a longer one is skipped as invalid without being held in memory. Default 16 MiB. */
   maxLineBytes?: number;
@@ -18,19 +19,10 @@ export type JsonlLineHandler = (line: TelemetryLine, lineNumber: number) => void
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** Parse one stored line; undefined when it is not a telemetry line. */
+/** Parse one stored line; undefined when it is not a telemetry line (the rule: core/storedLine.ts). */
 export function parseStoredLine(text: string): TelemetryLine | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const o = v as Record<string, unknown>;
-  if (typeof o.event !== 'string') return undefined;
-  if (o.details !== undefined && (o.details === null || typeof o.details !== 'object' || Array.isArray(o.details))) return undefined;
-  return o as unknown as TelemetryLine;
+  const parsed = checkLine(text);
+  return typeof parsed === 'string' ? undefined : parsed;
 }
 
 export interface StoredLine {

@@ -51,8 +51,8 @@ describe('readBatch', () => {
   it('separates invalid lines, skips blank ones, fills in a missing id and scenario', async () => {
     const r = await read('{"event":"a","id":"x1"}\nnot json\n[1]\n  \n{"event":"b"}\n{}\n', 0);
     if (r.kind !== 'batch') throw new Error(r.kind);
-    expect(r.invalid.map((l) => [l.raw.toString(), l.reason.split(':')[0]])).toEqual([
-      ['not json', 'not valid JSON'],
+    expect(r.invalid.map((l) => [l.raw.toString(), l.reason.split(' (')[0]])).toEqual([
+      ['not json', 'invalid JSON'],
       ['[1]', 'not a JSON object'],
     ]);
     const sent = r.lines.map((l) => JSON.parse(l.json.toString()) as Record<string, unknown>);

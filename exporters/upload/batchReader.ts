@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ID_PATTERN } from '../../core/id.js';
+import { parseJsonObject } from '../../core/storedLine.js';
 
 /** One line of a batch: its place in the file and the JSON text to send (without the newline). */
 export interface BatchLine {
@@ -118,27 +119,16 @@ export function looksLikeOwnLine(raw: Buffer): boolean {
 
 /** Parse a line that was sent unparsed: the line to send, or why it is invalid. */
 export function recheckLine(line: BatchLine): { line: BatchLine } | { invalid: InvalidLine } {
-  try {
-    const v = JSON.parse(line.json.toString('utf8')) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return { line: { ...line, parsed: true } };
-    return { invalid: { start: line.start, end: line.end, raw: line.json, reason: 'not a JSON object' } };
-  } catch (err) {
-    return { invalid: { start: line.start, end: line.end, raw: line.json, reason: `not valid JSON: ${(err as Error).message}` } };
-  }
+  const v = parseJsonObject(line.json.toString('utf8'));
+  if (typeof v !== 'string') return { line: { ...line, parsed: true } };
+  return { invalid: { start: line.start, end: line.end, raw: line.json, reason: v } };
 }
 
 /** undefined = blank; string = why it is invalid; Buffer = the JSON text to send. */
 function checkLine(raw: Buffer, offset: number, limits: ReadLimits): Buffer | string | undefined {
   const text = raw.toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    if (text.trim() === '') return undefined;
-    return `not valid JSON: ${(err as Error).message}`;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
-  const obj = value as Record<string, unknown>;
+  const obj = parseJsonObject(text);
+  if (typeof obj === 'string') return text.trim() === '' ? undefined : obj;
   const addId = obj.id === undefined;
   const addScenario = obj.scenario === undefined && limits.scenario !== undefined;
   const trimmed = text.trim();
