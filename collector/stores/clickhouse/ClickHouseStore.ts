@@ -10,7 +10,7 @@ import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/type
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
 import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
-import { ensureSchema } from '../../../exporters/clickhouse/schema.js';
+import { ensureSchema, qualifiedName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
 import { SequenceClock } from '../../../exporters/clickhouse/sequence.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
@@ -18,6 +18,7 @@ import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
+import { sqlInsights, SQL_GROUPINGS } from './insights.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
@@ -200,8 +201,12 @@ export class ClickHouseStore implements TelemetryStore {
     }
   }
 
-  /** Insights: the reference scan over this store's own `query` (streamed: memory is one tally per bucket). */
+  /**
+   * Insights: in SQL for `by` = event, level or deployment_id (insights.ts); for a details key the reference scan over
+   * this store's own `query` (streamed: memory is one tally per bucket), as ClickHouse 18.16 cannot read JSON keys.
+   */
   insights(q: InsightsQuery): Promise<InsightsAnswer> {
+    if (SQL_GROUPINGS.has(q.by)) return sqlInsights(this.writer.http, this.config, qualifiedName(this.config), q, this.summaryOptions.failureEvents);
     const lines = this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event });
     return computeInsights(q, lines, { failureEvents: this.summaryOptions.failureEvents });
   }
