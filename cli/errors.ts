@@ -1,9 +1,10 @@
 import { TelemetryError } from '../core/errors.js';
+import { ErrorCode } from '../core/errorCodes.js';
 
 /** The command line was wrong (unknown flag, bad value, conflicting options): exit code 2. */
 export class UsageError extends TelemetryError {
   constructor(message: string) {
-    super('OPT_ERR_USAGE', message, 400);
+    super(ErrorCode.USAGE, message, 400);
     this.name = 'UsageError';
   }
 }
@@ -11,7 +12,7 @@ export class UsageError extends TelemetryError {
 /** An expected failure at run time (missing file, server unreachable): a one-line message and exit code 1. */
 export class CliError extends TelemetryError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_CLI', message, 500, options);
+    super(ErrorCode.CLI, message, 500, options);
     this.name = 'CliError';
   }
 }

@@ -13,6 +13,7 @@ import { clientKey, RateLimiter } from './http/RateLimiter.js';
 import { asTelemetryError, errorBody, isLingering, JSON_TYPE, LINGER_MAX_BYTES, sendError } from './http/respond.js';
 import { normalizePath, RouteTable, type CollectorContext, type CollectorStats, type Route, type RouteContext } from './router.js';
 import type { TelemetryStore } from './stores/TelemetryStore.js';
+import { ErrorCode } from '../core/errorCodes.js';
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 /** How long a connection refused by the HTTP parser (400, 408, 431) is drained before it is cut. */
@@ -75,7 +76,7 @@ export class CollectorServer {
     const { host, port } = this.context.config;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
-        reject(new RequestError('OPT_ERR_LISTEN', 500, `could not listen on ${host}:${port}: ${err.message}${err.code === 'EADDRINUSE' ? ' (set TELEMETRY_PORT to a free port, or 0 for any)' : ''}`, { cause: err }));
+        reject(new RequestError(ErrorCode.LISTEN, 500, `could not listen on ${host}:${port}: ${err.message}${err.code === 'EADDRINUSE' ? ' (set TELEMETRY_PORT to a free port, or 0 for any)' : ''}`, { cause: err }));
       };
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {
@@ -154,7 +155,7 @@ export class CollectorServer {
     try {
       // DNS rebinding: without a token, only requests addressed to this machine by a loopback name are served.
       if (this.auth === undefined && !isServedHost(req, this.context.config.host)) {
-        throw new RequestError('OPT_ERR_HOST', 421, `Host ${JSON.stringify(String(req.headers.host).slice(0, 100))} is not served: without TELEMETRY_AUTH_TOKEN the collector answers only localhost, 127.0.0.1, [::1] and TELEMETRY_HOST`);
+        throw new RequestError(ErrorCode.HOST, 421, `Host ${JSON.stringify(String(req.headers.host).slice(0, 100))} is not served: without TELEMETRY_AUTH_TOKEN the collector answers only localhost, 127.0.0.1, [::1] and TELEMETRY_HOST`);
       }
       const origin = req.headers.origin;
       const cross = origin !== undefined && !isOwnOrigin(origin, req);
@@ -166,20 +167,20 @@ export class CollectorServer {
       if (cross) {
         const corsRoute = match.kind === 'found' && match.route.cors === true && match.route.admin !== true;
         if (listed === undefined || !corsRoute) {
-          throw new RequestError('OPT_ERR_ORIGIN', 403, `cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: ${listed === undefined ? 'the origin is not in TELEMETRY_CORS_ORIGINS' : 'only the ingest routes allow CORS'}`);
+          throw new RequestError(ErrorCode.ORIGIN, 403, `cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: ${listed === undefined ? 'the origin is not in TELEMETRY_CORS_ORIGINS' : 'only the ingest routes allow CORS'}`);
         }
         res.setHeader('access-control-allow-origin', listed);
         res.setHeader('access-control-expose-headers', 'Retry-After, X-Telemetry-Recorded');
         res.setHeader('vary', 'Origin');
       }
       if (match.kind === 'reserved') {
-        throw new RequestError('OPT_ERR_SCENARIO', 400, `${JSON.stringify(match.value.slice(0, 80))} is a route name, never a ${match.param}`, { field: match.param });
+        throw new RequestError(ErrorCode.SCENARIO, 400, `${JSON.stringify(match.value.slice(0, 80))} is a route name, never a ${match.param}`, { field: match.param });
       }
-      if (match.kind === 'none') throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no route ${req.method} ${path.slice(0, 200)}`);
-      if (match.kind === 'bad-path') throw new RequestError('OPT_ERR_BAD_PATH', 400, 'malformed percent-encoding in the path');
+      if (match.kind === 'none') throw new RequestError(ErrorCode.NOT_FOUND, 404, `no route ${req.method} ${path.slice(0, 200)}`);
+      if (match.kind === 'bad-path') throw new RequestError(ErrorCode.BAD_PATH, 400, 'malformed percent-encoding in the path');
       if (match.kind === 'method') {
         headers.allow = match.allow.join(', ');
-        throw new RequestError('OPT_ERR_METHOD', 405, `${req.method} is not allowed on ${path.slice(0, 200)} (allowed: ${headers.allow})`);
+        throw new RequestError(ErrorCode.METHOD, 405, `${req.method} is not allowed on ${path.slice(0, 200)} (allowed: ${headers.allow})`);
       }
       route = match.route;
       params = match.params;
@@ -187,7 +188,7 @@ export class CollectorServer {
       ctx = { req, res, path, query, params, collector: this.context };
       if (this.closing) {
         headers['retry-after'] = '1';
-        throw new RequestError('OPT_ERR_SHUTTING_DOWN', 503, 'the collector is shutting down; retry shortly');
+        throw new RequestError(ErrorCode.SHUTTING_DOWN, 503, 'the collector is shutting down; retry shortly');
       }
       // Admin routes take only the admin token when one is set; elsewhere the admin token is as good as the token.
       const adminOnly = route.auth !== false && route.admin === true && this.adminAuth !== undefined;
@@ -200,14 +201,14 @@ export class CollectorServer {
         const wait = this.limiter.take(tokenValid ? `token ${key}` : key);
         if (wait > 0) {
           headers['retry-after'] = String(wait);
-          throw new RequestError('OPT_ERR_RATE_LIMIT', 429, `too many requests from this client; retry after ${wait} s (TELEMETRY_RATE_LIMIT)`);
+          throw new RequestError(ErrorCode.RATE_LIMIT, 429, `too many requests from this client; retry after ${wait} s (TELEMETRY_RATE_LIMIT)`);
         }
       }
       if (needsToken && !tokenValid) {
         if (adminOnly && this.auth?.check(req) === true) {
-          throw new RequestError('OPT_ERR_FORBIDDEN', 403, `${route.method} ${route.path} changes state for every app on this data dir: it needs TELEMETRY_ADMIN_TOKEN, TELEMETRY_AUTH_TOKEN is not enough`);
+          throw new RequestError(ErrorCode.FORBIDDEN, 403, `${route.method} ${route.path} changes state for every app on this data dir: it needs TELEMETRY_ADMIN_TOKEN, TELEMETRY_AUTH_TOKEN is not enough`);
         }
-        throw new RequestError('OPT_ERR_UNAUTHORIZED', 401, `missing or wrong bearer token (Authorization: Bearer <${adminOnly ? 'TELEMETRY_ADMIN_TOKEN' : 'TELEMETRY_AUTH_TOKEN'}>)`);
+        throw new RequestError(ErrorCode.UNAUTHORIZED, 401, `missing or wrong bearer token (Authorization: Bearer <${adminOnly ? 'TELEMETRY_ADMIN_TOKEN' : 'TELEMETRY_AUTH_TOKEN'}>)`);
       }
       if (route.admin === true) {
         // Never a "simple" request a cross-site form or fetch could send without a preflight.
@@ -219,7 +220,7 @@ export class CollectorServer {
       } else {
         if (this.uploads >= this.context.config.maxConcurrentUploads) {
           headers['retry-after'] = '1';
-          throw new RequestError('OPT_ERR_BUSY', 503, `${this.uploads} uploads are being received; retry shortly (TELEMETRY_MAX_CONCURRENT_UPLOADS)`);
+          throw new RequestError(ErrorCode.BUSY, 503, `${this.uploads} uploads are being received; retry shortly (TELEMETRY_MAX_CONCURRENT_UPLOADS)`);
         }
         this.uploads++;
         try {
@@ -234,7 +235,7 @@ export class CollectorServer {
         // Storage trouble (disk full, read-only dir) is the server's and usually passes: retryable, and logged.
         diag.error(`otel-product-telemetry: collector store failed: ${e.message}`);
         headers['retry-after'] = '5';
-        e = new RequestError('OPT_ERR_STORE', 503, `events could not be stored: ${e.message}`, { cause: e });
+        e = new RequestError(ErrorCode.STORE, 503, `events could not be stored: ${e.message}`, { cause: e });
       } else if (e.statusCode >= 500) {
         diag.error(`otel-product-telemetry: collector failed on ${req.method} ${path}: ${(e.cause as Error | undefined)?.stack ?? e.message}`);
       }
@@ -253,7 +254,7 @@ export class CollectorServer {
     const corsRoute = m.kind === 'found' && m.route.cors === true && m.route.admin !== true;
     if (listed === undefined || !corsRoute) {
       const why = listed === undefined ? 'the origin is not in TELEMETRY_CORS_ORIGINS' : `${wanted.slice(0, 20)} ${path.slice(0, 200)} is not an ingest route`;
-      throw new RequestError('OPT_ERR_ORIGIN', 403, `CORS preflight from ${JSON.stringify(String(req.headers.origin).slice(0, 100))} refused: ${why}`);
+      throw new RequestError(ErrorCode.ORIGIN, 403, `CORS preflight from ${JSON.stringify(String(req.headers.origin).slice(0, 100))} refused: ${why}`);
     }
     res.writeHead(204, {
       'access-control-allow-origin': listed,
@@ -287,11 +288,11 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   let e: RequestError;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    e = new RequestError('OPT_ERR_TIMEOUT', 408, 'request not received in time (TELEMETRY_HEADERS_TIMEOUT_MS for the headers, TELEMETRY_REQUEST_TIMEOUT_MS for the whole request)');
+    e = new RequestError(ErrorCode.TIMEOUT, 408, 'request not received in time (TELEMETRY_HEADERS_TIMEOUT_MS for the headers, TELEMETRY_REQUEST_TIMEOUT_MS for the whole request)');
   } else if (err.code === 'HPE_HEADER_OVERFLOW') {
-    e = new RequestError('OPT_ERR_HEADERS_TOO_LARGE', 431, 'request headers too large');
+    e = new RequestError(ErrorCode.HEADERS_TOO_LARGE, 431, 'request headers too large');
   } else {
-    e = new RequestError('OPT_ERR_BAD_REQUEST', 400, `malformed HTTP request (${String(err.code ?? err.message).slice(0, 60)})`);
+    e = new RequestError(ErrorCode.BAD_REQUEST, 400, `malformed HTTP request (${String(err.code ?? err.message).slice(0, 60)})`);
   }
   const body = JSON.stringify(errorBody(e));
   socket.end(`HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

@@ -1,3 +1,4 @@
+import { ErrorCode } from './errorCodes.js';
 /**
  * Coded errors, fastify-style: every error a user can see carries a stable `code`, an HTTP `statusCode` for the
  * server edge, and (for validation) the `field` it is about, so messages can be acted on and matched in code.
@@ -17,7 +18,7 @@ export class TelemetryError extends Error {
 export class ValidationError extends TelemetryError {
   readonly field: string;
   constructor(field: string, message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_VALIDATION', `${field}: ${message}`, 400, options);
+    super(ErrorCode.VALIDATION, `${field}: ${message}`, 400, options);
     this.name = 'ValidationError';
     this.field = field;
   }
@@ -27,7 +28,7 @@ export class ValidationError extends TelemetryError {
 export class ScenarioNameError extends ValidationError {
   constructor(field: string, value: unknown) {
     super(field, `unsafe scenario name ${describeValue(value)}: use 1-128 characters from A-Z a-z 0-9 . _ - starting with a letter or digit`);
-    (this as { code: string }).code = 'OPT_ERR_SCENARIO';
+    (this as { code: string }).code = ErrorCode.SCENARIO;
     this.name = 'ScenarioNameError';
   }
 }
@@ -46,7 +47,7 @@ function describeValue(value: unknown): string {
 /** Configuration could not be resolved; thrown at start-up only (fail fast, naming the variable). */
 export class ConfigError extends TelemetryError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_CONFIG', message, 500, options);
+    super(ErrorCode.CONFIG, message, 500, options);
     this.name = 'ConfigError';
   }
 }
@@ -54,7 +55,7 @@ export class ConfigError extends TelemetryError {
 /** Writing to the local store failed (read-only dir, disk full...). */
 export class StoreError extends TelemetryError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_STORE', message, 500, options);
+    super(ErrorCode.STORE, message, 500, options);
     this.name = 'StoreError';
   }
 }
@@ -80,7 +81,7 @@ export class RequestError extends TelemetryError {
 export class UploadError extends TelemetryError {
   readonly retryable: boolean;
   constructor(message: string, statusCode: number, retryable: boolean, options?: { cause?: unknown }) {
-    super('OPT_ERR_UPLOAD', message, statusCode, options);
+    super(ErrorCode.UPLOAD, message, statusCode, options);
     this.name = 'UploadError';
     this.retryable = retryable;
   }

@@ -1,4 +1,5 @@
 import { TelemetryError } from '../core/errors.js';
+import { ErrorCode } from '../core/errorCodes.js';
 
 // The query engine's errors, on the core's coded errors: the collector's events route maps them to HTTP answers,
 // the CLI to messages and exit codes (cli/run.ts), neither needing the other's error classes.
@@ -6,7 +7,7 @@ import { TelemetryError } from '../core/errors.js';
 /** The scenario's file does not exist (and not following). */
 export class LogNotFoundError extends TelemetryError {
   constructor(readonly path: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_NOT_FOUND', `no telemetry file ${path}`, 404, options);
+    super(ErrorCode.NOT_FOUND, `no telemetry file ${path}`, 404, options);
     this.name = 'LogNotFoundError';
   }
 }
@@ -17,7 +18,7 @@ export class LogNotFoundError extends TelemetryError {
  */
 export class NotRegularFileError extends TelemetryError {
   constructor(readonly path: string, what: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_NOT_REGULAR_FILE', `${path} is not a regular file (${what}); refused`, 403, options);
+    super(ErrorCode.NOT_REGULAR_FILE, `${path} is not a regular file (${what}); refused`, 403, options);
     this.name = 'NotRegularFileError';
   }
 }
@@ -25,7 +26,7 @@ export class NotRegularFileError extends TelemetryError {
 /** A store file could not be read (permissions, I/O error...): the message names the file and the cause. */
 export class LogReadError extends TelemetryError {
   constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_READ', `cannot read ${path}: ${message}`, 500, options);
+    super(ErrorCode.READ, `cannot read ${path}: ${message}`, 500, options);
     this.name = 'LogReadError';
   }
 }

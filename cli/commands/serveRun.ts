@@ -5,6 +5,7 @@ import { CliError, UsageError } from '../errors.js';
 import { TelemetryError } from '../../core/errors.js';
 import type { ServeOptions } from './serve.js';
 import { installDiagFromEnv } from '../../core/diagFromEnv.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** Start the collector, print where it is, wait for SIGINT/SIGTERM (ctx.signal), close gracefully. */
 export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> {
@@ -26,7 +27,7 @@ export async function runServe(ctx: CliContext, o: ServeOptions): Promise<void> 
     collector = await startCollector(options);
   } catch (err) {
     // ConfigError (bad flag or variable, open host without a token) keeps its class: exit code 2.
-    if (err instanceof TelemetryError && err.code === 'OPT_ERR_CONFIG') throw err;
+    if (err instanceof TelemetryError && err.code === ErrorCode.CONFIG) throw err;
     throw new CliError(`the collector could not start: ${(err as Error).message}`, { cause: err });
   }
   const p = ctx.paint;

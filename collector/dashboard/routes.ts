@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../../core/errors.js';
 import type { Route } from '../router.js';
 import { findDashboardDir, loadDashboard, type DashboardFile, type DashboardFiles } from './files.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /**
  * The dashboard's Content-Security-Policy: only this origin's own script, styles and API; no inline script or style
@@ -48,7 +49,7 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
       diag.warn(`otel-product-telemetry: the dashboard in ${dir} could not be read: ${(err as Error).message}`);
     }
     // Not cached: a build made while the collector runs is served from the next request on.
-    throw new RequestError('OPT_ERR_DASHBOARD_MISSING', 404, 'the dashboard is not built: dist/dashboard/ was not found beside the collector (run `npm run build`); the API routes work without it');
+    throw new RequestError(ErrorCode.DASHBOARD_MISSING, 404, 'the dashboard is not built: dist/dashboard/ was not found beside the collector (run `npm run build`); the API routes work without it');
   };
   return [
     {
@@ -65,7 +66,7 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
       auth: false,
       handle(ctx) {
         const f = files().assets.get(ctx.params.file!);
-        if (f === undefined) throw new RequestError('OPT_ERR_NOT_FOUND', 404, 'no such dashboard file', { field: 'file' });
+        if (f === undefined) throw new RequestError(ErrorCode.NOT_FOUND, 404, 'no such dashboard file', { field: 'file' });
         serve(ctx.req, ctx.res, f, ASSET_CACHE);
       },
     },

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { gunzip } from 'node:zlib';
 import { RequestError } from '../../core/errors.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 export interface BodyLimits {
   /** Largest body in bytes, as received and (for gzip) after decompression. */
@@ -8,7 +9,7 @@ export interface BodyLimits {
 }
 
 function tooLarge(maxBytes: number, what = 'request body'): RequestError {
-  return new RequestError('OPT_ERR_BODY_TOO_LARGE', 413, `${what} exceeds ${maxBytes} bytes (TELEMETRY_MAX_BODY_BYTES)`);
+  return new RequestError(ErrorCode.BODY_TOO_LARGE, 413, `${what} exceeds ${maxBytes} bytes (TELEMETRY_MAX_BODY_BYTES)`);
 }
 
 /** Which content coding a request uses: identity or gzip; anything else is refused with 415 before reading. */
@@ -18,7 +19,7 @@ export function contentEncodingOf(req: IncomingMessage): 'identity' | 'gzip' {
   const v = raw.trim().toLowerCase();
   if (v === '' || v === 'identity') return 'identity';
   if (v === 'gzip' || v === 'x-gzip') return 'gzip';
-  throw new RequestError('OPT_ERR_CONTENT_ENCODING', 415, `unsupported Content-Encoding "${raw.slice(0, 40)}": use gzip or none`);
+  throw new RequestError(ErrorCode.CONTENT_ENCODING, 415, `unsupported Content-Encoding "${raw.slice(0, 40)}": use gzip or none`);
 }
 
 /**
@@ -73,11 +74,11 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, encoding: 'id
       gunzip(body, { maxOutputLength: max }, (err, out) => {
         if (err === null) resolve(out);
         else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) reject(tooLarge(max, 'decompressed request body'));
-        else reject(new RequestError('OPT_ERR_GZIP', 400, `invalid gzip body: ${err.message}`));
+        else reject(new RequestError(ErrorCode.GZIP, 400, `invalid gzip body: ${err.message}`));
       });
     };
-    const onError = (err: Error): void => fail(new RequestError('OPT_ERR_ABORTED', 400, `request body could not be read: ${err.message}`));
-    const onAborted = (): void => fail(new RequestError('OPT_ERR_ABORTED', 400, 'request aborted by the client'));
+    const onError = (err: Error): void => fail(new RequestError(ErrorCode.ABORTED, 400, `request body could not be read: ${err.message}`));
+    const onAborted = (): void => fail(new RequestError(ErrorCode.ABORTED, 400, 'request aborted by the client'));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

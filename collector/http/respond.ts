@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { TelemetryError, RequestError, ValidationError } from '../../core/errors.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -55,7 +56,7 @@ export function errorBody(err: TelemetryError): ErrorBody {
 /** Turn anything thrown by a handler into a coded error (unexpected ones become a 500 that names no internals). */
 export function asTelemetryError(err: unknown): TelemetryError {
   if (err instanceof TelemetryError) return err;
-  return new RequestError('OPT_ERR_INTERNAL', 500, 'internal error (see the collector\'s diag log)', { cause: err });
+  return new RequestError(ErrorCode.INTERNAL, 500, 'internal error (see the collector\'s diag log)', { cause: err });
 }
 
 /**

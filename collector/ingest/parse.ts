@@ -1,6 +1,7 @@
 import { RequestError, ValidationError } from '../../core/errors.js';
 import { fieldOf, findInexactNumbers, hasInexactCandidate, inexactMessage, scanInexactNumbers, underflowPossible, type InexactNumber } from './numbers.js';
 import { checkOptionalString, checkScenario, type EventDefaults } from './validate.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** One per-event problem as the upload response lists it. */
 export interface EventError {
@@ -46,7 +47,7 @@ function refuseInexact(found: InexactNumber[], eventIndex: (path: (string | numb
 const POSITION = /at position (\d+)/;
 
 function tooMany(max: number): RequestError {
-  return new RequestError('OPT_ERR_TOO_MANY_EVENTS', 413, `more than ${max} events in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`);
+  return new RequestError(ErrorCode.TOO_MANY_EVENTS, 413, `more than ${max} events in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`);
 }
 
 /** JSON.parse with the error turned into a coded 400 naming the position (and line, for NDJSON). */
@@ -58,7 +59,7 @@ export function parseJson(text: string, line?: number): unknown {
     const pos = POSITION.exec(msg);
     const position = pos ? Number(pos[1]) : msg.includes('end of JSON') ? text.length : undefined;
     const where = line !== undefined ? `line ${line}` + (position !== undefined ? `, position ${position}` : '') : position !== undefined ? `position ${position}` : '';
-    return new RequestError('OPT_ERR_PARSE', 400, `invalid JSON${where ? ' at ' + where : ''}: ${msg}`, { line, position });
+    return new RequestError(ErrorCode.PARSE, 400, `invalid JSON${where ? ' at ' + where : ''}: ${msg}`, { line, position });
   }
 }
 
@@ -77,10 +78,10 @@ export function parseJsonUpload(text: string, maxEvents: number, base: EventDefa
     if (v.length > maxEvents) throw tooMany(maxEvents);
     return withRefused({ items: v, errors: [], defaults: base }, text, v, (p) => (typeof p[0] === 'number' ? [p[0], 1] : undefined));
   }
-  if (!isPlainObject(v)) throw new RequestError('OPT_ERR_PARSE', 400, 'expected a JSON array of events, an {"events":[...]} wrapper or one event object', { position: 0 });
+  if (!isPlainObject(v)) throw new RequestError(ErrorCode.PARSE, 400, 'expected a JSON array of events, an {"events":[...]} wrapper or one event object', { position: 0 });
   if (!('events' in v)) return withRefused({ items: [v], errors: [], defaults: base }, text, v, () => [0, 0]);
   const events = v.events;
-  if (!Array.isArray(events)) throw new RequestError('OPT_ERR_VALIDATION', 400, 'events: must be an array', { field: 'events' });
+  if (!Array.isArray(events)) throw new RequestError(ErrorCode.VALIDATION, 400, 'events: must be an array', { field: 'events' });
   if (events.length > maxEvents) throw tooMany(maxEvents);
   const defaults: EventDefaults = { ...base };
   const wrapperScenario = v.scenario_name ?? v.scenario;

@@ -5,6 +5,7 @@ import { isSafeScenario, scenarioFromPackageName } from '../../core/scenario.js'
 import { checkDetails, isForbiddenKey } from '../ingest/details.js';
 import { checkId, checkName, checkOptionalString, checkScenario, checkTimestamp, type EventLimits } from '../ingest/validate.js';
 import type { StoreEvent } from '../stores/TelemetryStore.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** Event name of app logs (records without an event name) when TELEMETRY_OTLP_STORE_LOGS is on. */
 export const APP_LOG_EVENT = 'log';
@@ -243,7 +244,7 @@ export function mapLogsRequest(request: unknown, options: OtlpMapOptions): OtlpM
     for (const sl of arr(own(rl, 'scopeLogs', 'scope_logs'))) if (isObj(sl)) out.records += arr(own(sl, 'logRecords', 'log_records')).length;
   }
   if (out.records > options.maxRecords) {
-    throw new TelemetryError('OPT_ERR_TOO_MANY_EVENTS', `more than ${options.maxRecords} log records in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
+    throw new TelemetryError(ErrorCode.TOO_MANY_EVENTS, `more than ${options.maxRecords} log records in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
   }
   for (const rl of resourceLogs) {
     if (!isObj(rl)) continue;

@@ -6,6 +6,7 @@ import { parseJson } from '../ingest/parse.js';
 import { utf8Text } from '../routes/upload.js';
 import type { Route, RouteContext } from '../router.js';
 import { RpcStatus } from './protobuf.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const PROTOBUF_TYPE = 'application/x-protobuf';
@@ -40,7 +41,7 @@ export function otlpRoute(path: string, messages: OtlpMessages, handle: (ctx: Ro
         try {
           request = messages.request.decode(body);
         } catch (err) {
-          throw new RequestError('OPT_ERR_PARSE', 400, `invalid OTLP protobuf: ${(err as Error).message}`);
+          throw new RequestError(ErrorCode.PARSE, 400, `invalid OTLP protobuf: ${(err as Error).message}`);
         }
       } else {
         text = utf8Text(body);

@@ -9,6 +9,7 @@ import { toStoreEvent } from '../ingest/validate.js';
 import type { Route, RouteContext } from '../router.js';
 import type { StoreEvent } from '../stores/TelemetryStore.js';
 import { eventLimits, utf8Text } from './upload.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** Read a JSON object body (application/json only). */
 async function readJsonObject(ctx: RouteContext): Promise<Record<string, unknown>> {
@@ -41,12 +42,12 @@ async function storeOne(ctx: RouteContext, event: StoreEvent): Promise<void> {
   }
   stats.rejected++;
   const rejection = result.rejections[0];
-  if (rejection?.code === 'OPT_ERR_NOT_RECORDED') {
+  if (rejection?.code === ErrorCode.NOT_RECORDED) {
     sendJson(ctx.res, 200, CRASH_OUTSIDE_PRODUCTION_ACK satisfies AppcdAck, { 'x-telemetry-recorded': 'false' });
     return;
   }
-  const status = rejection?.code === 'OPT_ERR_EVENT_TOO_LARGE' ? 413 : 400;
-  throw new RequestError(rejection?.code ?? 'OPT_ERR_INTERNAL', status, rejection?.error ?? 'event not stored');
+  const status = rejection?.code === ErrorCode.EVENT_TOO_LARGE ? 413 : 400;
+  throw new RequestError(rejection?.code ?? ErrorCode.INTERNAL, status, rejection?.error ?? 'event not stored');
 }
 
 /** `POST /appcd/telemetry`: `event` required, `app` optional, any other data kept in details. */

@@ -14,6 +14,7 @@ import { parseTimeBound } from '../../query/time.js';
 import type { Route } from '../router.js';
 import { sendStoreEvents } from '../stores/clickhouse/readStoreLog.js';
 import { eventStreamsOf } from './streams.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /**
  * `GET /api/v1/telemetry/{scenario}/events`: a scenario's stored lines as NDJSON, streamed in constant memory, with
@@ -34,13 +35,13 @@ export const scenarioEventsRoute: Route = {
   async handle(ctx) {
     const scenario = ctx.params.scenario!;
     if (!isSafeScenario(scenario)) {
-      throw new RequestError('OPT_ERR_SCENARIO', 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
+      throw new RequestError(ErrorCode.SCENARIO, 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
     }
     const p = new URLSearchParams(ctx.query);
     const query = parseQuery(p);
     const limit = intParam(p, 'limit', 1, LOG_LIMITS.limit);
     const tail = intParam(p, 'tail', 0, LOG_LIMITS.tail);
-    if (limit !== undefined && tail !== undefined) throw new RequestError('OPT_ERR_QUERY', 400, 'limit and tail are exclusive', { field: 'tail' });
+    if (limit !== undefined && tail !== undefined) throw new RequestError(ErrorCode.QUERY, 400, 'limit and tail are exclusive', { field: 'tail' });
     const follow = boolParam(p, 'follow');
     // Other stores (ClickHouse) answer through their query, filtered by the same matcher; no follow.
     if (ctx.collector.store.kind !== 'jsonl') return sendStoreEvents(ctx, scenario, { query, limit, tail, follow });
@@ -50,7 +51,7 @@ export const scenarioEventsRoute: Route = {
     const streams = eventStreamsOf(ctx.collector, (req.socket as { server?: Server }).server);
     if (follow && streams.followCount >= config.maxFollowStreams) {
       res.setHeader('retry-after', '5');
-      throw new RequestError('OPT_ERR_TOO_MANY_FOLLOWS', 429, `${streams.followCount} follow streams are open; retry later (TELEMETRY_MAX_FOLLOW_STREAMS)`, { field: 'follow' });
+      throw new RequestError(ErrorCode.TOO_MANY_FOLLOWS, 429, `${streams.followCount} follow streams are open; retry later (TELEMETRY_MAX_FOLLOW_STREAMS)`, { field: 'follow' });
     }
     // Ends the read when the client goes away, the collector shuts down, or a follow stream reached its time limit.
     const stop = new AbortController();
@@ -84,10 +85,10 @@ export const scenarioEventsRoute: Route = {
       });
       await out.end();
     } catch (err) {
-      if (err instanceof LogNotFoundError) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
+      if (err instanceof LogNotFoundError) throw new RequestError(ErrorCode.NOT_FOUND, 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
       if (err instanceof NotRegularFileError) {
         diag.warn(`otel-product-telemetry: refused to read ${err.path}: not a regular file`);
-        throw new RequestError('OPT_ERR_NOT_REGULAR_FILE', 403, `a store file of scenario "${scenario}" is not a regular file (a symlink, FIFO or device in the data dir); it is not read`, { field: 'scenario' });
+        throw new RequestError(ErrorCode.NOT_REGULAR_FILE, 403, `a store file of scenario "${scenario}" is not a regular file (a symlink, FIFO or device in the data dir); it is not read`, { field: 'scenario' });
       }
       throw err;
     } finally {
@@ -103,25 +104,25 @@ function parseQuery(p: URLSearchParams): LogQuery {
   const q: LogQuery = {};
   const level = p.get('level');
   if (level !== null) {
-    if (!(LEVEL_CHOICES as readonly string[]).includes(level)) throw new RequestError('OPT_ERR_QUERY', 400, `level must be one of ${LEVEL_CHOICES.join(', ')}`, { field: 'level' });
+    if (!(LEVEL_CHOICES as readonly string[]).includes(level)) throw new RequestError(ErrorCode.QUERY, 400, `level must be one of ${LEVEL_CHOICES.join(', ')}`, { field: 'level' });
     q.level = level as Level;
   }
   const search = p.get('search');
-  if (search !== null && search.length > LOG_LIMITS.searchChars) throw new RequestError('OPT_ERR_QUERY', 400, `search must be at most ${LOG_LIMITS.searchChars} characters`, { field: 'search' });
+  if (search !== null && search.length > LOG_LIMITS.searchChars) throw new RequestError(ErrorCode.QUERY, 400, `search must be at most ${LOG_LIMITS.searchChars} characters`, { field: 'search' });
   if (search !== null && search !== '') q.search = search;
   q.ignoreCase = boolParam(p, 'ignore_case');
   for (const name of ['since', 'until'] as const) {
     const raw = p.get(name);
     if (raw === null) continue;
     const t = raw.length > LOG_LIMITS.timeChars ? undefined : parseTimeBound(raw);
-    if (t === undefined) throw new RequestError('OPT_ERR_QUERY', 400, `${name} must be an ISO 8601 time or a duration such as 2h`, { field: name });
+    if (t === undefined) throw new RequestError(ErrorCode.QUERY, 400, `${name} must be an ISO 8601 time or a duration such as 2h`, { field: name });
     q[name] = t;
   }
   const raw = p.getAll('event');
-  if (raw.length > LOG_LIMITS.events) throw new RequestError('OPT_ERR_QUERY', 400, `event: at most ${LOG_LIMITS.events} names`, { field: 'event' });
+  if (raw.length > LOG_LIMITS.events) throw new RequestError(ErrorCode.QUERY, 400, `event: at most ${LOG_LIMITS.events} names`, { field: 'event' });
   const events = raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e.length > 0);
-  if (events.length > LOG_LIMITS.events) throw new RequestError('OPT_ERR_QUERY', 400, `event: at most ${LOG_LIMITS.events} names`, { field: 'event' });
-  if (events.some((e) => e.length > LOG_LIMITS.eventChars)) throw new RequestError('OPT_ERR_QUERY', 400, `event: names of at most ${LOG_LIMITS.eventChars} characters`, { field: 'event' });
+  if (events.length > LOG_LIMITS.events) throw new RequestError(ErrorCode.QUERY, 400, `event: at most ${LOG_LIMITS.events} names`, { field: 'event' });
+  if (events.some((e) => e.length > LOG_LIMITS.eventChars)) throw new RequestError(ErrorCode.QUERY, 400, `event: names of at most ${LOG_LIMITS.eventChars} characters`, { field: 'event' });
   if (events.length > 0) q.events = events;
   return q;
 }
@@ -131,7 +132,7 @@ function intParam(p: URLSearchParams, name: string, min: number, max: number): n
   const raw = p.get(name);
   if (raw === null) return undefined;
   const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= min && n <= max)) throw new RequestError('OPT_ERR_QUERY', 400, `${name} must be a whole number from ${min} to ${max}`, { field: name });
+  if (!(n >= min && n <= max)) throw new RequestError(ErrorCode.QUERY, 400, `${name} must be a whole number from ${min} to ${max}`, { field: name });
   return n;
 }
 
@@ -139,5 +140,5 @@ function boolParam(p: URLSearchParams, name: string): boolean {
   const raw = p.get(name);
   if (raw === null || raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
-  throw new RequestError('OPT_ERR_QUERY', 400, `${name} must be true or false`, { field: name });
+  throw new RequestError(ErrorCode.QUERY, 400, `${name} must be true or false`, { field: name });
 }

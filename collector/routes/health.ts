@@ -2,6 +2,7 @@ import { RequestError } from '../../core/errors.js';
 import { sendError, sendJson } from '../http/respond.js';
 import type { Route } from '../router.js';
 import type { StoreReadiness, TelemetryStore } from '../stores/TelemetryStore.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** `GET /healthz` → 200 `{"status":"ok"}`; no token, no rate limit (load balancers and orchestrators poll it). */
 export const healthRoute: Route = {
@@ -42,6 +43,6 @@ export const readyRoute: Route = {
     const store = ctx.collector.store;
     const r = await readinessOf(store);
     if (r.ready) sendJson(ctx.res, 200, { status: 'ok', store: store.kind });
-    else sendError(ctx.res, new RequestError('OPT_ERR_NOT_READY', 503, `the ${store.kind} store is not available: ${r.reason}`), { 'retry-after': '5' });
+    else sendError(ctx.res, new RequestError(ErrorCode.NOT_READY, 503, `the ${store.kind} store is not available: ${r.reason}`), { 'retry-after': '5' });
   },
 };

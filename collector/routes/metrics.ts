@@ -1,5 +1,6 @@
 import { RequestError } from '../../core/errors.js';
 import type { Route } from '../router.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /**
  * `GET /metrics` → the collector's own telemetry in Prometheus text format (requests by route and status, events
@@ -13,7 +14,7 @@ export const metricsRoute: Route = {
   rateLimited: false,
   handle(ctx) {
     const metrics = ctx.collector.metrics;
-    if ('unavailable' in metrics) throw new RequestError('OPT_ERR_UNAVAILABLE', 501, metrics.unavailable);
+    if ('unavailable' in metrics) throw new RequestError(ErrorCode.UNAVAILABLE, 501, metrics.unavailable);
     metrics.handle(ctx.req, ctx.res);
   },
 };

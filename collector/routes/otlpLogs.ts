@@ -5,6 +5,7 @@ import { ExportLogsServiceRequest, ExportLogsServiceResponse } from '../otlp/pro
 import { otlpRoute } from '../otlp/route.js';
 import type { Route } from '../router.js';
 import { eventLimits } from './upload.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const NANOS_KEY = /UnixNano$|_unix_nano$/;
 
@@ -65,7 +66,7 @@ export const otlpLogsRoute: Route = otlpRoute('/v1/logs', { request: ExportLogsS
   const stats = collector.stats;
   stats.eventsReceived += mapped.events.length + mapped.rejected;
   stats.otlpAppLogs += mapped.appLogs;
-  countRefused(collector.metrics, 'OPT_ERR_OTLP_RECORD', mapped.rejected);
+  countRefused(collector.metrics, ErrorCode.OTLP_RECORD, mapped.rejected);
   const result = mapped.events.length > 0 ? await collector.store.append(mapped.events) : { stored: 0, duplicates: 0, dropped: 0, rejections: [] };
   stats.eventsStored += result.stored;
   stats.duplicates += result.duplicates;

@@ -9,6 +9,7 @@ import { parseJsonUpload, parseNdjsonUpload, type EventError, type ParsedUpload 
 import { checkScenario, toStoreEvent, type EventDefaults, type EventLimits } from '../ingest/validate.js';
 import type { Route, RouteContext } from '../router.js';
 import type { StoreEvent } from '../stores/TelemetryStore.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const JSON_TYPES = new Set(['application/json']);
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonl', 'application/jsonlines', 'application/x-jsonlines']);
@@ -36,7 +37,7 @@ interface RefusedUpload {
 
 /** Decode the body as UTF-8 text, refusing invalid UTF-8 (it would be stored as replacement characters). */
 export function utf8Text(body: Buffer): string {
-  if (!isUtf8(body)) throw new RequestError('OPT_ERR_ENCODING', 400, 'body is not valid UTF-8');
+  if (!isUtf8(body)) throw new RequestError(ErrorCode.ENCODING, 400, 'body is not valid UTF-8');
   // A leading BOM is not JSON; some Windows tools add one.
   return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.toString('utf8', 3) : body.toString('utf8');
 }
@@ -58,7 +59,7 @@ export function refuseOwnStore(ctx: RouteContext): void {
   if (store.kind !== 'jsonl' || typeof store.dir !== 'string') return;
   if (theirs.trim() === storeIdOf(store.dir)) {
     throw new RequestError(
-      'OPT_ERR_SAME_STORE',
+      ErrorCode.SAME_STORE,
       409,
       `this collector stores into ${store.dir}, the data dir this upload comes from: it would store every event twice and the uploader would send the copies back; give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR)`,
     );
@@ -126,12 +127,12 @@ export const uploadRoute: Route = {
     const stats = collector.stats;
     stats.eventsReceived += received;
     // Refused at the edge, by code (the store's own refusals are counted by the metered store).
-    for (const e of errors) countRefused(collector.metrics, e.code ?? 'OPT_ERR_VALIDATION');
+    for (const e of errors) countRefused(collector.metrics, e.code ?? ErrorCode.VALIDATION);
     if (events.length === 0) {
       stats.rejected += received;
       const first = sorted(errors)[0];
       const reason = received === 0 ? 'the body holds no events' : `no valid events (first: ${first ? `${lines ? 'line' : 'index'} ${first.index}: ${first.error}` : 'none'})`;
-      const err = new RequestError('OPT_ERR_NO_VALID_EVENTS', 400, reason);
+      const err = new RequestError(ErrorCode.NO_VALID_EVENTS, 400, reason);
       throw withBody(err, listErrors<RefusedUpload>({ events_received: received, events_stored: 0 }, errors));
     }
     const result = await collector.store.append(events);
@@ -143,7 +144,7 @@ export const uploadRoute: Route = {
       // Every event was refused by the store's rules (too large, crash outside production, scenario limit): as
       // documented, an upload with no valid event is a 400, not an "accepted" with nothing stored.
       const first = sorted(errors)[0];
-      const err = new RequestError('OPT_ERR_NO_VALID_EVENTS', 400, `no valid events (first: ${first ? `${lines ? 'line' : 'index'} ${first.index}: ${first.error}` : 'none'})`);
+      const err = new RequestError(ErrorCode.NO_VALID_EVENTS, 400, `no valid events (first: ${first ? `${lines ? 'line' : 'index'} ${first.index}: ${first.error}` : 'none'})`);
       throw withBody(err, listErrors<RefusedUpload>({ events_received: received, events_stored: 0 }, errors));
     }
     const response: UploadResponse = { status: 'accepted', events_received: received, events_stored: result.stored };

@@ -5,12 +5,13 @@ import { isSafeScenario } from '../../core/scenario.js';
 import { admitFields, isDropped, policyRules, type DropReason, type PolicyRules } from '../../processors/policy/admit.js';
 import type { DedupWindow } from './DedupWindow.js';
 import type { AppendResult, StoreEvent, StoreRejection } from './TelemetryStore.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** The answer's code for each of the policy's drop reasons. */
 export const DROP_CODES: Readonly<Record<DropReason, string>> = {
-  crash_outside_production: 'OPT_ERR_NOT_RECORDED',
-  invalid: 'OPT_ERR_VALIDATION',
-  too_large: 'OPT_ERR_EVENT_TOO_LARGE',
+  crash_outside_production: ErrorCode.NOT_RECORDED,
+  invalid: ErrorCode.VALIDATION,
+  too_large: ErrorCode.EVENT_TOO_LARGE,
 };
 
 export interface StoreAdmissionOptions {
@@ -98,11 +99,11 @@ export class StoreAdmission {
   admitScenario(key: string, e: StoreEvent, index: number, result: AppendResult): false | 'known' | 'new' {
     if (this.scenarios.has(key)) return 'known';
     if (this.scenarios.size >= this.maxScenarios) {
-      rejectEvent(result, index, 'OPT_ERR_SCENARIO_LIMIT', `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
+      rejectEvent(result, index, ErrorCode.SCENARIO_LIMIT, `scenario ${JSON.stringify(e.scenario)} would exceed the limit of ${this.maxScenarios} scenarios (TELEMETRY_MAX_SCENARIOS)`);
       return false;
     }
     if (!isSafeScenario(key)) {
-      rejectEvent(result, index, 'OPT_ERR_SCENARIO', `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
+      rejectEvent(result, index, ErrorCode.SCENARIO, `unsafe scenario name ${JSON.stringify(String(e.scenario).slice(0, 80))}`);
       return false;
     }
     this.known(key);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { TelemetryError, ValidationError } from '../../core/errors.js';
 import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
 import { scenarioOf } from './traceUsage.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /**
  * One monotonic-sum data point of an OTLP metrics request, as the usage book needs it. `series` identifies the
@@ -139,7 +140,7 @@ export function metricUsageOf(request: unknown, options: { defaultScenario: stri
     }
   }
   if (out.dataPoints > options.maxPoints) {
-    throw new TelemetryError('OPT_ERR_TOO_MANY_EVENTS', `more than ${options.maxPoints} data points in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
+    throw new TelemetryError(ErrorCode.TOO_MANY_EVENTS, `more than ${options.maxPoints} data points in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
   }
   const reject = (reason: string) => {
     out.rejected++;

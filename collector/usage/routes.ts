@@ -13,6 +13,7 @@ import { collectorUsage } from './collectorUsage.js';
 import { traceUsageOf } from './traceUsage.js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from './tracesProtobuf.js';
 import { otlpMetricsRoute } from './metricsRoute.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const CONFIGURATION_MAX_BYTES = 4096;
 
@@ -117,10 +118,10 @@ export const scenarioSummaryWithUsageRoute: Route = {
   async handle(ctx) {
     const scenario = ctx.params.scenario!;
     if (!isSafeScenario(scenario)) {
-      throw new RequestError('OPT_ERR_SCENARIO', 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
+      throw new RequestError(ErrorCode.SCENARIO, 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
     }
     const summary = (await ctx.collector.store.summary(scenario)) ?? (collectorUsage(ctx.collector).traces.get(scenario) ? traceOnly(scenario) : undefined);
-    if (summary === undefined) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
+    if (summary === undefined) throw new RequestError(ErrorCode.NOT_FOUND, 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
     sendJson(ctx.res, 200, withTraceUsage(ctx, summary));
   },
 };

@@ -5,6 +5,7 @@ import { isSafeScenario, scenarioFromPackageName } from '../../core/scenario.js'
 import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
 import { isEntrySpan, spanCommandName, type AttributeGetter } from '../../receivers/usage/spanCommands.js';
 import { EXCEPTION_EVENT } from '../../receivers/usage/UsageSpanProcessor.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** What one OTLP traces request adds to one scenario. */
 export interface ScenarioTraceUsage {
@@ -90,7 +91,7 @@ export function traceUsageOf(request: unknown, options: { defaultScenario: strin
   let spans = 0;
   for (const rs of resourceSpans) if (isObj(rs)) for (const ss of arr(rs.scopeSpans ?? rs.scope_spans)) if (isObj(ss)) spans += arr(ss.spans).length;
   if (spans > options.maxSpans) {
-    throw new TelemetryError('OPT_ERR_TOO_MANY_EVENTS', `more than ${options.maxSpans} spans in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
+    throw new TelemetryError(ErrorCode.TOO_MANY_EVENTS, `more than ${options.maxSpans} spans in one request (TELEMETRY_MAX_EVENTS_PER_REQUEST)`, 413);
   }
   const out: TraceUsageResult = { byScenario: new Map(), spans, skipped: 0 };
   for (const rs of resourceSpans) {

@@ -11,6 +11,7 @@ import type { UploadCounters } from './state.js';
 import { openFlags, type StoreFile } from './storeFiles.js';
 import { storeIdOf } from '../../core/storeId.js';
 import { GZIP_MIN_BYTES, redactUrl, type PostResponse, type UploadTransport } from './transport.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** The time a run of the uploader may take, and how it is stopped early (deadline, consent off, shutdown). */
 export interface SendWindow {
@@ -52,7 +53,7 @@ interface PostOutcome {
 function isSameStoreRefusal(response: PostResponse): boolean {
   if (response.status !== 409) return false;
   try {
-    return (JSON.parse(response.body) as { code?: unknown }).code === 'OPT_ERR_SAME_STORE';
+    return (JSON.parse(response.body) as { code?: unknown }).code === ErrorCode.SAME_STORE;
   } catch {
     return false;
   }

@@ -1,10 +1,11 @@
 import { TelemetryError, ValidationError } from '../../core/errors.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /** A bad insights parameter (route query string, CLI option): 400, `field` names it (`from`, `bucket`, `top`, ...). */
 export class InsightsQueryError extends ValidationError {
   constructor(field: string, message: string, options?: { cause?: unknown }) {
     super(field, message, options);
-    (this as { code: string }).code = 'OPT_ERR_INSIGHTS_QUERY';
+    (this as { code: string }).code = ErrorCode.INSIGHTS_QUERY;
     this.name = 'InsightsQueryError';
   }
 }
@@ -16,7 +17,7 @@ export class InsightsQueryError extends ValidationError {
 export class InsightsBudgetError extends TelemetryError {
   readonly field: string;
   constructor(field: string, message: string, options?: { cause?: unknown }) {
-    super('OPT_ERR_INSIGHTS_BUDGET', `${field}: ${message}`, 422, options);
+    super(ErrorCode.INSIGHTS_BUDGET, `${field}: ${message}`, 422, options);
     this.name = 'InsightsBudgetError';
     this.field = field;
   }

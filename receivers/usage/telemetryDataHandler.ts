@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { TelemetryData } from './telemetryData.js';
 import { getTelemetryData } from './activeUsage.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 export interface TelemetryDataHandlerOptions {
   /** Where the data comes from; default the active pipeline's `getTelemetryData()`. */
@@ -24,14 +25,14 @@ export function telemetryDataHandler(options: TelemetryDataHandlerOptions = {}):
   return (req, res) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, '{"error":"method not allowed","code":"OPT_ERR_METHOD"}', { allow: 'GET, HEAD' });
+        send(res, 405, JSON.stringify({ error: 'method not allowed', code: ErrorCode.METHOD }), { allow: 'GET, HEAD' });
         return;
       }
       const body = JSON.stringify(source());
       send(res, 200, req.method === 'HEAD' ? undefined : body, {}, Buffer.byteLength(body));
     } catch (err) {
       diag.warn(`otel-product-telemetry: GET /telemetry/data failed: ${(err as Error).message}`);
-      if (!res.headersSent) send(res, 500, '{"error":"telemetry data unavailable","code":"OPT_ERR_INTERNAL"}');
+      if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'telemetry data unavailable', code: ErrorCode.INTERNAL }));
       else res.end();
     }
   };

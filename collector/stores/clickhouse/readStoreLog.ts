@@ -5,6 +5,7 @@ import { jsonlSink, type EntrySink } from '../../../query/sinks.js';
 import { RequestError } from '../../../core/errors.js';
 import type { RouteContext } from '../../router.js';
 import type { StoreQuery, TelemetryStore } from '../TelemetryStore.js';
+import { ErrorCode } from '../../../core/errorCodes.js';
 
 export interface ReadStoreLogOptions extends MatchOptions {
   drain: () => Promise<void>;
@@ -55,8 +56,8 @@ export async function readStoreLog(store: TelemetryStore, scenario: string, sink
  */
 export async function sendStoreEvents(ctx: RouteContext, scenario: string, o: { query: LogQuery; limit?: number; tail?: number; follow: boolean }): Promise<void> {
   const store = ctx.collector.store;
-  if (o.follow) throw new RequestError('OPT_ERR_NOT_SUPPORTED', 501, `follow needs the jsonl store (TELEMETRY_STORE=${store.kind}); poll with since instead`, { field: 'follow' });
-  if ((await store.summary(scenario)) === undefined) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
+  if (o.follow) throw new RequestError(ErrorCode.NOT_SUPPORTED, 501, `follow needs the jsonl store (TELEMETRY_STORE=${store.kind}); poll with since instead`, { field: 'follow' });
+  if ((await store.summary(scenario)) === undefined) throw new RequestError(ErrorCode.NOT_FOUND, 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
   const { res } = ctx;
   const stop = new AbortController();
   res.once('close', () => stop.abort());
