@@ -2,6 +2,7 @@ import type { Route } from '../router.js';
 import { appcdCrashRoute, appcdEventRoute } from './appcd.js';
 import { scenarioEventsRoute } from './events.js';
 import { healthRoute, readyRoute } from './health.js';
+import { scenarioInsightsRoute } from './insights.js';
 import { metricsRoute } from './metrics.js';
 import { otlpLogsRoute } from './otlpLogs.js';
 import { uploadRoute } from './upload.js';
@@ -31,6 +32,7 @@ export const builtinRoutes: readonly Route[] = [
   summariesWithUsageRoute,
   scenarioSummaryWithUsageRoute,
   scenarioEventsRoute,
+  scenarioInsightsRoute,
   cors(appcdEventRoute),
   cors(appcdCrashRoute),
   cors(otlpLogsRoute),
@@ -43,4 +45,4 @@ export const builtinRoutes: readonly Route[] = [
   ...dashboardRoutes(),
 ];
 
-export { healthRoute, readyRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
+export { healthRoute, readyRoute, uploadRoute, summariesWithUsageRoute, scenarioSummaryWithUsageRoute, scenarioEventsRoute, scenarioInsightsRoute, appcdEventRoute, appcdCrashRoute, otlpLogsRoute };
