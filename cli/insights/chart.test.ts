@@ -60,6 +60,18 @@ describe('renderInsightsChart', () => {
     expect(axis.length).toBe(start + days);
   });
 
+  it('few buckets are drawn as wider columns (at most 4 cells each), the axis over the first and the last', () => {
+    const week = makeAnswer({ groups: ['a', 'b'], rows: [[1, 0], [0, 0], [3, 1], [4, 2], [5, 0], [0, 3], [2, 2]] });
+    const text = renderInsightsChart(week, { ascii: true, columns: 80, paint: plain });
+    const events = row(text, 'events');
+    const marks = events.slice('installations  '.length, 'installations  '.length + 28);
+    expect(marks).toMatch(/^(?:(.)\1\1\1){7}$/);
+    expect(marks.slice(4, 8)).toBe('    '); // the empty day
+    const axis = lines(text)[lines(text).indexOf('') + 1]!;
+    expect(axis.trim()).toBe('2025-01-06' + ' '.repeat(28 - 20) + '2025-01-12');
+    expect(axis.length).toBe('installations  '.length + 28);
+  });
+
   it('bars are proportional to the totals, the largest filling the width', () => {
     const columns = 100;
     const text = renderInsightsChart(month, { ascii: false, columns, paint: plain });

@@ -3,7 +3,7 @@ import { EXACT_INSTALLATIONS_LIMIT, type InsightsAnswer } from '../../query/insi
 import type { Painter } from '../style.js';
 import { bar } from './bars.js';
 import { bucketLabel, bucketUnit, estimateNote, installationsText, titleLines } from './labels.js';
-import { resample, sparkline } from './sparkline.js';
+import { resample, sparkline, widen } from './sparkline.js';
 import { displayWidth, pad, truncate } from './width.js';
 
 export interface InsightsChartOptions {
@@ -19,6 +19,8 @@ const GAP = '  ';
 const MAX_LABEL = 24;
 /** Narrowest sparkline or bar area, even on a very narrow terminal (the line is then wider than asked). */
 const MIN_AREA = 8;
+/** Widest column per bucket when few buckets leave room: wider would read as bars, not as a series. */
+const MAX_MARK_WIDTH = 4;
 /** Narrowest layout: below this the notes and labels no longer fit, so the chart is drawn this wide. */
 export const MIN_CHART_COLUMNS = 40;
 const MIN_COLUMNS = MIN_CHART_COLUMNS;
@@ -31,7 +33,8 @@ const OVERVIEW_LABEL = 'installations';
  * 2. A sparkline per group (rank order, `other` last) with the group's total.
  * 3. Totals per group as horizontal bars, the largest filling the width.
  * When there are more buckets than cells, neighbouring buckets are merged (counts added; installations: the largest
- * bucket of the run, since the same installation is in many buckets) and a line says how many each mark stands for.
+ * bucket of the run, since the same installation is in many buckets) and a line says how many each mark stands for;
+ * when there are far fewer, each bucket is drawn up to MAX_MARK_WIDTH cells wide.
  */
 export function renderInsightsChart(a: InsightsAnswer, options: InsightsChartOptions): string {
   const { ascii, paint } = options;
@@ -48,11 +51,13 @@ export function renderInsightsChart(a: InsightsAnswer, options: InsightsChartOpt
 
   const series = (pick: (i: number) => number, merge: 'sum' | 'max') => resample(a.buckets.map((_, i) => pick(i)), area, merge);
   const events = series((i) => a.buckets[i]!.total, 'sum');
+  const markWidth = events.per > 1 ? 1 : Math.max(1, Math.min(MAX_MARK_WIDTH, Math.floor(area / Math.max(1, events.values.length))));
+  const seriesWidth = events.values.length * markWidth;
   const sparkRow = (name: string, values: number[], total: string): string =>
-    pad(name, labelW) + GAP + pad(sparkline(values, ascii), events.values.length) + GAP + pad(total, numW, 'right');
+    pad(name, labelW) + GAP + pad(widen(sparkline(values, ascii), markWidth), seriesWidth) + GAP + pad(total, numW, 'right');
 
   const out: string[] = [...titleLines(a, columns, ellipsis).map((t) => paint('bold', t)), ''];
-  const axis = axisLine(a, labelW + GAP.length, events.values.length);
+  const axis = axisLine(a, labelW + GAP.length, seriesWidth);
   if (axis !== undefined) out.push(paint('dim', truncate(axis, columns, '')));
   out.push(sparkRow('events', events.values, String(a.total_events)));
   out.push(sparkRow('installations', series((i) => a.buckets[i]!.installations.count, 'max').values, installationsText(a.installations)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resample, sparkline, SPARK_ASCII, SPARK_UNICODE } from './sparkline.js';
+import { resample, sparkline, SPARK_ASCII, SPARK_UNICODE, widen } from './sparkline.js';
 
 describe('sparkline', () => {
   it('one mark per value: the maximum is the top mark, zero a blank, the smallest non-zero value at least the lowest mark', () => {
@@ -61,5 +61,13 @@ describe('resample', () => {
         expect(r.values.reduce((a, b) => a + b, 0)).toBe(n);
       }
     }
+  });
+});
+
+describe('widen', () => {
+  it('repeats each mark, blanks included', () => {
+    expect(widen('▁ █', 3)).toBe('▁▁▁   ███');
+    expect(widen('_#', 1)).toBe('_#');
+    expect(widen('', 4)).toBe('');
   });
 });

@@ -48,3 +48,11 @@ export function resample(values: readonly number[], width: number, merge: 'sum' 
   }
   return { values: out, per };
 }
+
+/** Each mark `times` cells wide: a short series (two weeks of days) drawn as columns across the room it has. */
+export function widen(line: string, times: number): string {
+  if (times <= 1) return line;
+  let out = '';
+  for (const mark of line) out += mark.repeat(times);
+  return out;
+}
