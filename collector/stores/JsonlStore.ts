@@ -15,11 +15,24 @@ import { isDuplicate, newAppendResult, StoreAdmission } from './admission.js';
 import { BookSet } from './books.js';
 import { DedupWindow } from './DedupWindow.js';
 import { InsightsBook } from './insights/InsightsBook.js';
+import { GroupCommit, PendingAppend, type Batch } from './groupCommit.js';
 import { readJsonl } from './readJsonl.js';
 import { scanStoreDir } from './scan.js';
 import { SummaryBook } from './SummaryBook.js';
 import { JsonlRetention, type RetentionResult } from './retention.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from './TelemetryStore.js';
+
+/** One call's admitted lines, grouped by file (`texts[k]` holds the lines of `lines[k]` for `files[k]`). */
+interface AppendPlan {
+  result: AppendResult;
+  files: string[];
+  texts: string[];
+  lines: StoreEvent[][];
+  /** Lines admitted (in all files). */
+  admitted: number;
+  /** Batches not yet written that hold ids this call found as duplicates. */
+  duplicateOf: Batch[] | undefined;
+}
 
 /** JsonlStoreOptions.insightsScanBytes' default. */
 export const DEFAULT_INSIGHTS_SCAN_BYTES = 64 * 1024 * 1024;
@@ -42,7 +55,9 @@ export interface JsonlStoreOptions extends StoreRuleOptions {
  * The default collector store: JSONL files in the data dir, `{dir}/{scenario}.jsonl`. `append` admits each event
  * (admission.ts, shared with the ClickHouse store: scenario checks, de-duplication, and the policy's verdict —
  * processors/policy/admit.ts, the rules of the in-process pipeline — which also gives the event's one serialised
- * line), then writes the lines synchronously, so when it resolves the lines are in the files and the counts are exact.
+ * line), then queues the lines for their files (group commit, groupCommit.ts: one asynchronous `write(2)` per file
+ * carries the lines of every call that arrived while the previous write ran); when it resolves the lines are in the
+ * files and the counts are exact.
  *
  * De-duplication: an event with an `id` already stored for its scenario among the newest `dedupWindow` stored ids
  * (all scenarios together; rebuilt from the files at `open`, oldest-modified file first) is acknowledged as a
@@ -52,7 +67,7 @@ export interface JsonlStoreOptions extends StoreRuleOptions {
  * All or nothing per request: every file a request writes is opened and checked before the first line is written
  * (an unwritable one fails the request with nothing written); should a write still fail after other scenarios' lines
  * were written, those are counted in the summaries and the de-duplication window before the store throws, so the
- * client's retry finds them as duplicates. One `write(2)` per scenario per request.
+ * client's retry finds them as duplicates. At most one `write(2)` per scenario per request (fewer under load).
  *
  * Scenario names are compared case-insensitively for files: the first spelling stored names the file, and an event
  * whose scenario differs from it only by case is stored in that file (its line keeps its own `scenario`), counted in
@@ -69,6 +84,7 @@ export class JsonlStore implements TelemetryStore {
   private readonly scanBytes: number;
   private readonly window: DedupWindow;
   private readonly admission: StoreAdmission;
+  private readonly commits: GroupCommit;
   private readonly failureEvents: readonly string[] | undefined;
   private opened = false;
   private closePromise: Promise<void> | undefined;
@@ -85,6 +101,13 @@ export class JsonlStore implements TelemetryStore {
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment: options.environment, maxEventBytes: options.maxEventBytes, maxScenarios: options.maxScenarios, foldCase: true });
     this.writer = new JsonlFileWriter(options.dir, { maxOpenFiles: options.maxOpenFiles });
+    this.commits = new GroupCommit({
+      write: (file, data, done) => this.writer.write(file, data, done),
+      written: (batch) => {
+        this.count(batch.file, batch.events);
+        for (const call of batch.owners) call.result.stored++;
+      },
+    });
   }
 
   /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
@@ -104,92 +127,144 @@ export class JsonlStore implements TelemetryStore {
     diag.debug(`otel-product-telemetry: collector store loaded ${lines} events from ${files} files in ${this.dir}`);
   }
 
+  /**
+   * Admit the events, queue their lines (group commit: groupCommit.ts) and resolve once they are in the files.
+   * Rejects with StoreError when a file could not be opened (nothing of the call is written) or a write failed (lines
+   * of other files already written are counted, so the client's retry finds them as duplicates).
+   */
   append(events: readonly StoreEvent[]): Promise<AppendResult> {
+    let plan: AppendPlan;
     try {
-      const result = this.appendSync(events);
-      this.lastFailure = undefined;
-      return Promise.resolve(result);
+      plan = this.plan(events);
     } catch (err) {
-      if (err instanceof StoreError) this.lastFailure = err.message;
-      return Promise.reject(err);
+      return this.failed(err);
     }
+    const { result, files, texts, lines, duplicateOf } = plan;
+    if (files.length === 0 && duplicateOf === undefined) return Promise.resolve(result);
+    return new Promise<AppendResult>((resolve, reject) => {
+      const call = new PendingAppend(result, (failure) => {
+        if (failure === undefined) {
+          this.lastFailure = undefined;
+          resolve(result);
+          return;
+        }
+        this.lastFailure = failure.message;
+        diag.error(`otel-product-telemetry: ${failure.message}`);
+        const lost = plan.admitted - result.stored;
+        const what =
+          lost > 0
+            ? `could not write ${lost} event(s) to ${this.dir} (see the diag log for the cause); events written before the failure are counted and their ids de-duplicate a retry`
+            : `an earlier request's write of the same event id(s) to ${this.dir} failed (see the diag log for the cause); a retry stores them`;
+        reject(new StoreError(what, { cause: failure }));
+      });
+      // Hold the call open while it joins its batches, so one finishing at once cannot settle it early.
+      call.left++;
+      for (const b of duplicateOf ?? []) this.commits.wait(call, b);
+      for (let k = 0; k < files.length; k++) this.commits.add(call, files[k]!, texts[k]!, lines[k]!);
+      call.done(null);
+    });
   }
 
-  /** `append`, synchronously (the JSONL store never waits). Throws StoreError when the files could not be written. */
+  private failed(err: unknown): Promise<never> {
+    if (err instanceof StoreError) this.lastFailure = err.message;
+    return Promise.reject(err);
+  }
+
+  /**
+   * `append` written synchronously (one `write(2)` per file on this thread), for tools and tests that add events one
+   * call at a time; not while an `append` is being written (throws StoreError then).
+   */
   appendSync(events: readonly StoreEvent[]): AppendResult {
+    if (!this.commits.idle) throw new StoreError('appendSync cannot run while appends are being written');
+    const { result, files, texts, lines, admitted } = this.plan(events);
+    let k = 0;
+    try {
+      for (; k < files.length; k++) {
+        this.writer.append(files[k]!, texts[k]!);
+        this.count(files[k]!, lines[k]!);
+        result.stored += lines[k]!.length;
+      }
+    } catch (err) {
+      diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+      throw new StoreError(`could not write ${admitted - result.stored} event(s) to ${this.dir} (see the diag log for the cause); events written before the failure are counted and their ids de-duplicate a retry`, { cause: err });
+    }
+    return result;
+  }
+
+  /**
+   * Admission of one call (admission.ts): duplicates (of ids stored, earlier in the call, or in batches not yet
+   * written), scenario checks, the policy's verdict and line; the lines grouped by file. All or nothing where it can
+   * be: every target file is opened and checked here, before any line is queued, so an unwritable file (not a regular
+   * file, a planted symlink, a permission) fails the call with nothing written. No fsync per write: a collector must
+   * not pay a disk flush per uploaded crash; files are fsync'ed on flush and close.
+   */
+  private plan(events: readonly StoreEvent[]): AppendPlan {
     if (this.closePromise) throw new StoreError('the store is closed');
     const result = newAppendResult();
     const admission = this.admission;
     const window = this.window;
-    const seen = new Set<string>();
-    // Admitted events in order, with the file each goes to; their lines grouped by file (the usual request has one
-    // or two scenarios: the first file needs no map).
-    const admitted: number[] = [];
+    const commits = this.commits;
+    let seen: Set<string> | undefined;
+    let duplicateOf: Batch[] | undefined;
+    // The usual call has one or two files: a linear search beats a map.
     const files: string[] = [];
-    let firstFile: string | undefined;
-    let firstText = '';
-    let others: Map<string, string> | undefined;
+    const texts: string[] = [];
+    const lines: StoreEvent[][] = [];
+    let admitted = 0;
+    let last = -1;
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       const id = e.id;
       // The file this event goes to: its scenario, or the first-stored spelling of it in another case.
       const file = admission.keyOf(e.scenario);
-      if (id !== undefined && isDuplicate(window, seen, file, id)) {
-        result.duplicates++;
-        continue;
+      if (id !== undefined) {
+        if (isDuplicate(window, (seen ??= new Set()), file, id)) {
+          result.duplicates++;
+          continue;
+        }
+        const pending = commits.pendingBatch(file, id);
+        if (pending !== undefined) {
+          // Stored by an earlier call whose write is still running: a duplicate, acknowledged once that is written.
+          result.duplicates++;
+          (duplicateOf ??= []).push(pending);
+          continue;
+        }
       }
       if (admission.admitScenario(file, e, i, result) === false) continue;
       const s = admission.admit(e, id, i, result);
       if (s === undefined) continue;
-      admitted.push(i);
-      files.push(file);
-      if (firstFile === undefined || firstFile === file) {
-        firstFile = file;
-        firstText += s.line;
-      } else {
-        others ??= new Map();
-        others.set(file, (others.get(file) ?? '') + s.line);
+      admitted++;
+      let k = last !== -1 && files[last] === file ? last : files.indexOf(file);
+      if (k === -1) {
+        k = files.length;
+        files.push(file);
+        texts.push('');
+        lines.push([]);
+      }
+      last = k;
+      texts[k] += s.line;
+      lines[k]!.push(e);
+    }
+    if (files.length > 0) {
+      try {
+        this.writer.prepare(files);
+      } catch (err) {
+        diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+        throw new StoreError(`could not write ${admitted} event(s) to ${this.dir}, nothing written: ${(err as Error).message}`, { cause: err });
       }
     }
-    if (firstFile === undefined) return result;
-    // All or nothing where it can be: every target file is opened and checked before the first line is written, so
-    // an unwritable file (not a regular file, a planted symlink, a permission) fails the request with nothing written.
-    // One write(2) per file follows (no fsync: a collector must not pay a disk flush per uploaded crash; files are
-    // fsync'ed on flush and close); should one still fail (ENOSPC, EIO), the files already written are counted before
-    // the store throws, so a retry finds their events as duplicates.
-    let written: Set<string> | undefined;
-    try {
-      if (others) this.writer.prepare([firstFile, ...others.keys()]);
-      this.writer.append(firstFile, firstText);
-      if (others) {
-        written = new Set([firstFile]);
-        for (const [file, text] of others) {
-          this.writer.append(file, text);
-          written.add(file);
-        }
-      }
-    } catch (err) {
-      diag.error(`otel-product-telemetry: ${(err as Error).message}`);
-      if (written !== undefined) this.count(events, admitted, files, written, result);
-      throw new StoreError(`could not write ${admitted.length - result.stored} event(s) to ${this.dir} (see the diag log for the cause); events written before the failure are counted and their ids de-duplicate a retry`, { cause: err });
-    }
-    this.count(events, admitted, files, undefined, result);
-    return result;
+    return { result, files, texts, lines, admitted, duplicateOf };
   }
 
-  /** Lines now in the files (all, or those of the files `written`): into the summaries and the window, counted. */
-  private count(events: readonly StoreEvent[], admitted: readonly number[], files: readonly string[], written: ReadonlySet<string> | undefined, result: AppendResult): void {
+  /** Lines of `events` now in `file`: into the summaries and the de-duplication window. */
+  private count(file: string, events: readonly StoreEvent[]): void {
     const book = this.book;
     const rollups = this.rollups;
     const window = this.window;
-    for (let k = 0; k < admitted.length; k++) {
-      const file = files[k]!;
-      if (written !== undefined && !written.has(file)) continue;
-      const e = events[admitted[k]!]!;
+    for (const e of events) {
       book.add(file, e.event, e.timestamp, e.details);
       rollups.addEvent(file, e);
       if (e.id !== undefined) window.add(file, e.id);
-      result.stored++;
     }
   }
 
@@ -198,7 +273,7 @@ export class JsonlStore implements TelemetryStore {
    * summaries afresh from the files kept. Runs beside appends, off the request path (startCollector's timer).
    */
   expire(cutoffMs: number): Promise<RetentionResult> {
-    this.retention ??= new JsonlRetention(this.dir, this.books, () => this.writer.close());
+    this.retention ??= new JsonlRetention(this.dir, this.books, { hold: () => this.commits.hold(), closeFiles: () => this.writer.close() });
     return this.retention.sweep(cutoffMs);
   }
   private retention: JsonlRetention | undefined;
@@ -255,13 +330,16 @@ export class JsonlStore implements TelemetryStore {
     return computeInsights(q, this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event }), { failureEvents: this.failureEvents });
   }
 
-  /** fsync every open file. */
+  /** Wait for the appends being written, then fsync every open file. */
   async flush(): Promise<void> {
+    await this.commits.drained();
     this.writer.syncAll();
   }
 
   close(): Promise<void> {
     this.closePromise ??= (async () => {
+      // Appends already admitted are written and answered; new ones are refused (closePromise is set).
+      await this.commits.drained();
       this.writer.syncAll();
       this.writer.close();
     })();

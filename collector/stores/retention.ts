@@ -33,15 +33,22 @@ interface Known {
  * whose files are all gone leaves the summaries. The de-duplication window keeps the ids it has (a re-sent expired
  * event is still acknowledged as a duplicate while its id is remembered).
  */
+/** What retention needs of the store's writer. */
+export interface RetentionFiles {
+  /** Let the writes in flight finish and start none until the returned release is called. */
+  hold(): Promise<() => void>;
+  /** Close the store's open descriptors (a deleted active file is re-created by the next write). */
+  closeFiles(): void;
+}
+
 export class JsonlRetention {
   private readonly known = new Map<string, Known>();
   private running: Promise<RetentionResult> | undefined;
 
-  /** `closeFiles` closes the store's open descriptors (a deleted active file is re-created by the next write). */
   constructor(
     private readonly dir: string,
     private readonly book: RebuildableSink,
-    private readonly closeFiles: () => void,
+    private readonly files: RetentionFiles,
   ) {}
 
   /** One sweep (a sweep already running is joined). */
@@ -66,28 +73,37 @@ export class JsonlRetention {
       if (k.newest < cutoffMs && Number.isFinite(k.newest)) expired.push({ path: f.path, size: k.size });
     }
     if (expired.length === 0) return { deleted: [], bytes: 0 };
-    // From here to the rebuild's snapshot, synchronous: no append runs in between (appends are synchronous too).
+    // From here to the rebuild's snapshot, synchronous and with no write in flight (held): no line lands in a file
+    // between its size check and its deletion, or between the snapshot of sizes and the count of what it holds.
+    const release = await this.files.hold();
     const deleted: string[] = [];
     let bytes = 0;
     let closed = false;
-    for (const f of expired) {
-      try {
-        const st = lstatSync(f.path);
-        if (!st.isFile() || st.size !== f.size) continue; // written to since it was read: look again next time
-        if (!closed && parseStoreName(f.path.slice(this.dir.length + 1))?.rotatedAt === undefined) {
-          this.closeFiles();
-          closed = true;
+    let rebuilt: Promise<void> | undefined;
+    try {
+      for (const f of expired) {
+        try {
+          const st = lstatSync(f.path);
+          if (!st.isFile() || st.size !== f.size) continue; // written to since it was read: look again next time
+          if (!closed && parseStoreName(f.path.slice(this.dir.length + 1))?.rotatedAt === undefined) {
+            this.files.closeFiles();
+            closed = true;
+          }
+          unlinkSync(f.path);
+          this.known.delete(f.path);
+          deleted.push(f.path);
+          bytes += f.size;
+        } catch {
+          // vanished, or cannot be deleted: next sweep
         }
-        unlinkSync(f.path);
-        this.known.delete(f.path);
-        deleted.push(f.path);
-        bytes += f.size;
-      } catch {
-        // vanished, or cannot be deleted: next sweep
       }
+      // rebuild calls countFiles at once, which takes its snapshot of sizes before its first await.
+      if (deleted.length > 0) rebuilt = this.book.rebuild((fresh) => countFiles(this.dir, fresh));
+    } finally {
+      release();
     }
-    if (deleted.length > 0) {
-      await this.book.rebuild((fresh) => countFiles(this.dir, fresh));
+    if (rebuilt !== undefined) {
+      await rebuilt;
       diag.info(`otel-product-telemetry: retention deleted ${deleted.length} file(s) (${bytes} bytes) whose newest event is before ${new Date(cutoffMs).toISOString()} from ${this.dir}; summaries rebuilt`);
     }
     return { deleted, bytes };

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, write, writeSync, writev } from 'node:fs';
 import { join } from 'node:path';
 import { isSafeScenario } from '../../core/scenario.js';
 import { activeFileName } from '../../core/storeFiles.js';
@@ -31,6 +31,10 @@ export class JsonlFileWriter {
   readonly maxOpenFiles: number;
   /** Open descriptors, least-recently-used first (a Map keeps insertion order; a use re-inserts). */
   private readonly fds = new Map<string, number>();
+  /** Descriptors with an asynchronous write in flight, and how many; closing one waits for them (`retired`). */
+  private readonly busy = new Map<number, number>();
+  /** Descriptors closed (evicted, or `close`) while busy: closed for real when their last write completes. */
+  private readonly retired = new Set<number>();
   private lastUsed: string | undefined;
   private dirReady = false;
 
@@ -75,6 +79,53 @@ export class JsonlFileWriter {
     }
   }
 
+  /**
+   * Append complete lines to a scenario's file without blocking the event loop: the chunks in order, by one
+   * `writev(2)` in libuv's pool (a short write continues where it stopped), then `done(null)`, or `done(StoreError)`
+   * when the descriptor could not be opened or the write failed (the descriptor is then dropped, as `append` does).
+   * The descriptor stays open until the write completes even if it is evicted or `close` runs meanwhile, so a write
+   * never lands on a reused fd number. The caller keeps one write per file in flight, so lines keep their order.
+   */
+  write(scenario: string, chunks: readonly Buffer[], done: (err: StoreError | null) => void): void {
+    let fd: number;
+    try {
+      fd = this.fdFor(scenario);
+    } catch (err) {
+      done(err as StoreError);
+      return;
+    }
+    this.busy.set(fd, (this.busy.get(fd) ?? 0) + 1);
+    const finish = (err: Error | null): void => {
+      const left = this.busy.get(fd)! - 1;
+      if (left > 0) this.busy.set(fd, left);
+      else {
+        this.busy.delete(fd);
+        if (this.retired.delete(fd)) closeQuietly(fd);
+      }
+      if (err === null) {
+        done(null);
+        return;
+      }
+      if (this.fds.get(scenario) === fd) this.closeOne(scenario);
+      done(new StoreError(`could not append to ${this.pathOf(scenario)}: ${err.message}`, { cause: err }));
+    };
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    // A short write (rare: a full disk, a signal) leaves the rest as one buffer, written until done.
+    const rest = (data: Buffer): void => {
+      write(fd, data, 0, data.length, null, (err, n) => {
+        if (err !== null) finish(err);
+        else if (n < data.length) rest(data.subarray(n));
+        else finish(null);
+      });
+    };
+    writev(fd, chunks as Buffer[], null, (err, n) => {
+      if (err !== null) finish(err);
+      else if (n < total) rest(Buffer.concat(chunks as Buffer[], total).subarray(n));
+      else finish(null);
+    });
+  }
+
   /** fsync every open file (used on the way down). */
   syncAll(): void {
     for (const fd of this.fds.values()) {
@@ -95,11 +146,8 @@ export class JsonlFileWriter {
     if (fd === undefined) return;
     this.fds.delete(scenario);
     if (this.lastUsed === scenario) this.lastUsed = undefined;
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed or invalid: nothing to do
-    }
+    if (this.busy.has(fd)) this.retired.add(fd);
+    else closeQuietly(fd);
   }
 
   private fdFor(scenario: string): number {
@@ -135,6 +183,14 @@ export class JsonlFileWriter {
       if (err instanceof StoreError) throw err;
       throw new StoreError(`could not open ${path}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed or invalid: nothing to do
   }
 }
 

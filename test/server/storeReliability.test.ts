@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collector } from '../../collector/index.js';
+import { StoreError } from '../../core/errors.js';
 import type { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import { tmpDir } from '../helpers.js';
 import { collector, request, stop, upload } from './setup.js';
@@ -78,14 +79,15 @@ describe('all or nothing per request (JSONL store)', () => {
     const c = await collector({ dir });
     // The files open fine; the write of b then fails (as ENOSPC or EIO would), after a's lines are in a.jsonl.
     const writer = (c.store as JsonlStore)['writer'];
-    const append = writer.append.bind(writer);
+    const write = writer.write.bind(writer);
     let failB = true;
-    writer.append = (scenario: string, text: string, fsync?: boolean) => {
+    writer.write = (scenario, chunks, done) => {
       if (scenario === 'b' && failB) {
         failB = false;
-        throw new Error('ENOSPC: no space left on device (simulated)');
+        done(new StoreError('ENOSPC: no space left on device (simulated)'));
+        return;
       }
-      append(scenario, text, fsync);
+      write(scenario, chunks, done);
     };
     const first = await upload(c, twoScenarios());
     expect(first.status).toBe(503);
