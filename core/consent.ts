@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { readStateFileSync, writeStateFileSync } from './stateFile.js';
+import { readSlot, writeSlot } from './globalSlots.js';
 
 export type ConsentReason = 'DO_NOT_TRACK' | 'OTEL_SDK_DISABLED' | 'unsafe_dir' | 'toggle' | 'option' | 'TELEMETRY_ENABLED' | 'default';
 
@@ -105,13 +106,10 @@ export function writeToggle(dir: string, value: boolean): void {
 
 // One active consent state per process, shared by ESM and CommonJS copies of this package (dual-package hazard):
 // the `telemetry` instance reads it to decide, before emitting, whether anything may be recorded at all.
-const ACTIVE = Symbol.for('otel-product-telemetry.consent');
-type GlobalWithConsent = typeof globalThis & { [ACTIVE]?: ConsentState };
-
 export function getActiveConsent(): ConsentState | undefined {
-  return (globalThis as GlobalWithConsent)[ACTIVE];
+  return readSlot<ConsentState>('consent');
 }
 
 export function setActiveConsent(state: ConsentState | undefined): void {
-  (globalThis as GlobalWithConsent)[ACTIVE] = state;
+  writeSlot('consent', state);
 }

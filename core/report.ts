@@ -1,14 +1,13 @@
 import { diag } from '@opentelemetry/api';
+import { readSlot, sharedSlot } from './globalSlots.js';
 
-// The OTel API keeps its globals (diag logger, providers) under this symbol, one slot per API major version; `diag`
-// is registered there only once a logger has been set (`diag.setLogger`, NodeSDK with OTEL_LOG_LEVEL, ...).
-const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
-const REPORTED = Symbol.for('otel-product-telemetry.reported');
-type Globals = typeof globalThis & { [OTEL_API_GLOBAL]?: { diag?: unknown }; [REPORTED]?: Set<string> };
-
-/** Whether the host has set an OTel diag logger (then our messages go there, where the host looks). */
+/**
+ * Whether the host has set an OTel diag logger (then our messages go there, where the host looks). The OTel API keeps
+ * its globals (diag logger, providers) in one slot per API major version; `diag` is registered there only once a
+ * logger has been set (`diag.setLogger`, NodeSDK with OTEL_LOG_LEVEL, ...).
+ */
 export function hostDiagLoggerSet(): boolean {
-  return (globalThis as Globals)[OTEL_API_GLOBAL]?.diag !== undefined;
+  return readSlot<{ diag?: unknown }>('otelApi')?.diag !== undefined;
 }
 
 /**
@@ -17,8 +16,7 @@ export function hostDiagLoggerSet(): boolean {
  * variable, telemetry recorded with no pipeline): silence would hide them, an exception would hurt the host.
  */
 export function reportOnce(key: string, message: string): void {
-  const g = globalThis as Globals;
-  const seen = (g[REPORTED] ??= new Set());
+  const seen = sharedSlot('reported', () => new Set<string>());
   if (seen.has(key)) return;
   seen.add(key);
   if (hostDiagLoggerSet()) {

@@ -3,6 +3,7 @@ import { loadPipelineConfig, type PipelineConfig } from './config.js';
 import type { LoggerLike } from './logTypes.js';
 import { reportOnce } from './report.js';
 import { unsafeDataDir } from './stateFile.js';
+import { readSlot, sharedSlot, writeSlot } from './globalSlots.js';
 
 /**
  * What the recording API needs before it emits anything: consent, the pipeline's rules and the pipeline's own
@@ -19,24 +20,21 @@ export interface TelemetryRuntime {
   forceFlush?(): Promise<void>;
 }
 
-const ACTIVE = Symbol.for('otel-product-telemetry.runtime');
-const RECEIVED = Symbol.for('otel-product-telemetry.received');
-type GlobalWithRuntime = typeof globalThis & { [ACTIVE]?: TelemetryRuntime; [RECEIVED]?: { count: number } };
 
 /**
  * How many telemetry records the heads of this process's pipelines have received: the recording API compares it
  * before and after `emit()` (emit is synchronous) to know that a pipeline really took the record, whatever
  * LoggerProvider it went through. Shared by the ESM and CommonJS copies of the package.
  */
-export const received: { count: number } = ((globalThis as GlobalWithRuntime)[RECEIVED] ??= { count: 0 });
+export const received: { count: number } = sharedSlot('received', () => ({ count: 0 }));
 
 export function setActiveRuntime(runtime: TelemetryRuntime | undefined): void {
-  (globalThis as GlobalWithRuntime)[ACTIVE] = runtime;
+  writeSlot('runtime', runtime);
   setActiveConsent(runtime?.consent);
 }
 
 export function getActiveRuntime(): TelemetryRuntime | undefined {
-  return (globalThis as GlobalWithRuntime)[ACTIVE];
+  return readSlot<TelemetryRuntime>('runtime');
 }
 
 let fromEnv: TelemetryRuntime | null | undefined;

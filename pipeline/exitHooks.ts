@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { sharedSlot } from '../core/globalSlots.js';
 
 export interface ExitHookTargets {
   /** Write everything buffered, synchronously (safe inside process.on('exit')). */
@@ -20,8 +21,7 @@ interface Registry {
   readonly targets: Set<ExitHookTargets>;
   uninstall?: () => void;
 }
-const REGISTRY = Symbol.for('otel-product-telemetry.exitHooks');
-const registry = ((globalThis as { [REGISTRY]?: Registry })[REGISTRY] ??= { targets: new Set() });
+const registry = sharedSlot<Registry>('exitHooks', () => ({ targets: new Set() }));
 
 /**
  * Flush on every way a Node process ends, without changing how it ends:

@@ -1,16 +1,14 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { sharedSlot } from '../../core/globalSlots.js';
 
 export const LOCK_FILE = 'upload.lock';
 
 // Locks held by this process, shared by ESM and CommonJS copies of the package: a second uploader on the same dir
 // in the same process must see the lock as taken even though the pid in it is its own.
-const HELD = Symbol.for('otel-product-telemetry.upload-locks');
-type GlobalWithLocks = typeof globalThis & { [HELD]?: Set<string> };
 function held(): Set<string> {
-  const g = globalThis as GlobalWithLocks;
-  return (g[HELD] ??= new Set());
+  return sharedSlot('uploadLocks', () => new Set<string>());
 }
 
 /** A lock on another host (a shared network dir) counts as stale once it has not been refreshed for this long. */

@@ -2,21 +2,20 @@ import { diag } from '@opentelemetry/api';
 import { resolveRuntime } from '../../core/runtime.js';
 import { loadEnvironmentConfig } from './config.js';
 import { ProductEnvironment } from './ProductEnvironment.js';
+import { readSlot, writeSlot } from '../../core/globalSlots.js';
 
 // One per process, shared by ESM and CommonJS copies of this package: `productTelemetry()` makes its environment
 // the active one; without a pipeline it is built once from the environment variables.
-const ACTIVE = Symbol.for('otel-product-telemetry.environment');
-type GlobalWithEnvironment = typeof globalThis & { [ACTIVE]?: ProductEnvironment };
 
 export function setActiveEnvironment(environment: ProductEnvironment | undefined): void {
-  (globalThis as GlobalWithEnvironment)[ACTIVE] = environment;
+  writeSlot('environment', environment);
 }
 
 let fromEnv: ProductEnvironment | null | undefined;
 
 /** The active environment, or one built once from env vars; undefined when the configuration is invalid. */
 export function resolveEnvironment(): ProductEnvironment | undefined {
-  const active = (globalThis as GlobalWithEnvironment)[ACTIVE];
+  const active = readSlot<ProductEnvironment>('environment');
   if (active) return active;
   if (fromEnv === undefined) {
     fromEnv = null;

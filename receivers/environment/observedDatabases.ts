@@ -1,3 +1,4 @@
+import { sharedSlot } from '../../core/globalSlots.js';
 /**
  * Database systems seen on spans (`db.system.name`, or the older `db.system`), counted, so the environment can report
  * the one the app really talks to most. Bounded: at most 16 distinct systems are kept (there are not more in use).
@@ -32,11 +33,8 @@ export class ObservedDatabases {
 }
 
 // One per process, shared by ESM and CommonJS copies of this package, like the active runtime.
-const KEY = Symbol.for('otel-product-telemetry.observed-databases');
-type GlobalWithObserved = typeof globalThis & { [KEY]?: ObservedDatabases };
 
 /** The process-wide observations the span bridge feeds and every environment reads. */
 export function observedDatabases(): ObservedDatabases {
-  const g = globalThis as GlobalWithObserved;
-  return (g[KEY] ??= new ObservedDatabases());
+  return sharedSlot('observedDatabases', () => new ObservedDatabases());
 }

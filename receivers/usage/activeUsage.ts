@@ -6,20 +6,19 @@ import { loadEnvironmentConfig } from '../environment/config.js';
 import { ProductEnvironment } from '../environment/ProductEnvironment.js';
 import type { TelemetryData } from './telemetryData.js';
 import { UsageReporter } from './UsageReporter.js';
+import { readSlot, writeSlot } from '../../core/globalSlots.js';
 
 // One per process, shared by ESM and CommonJS copies: `productTelemetry()` makes its reporter the active one.
-const ACTIVE = Symbol.for('otel-product-telemetry.usage-reporter');
-type GlobalWithReporter = typeof globalThis & { [ACTIVE]?: UsageReporter };
 
 export function setActiveUsageReporter(reporter: UsageReporter | undefined): void {
-  (globalThis as GlobalWithReporter)[ACTIVE] = reporter;
+  writeSlot('usageReporter', reporter);
 }
 
 let fromEnv: UsageReporter | null | undefined;
 
 /** The active pipeline's reporter, or a transparency-only one built once from env vars (it never emits). */
 export function resolveUsageReporter(): UsageReporter | undefined {
-  const active = (globalThis as GlobalWithReporter)[ACTIVE];
+  const active = readSlot<UsageReporter>('usageReporter');
   if (active) return active;
   if (fromEnv === undefined) {
     const runtime = resolveRuntime();

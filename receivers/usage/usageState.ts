@@ -1,4 +1,5 @@
 import { UsageCounters } from './UsageCounters.js';
+import { sharedSlot } from '../../core/globalSlots.js';
 
 /** The process-wide usage counters that `telemetry.countCommand()` / `countMetric()` and the span bridge feed. */
 export interface UsageState {
@@ -7,15 +8,12 @@ export interface UsageState {
 }
 
 // Shared by ESM and CommonJS copies of this package (dual-package hazard), like the active runtime.
-const KEY = Symbol.for('otel-product-telemetry.usage');
-type GlobalWithUsage = typeof globalThis & { [KEY]?: UsageState };
 
 let cached: UsageState | undefined;
 
 export function usageState(): UsageState {
   if (cached !== undefined) return cached;
-  const g = globalThis as GlobalWithUsage;
-  return (cached = g[KEY] ??= { commands: new UsageCounters(limitFromEnv()), metrics: new UsageCounters(limitFromEnv()) });
+  return (cached = sharedSlot<UsageState>('usage', () => ({ commands: new UsageCounters(limitFromEnv()), metrics: new UsageCounters(limitFromEnv()) })));
 }
 
 // The global counters exist before any configuration is resolved (counting must work at import time), so the one
