@@ -1,14 +1,19 @@
-// ClickHouse store benchmark (issue 8): the collector's two stores side by side in one run, on the same events.
+// ClickHouse store benchmark (issues 8, 16, 14): the collector's two stores side by side in one run, on the same events.
 //   ingest   events/s appending N events (batches of --batch events, as uploads arrive; --concurrency appends in
-//            flight for ClickHouse, whose group commit merges them; the JSONL store is synchronous)
+//            flight for ClickHouse, whose group commit merges them; the JSONL store is synchronous). An append counts
+//            when its promise resolved: for ClickHouse, after ClickHouse answered the INSERT (acknowledged = stored).
+//            --rounds interleaved rounds (fresh dir / fresh table each; the order alternates), medians and min-max,
+//            with CPU time per event of this process (both stores) and of the ClickHouse server (when started here).
 //   restart  time to open a store over the N stored events (JSONL rebuilds summaries and the id window from the files)
 //   summary  latency of summaries() (all scenarios) and summary(one) with N stored events, median of --repeat
 //   query    latency of the first 100 lines of one scenario for one event name
+//   insights latency of insights() over the whole range (by event / level / deployment_id, day buckets), answers
+//            compared between the stores
 // The JSONL store is the baseline; the ratio is ClickHouse / JSONL (for latencies, > 1 means ClickHouse is slower).
 // ClickHouse: TELEMETRY_CLICKHOUSE_URL if set, else a throw-away clickhouse-server is started (as the tests do).
-// Run: node bench/clickhouse.mjs [--events 1000000] [--batch 1000] [--concurrency 8] [--repeat 5]
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5]
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
@@ -17,17 +22,23 @@ register();
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
+    rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '8' },
     repeat: { type: 'string', default: '5' },
     scenarios: { type: 'string', default: '5' },
+    installations: { type: 'string', default: '5000' },
+    days: { type: 'string', default: '30' },
   },
 });
 const N = Number(args.events);
+const ROUNDS = Number(args.rounds);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const REPEAT = Number(args.repeat);
 const SCENARIOS = Number(args.scenarios);
+const INSTALLATIONS = Number(args.installations);
+const DAYS = Number(args.days);
 
 const { JsonlStore } = await import('../collector/stores/JsonlStore.ts');
 const { ClickHouseStore } = await import('../collector/stores/clickhouse/ClickHouseStore.ts');
@@ -35,28 +46,42 @@ const { uuidv7 } = await import('../core/id.ts');
 const server = await import('../test/clickhouse/server.ts');
 
 // Uploaded events as the collector's routes hand them to a store: client ids (UUIDv7, as the uploader assigns),
-// 2% failures, a small details object, times one second apart.
+// 2% failures, a small details object, spread evenly over --days days, --installations installations.
 const T0 = Date.UTC(2025, 0, 1);
+const STEP = (DAYS * 86_400_000) / N;
 const FAILURES = ['crash', 'dependency_unreachable', 'migration_failed', 'health_check_failed'];
 function batchAt(start, n) {
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
     const k = start + i;
     const failure = k % 50 === 7;
-    const ts = T0 + k * 1000;
+    const ts = T0 + Math.floor(k * STEP);
     out[i] = {
       scenario: `scenario-${k % SCENARIOS}`,
       event: failure ? FAILURES[k % FAILURES.length] : k % 3 === 0 ? 'app_start' : 'page_view',
       timestamp: ts,
       deploymentId: `deploy-${k % 7}`,
+      installationId: `inst-${(k * 7919) % INSTALLATIONS}`,
       id: uuidv7(ts),
-      details: failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: '1.0.0', platform: 'linux-x64', startup_ms: 5000 + (k % 1000) },
+      details: failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) },
     };
   }
   return out;
 }
 
-async function ingest(store, concurrency) {
+/** CPU ms of a process from /proc (user + system), or undefined. */
+function procCpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+async function ingest(store, concurrency, serverPid) {
+  const cpu0 = process.cpuUsage();
+  const srv0 = serverPid ? procCpuMs(serverPid) : undefined;
   const started = performance.now();
   let next = 0;
   let stored = 0;
@@ -73,7 +98,9 @@ async function ingest(store, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const s = (performance.now() - started) / 1000;
   if (stored !== N) throw new Error(`stored ${stored} of ${N}`);
-  return N / s;
+  const cpu = process.cpuUsage(cpu0);
+  const srv1 = serverPid ? procCpuMs(serverPid) : undefined;
+  return { rate: N / s, nodeUs: ((cpu.user + cpu.system) / N), serverUs: srv0 !== undefined && srv1 !== undefined ? ((srv1 - srv0) * 1000) / N : undefined };
 }
 
 async function timeIt(fn, repeat = REPEAT) {
@@ -93,28 +120,36 @@ async function firstLines(store) {
   if (n !== Math.min(100, N)) throw new Error(`query returned ${n}`);
 }
 
-async function measure(name, make) {
-  let store = make();
-  await store.open();
-  const ingestRate = await ingest(store, name === 'clickhouse' ? CONCURRENCY : 1);
-  await store.close();
+const INSIGHTS = ['event', 'level', 'deployment_id'].map((by) => ({ scenario: 'scenario-1', from: T0, to: T0 + DAYS * 86_400_000, bucket: 'day', by, top: 10 }));
+
+async function reads(name, make) {
   const openStarted = performance.now();
-  store = make();
+  const store = make();
   await store.open();
   const openMs = performance.now() - openStarted;
   const all = await store.summaries();
   const total = all.reduce((a, s) => a + s.total_events, 0);
   if (total !== N) throw new Error(`${name}: summaries count ${total} of ${N}`);
+  const insightAnswers = [];
+  for (const q of INSIGHTS) insightAnswers.push(JSON.stringify(await store.insights(q)));
   const result = {
-    ingest: ingestRate,
     open: openMs,
     summaries: await timeIt(() => store.summaries()),
     summary: await timeIt(() => store.summary('scenario-0')),
     query: await timeIt(() => firstLines(store)),
+    insights: await timeIt(async () => {
+      for (const q of INSIGHTS) await store.insights(q);
+    }) / INSIGHTS.length,
     summaryJson: JSON.stringify(all),
+    insightsJson: insightAnswers.join('\n'),
   };
   await store.close();
   return result;
+}
+
+function stats(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return { median: v[Math.floor(v.length / 2)], min: v[0], max: v[v.length - 1] };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'opt-bench-ch-'));
@@ -127,27 +162,76 @@ try {
     started = await server.startClickHouseServer(bin);
     url = started.url;
   }
+  const serverPid = started?.child.pid;
   const database = `bench_${process.pid}`;
-  console.log(`ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (ClickHouse: ${CONCURRENCY} appends in flight), ${SCENARIOS} scenarios, ClickHouse at ${url}`);
-  const jsonl = await measure('jsonl', () => new JsonlStore({ dir: join(dir, 'jsonl') }));
-  const ch = await measure('clickhouse', () => new ClickHouseStore({ url, database, table: 'events', env: {} }));
+  console.log(
+    `ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (ClickHouse: ${CONCURRENCY} appends in flight), ${SCENARIOS} scenarios, ${DAYS} days, ${INSTALLATIONS} installations, ${ROUNDS} interleaved rounds; ClickHouse at ${url}; load average at start ${loadavg()[0].toFixed(2)}`,
+  );
+  const jsonlRounds = [];
+  const chRounds = [];
+  const jsonlDir = (r) => join(dir, `jsonl-${r}`);
+  const chTable = (r) => `events_${r}`;
+  for (let r = 0; r < ROUNDS; r++) {
+    const variants = [
+      async () => {
+        const s = new JsonlStore({ dir: jsonlDir(r) });
+        await s.open();
+        jsonlRounds.push(await ingest(s, 1));
+        await s.close();
+      },
+      async () => {
+        const s = new ClickHouseStore({ url, database, table: chTable(r), env: {} });
+        await s.open();
+        chRounds.push(await ingest(s, CONCURRENCY, serverPid));
+        await s.close();
+      },
+    ];
+    if (r % 2 === 1) variants.reverse();
+    for (const v of variants) await v();
+    const j = jsonlRounds[jsonlRounds.length - 1];
+    const c = chRounds[chRounds.length - 1];
+    console.log(`  round ${r + 1}: JSONL ${Math.round(j.rate).toLocaleString('en')}/s, ClickHouse ${Math.round(c.rate).toLocaleString('en')}/s (${(c.rate / j.rate).toFixed(2)}x); load ${loadavg()[0].toFixed(2)}`);
+    // Only the last round's data is read; the others are removed to save disk.
+    if (r < ROUNDS - 1) {
+      rmSync(jsonlDir(r), { recursive: true, force: true });
+      const u = new URL(url);
+      for (const t of [`${chTable(r)}_hours_mv`, `${chTable(r)}_hours`, `${chTable(r)}_settled`, chTable(r)]) {
+        u.searchParams.set('query', `DROP TABLE IF EXISTS ${database}.${t}`);
+        await fetch(u, { method: 'POST' });
+      }
+    }
+  }
+  const last = ROUNDS - 1;
+  const jsonl = await reads('jsonl', () => new JsonlStore({ dir: jsonlDir(last) }));
+  const ch = await reads('clickhouse', () => new ClickHouseStore({ url, database, table: chTable(last), env: {} }));
   if (ch.summaryJson !== jsonl.summaryJson) throw new Error('the two stores disagree on the summaries');
-  const bytes = readdirSync(join(dir, 'jsonl')).reduce((a, f) => a + statSync(join(dir, 'jsonl', f)).size, 0);
+  if (ch.insightsJson !== jsonl.insightsJson) throw new Error('the two stores disagree on the insights');
+  const bytes = readdirSync(jsonlDir(last)).reduce((a, f) => a + statSync(join(jsonlDir(last), f)).size, 0);
+
+  const ji = stats(jsonlRounds.map((x) => x.rate));
+  const ci = stats(chRounds.map((x) => x.rate));
+  const ratios = stats(chRounds.map((c, i) => c.rate / jsonlRounds[i].rate));
+  const fmtRate = (v) => Math.round(v).toLocaleString('en');
+  console.log(`\ningest, events/s (median of ${ROUNDS} interleaved rounds, min-max):`);
+  console.log(`  JSONL       ${fmtRate(ji.median)} (${fmtRate(ji.min)}-${fmtRate(ji.max)})   this process ${stats(jsonlRounds.map((x) => x.nodeUs)).median.toFixed(1)} µs CPU/event`);
+  const srv = chRounds.every((x) => x.serverUs !== undefined) ? `, ClickHouse server ${stats(chRounds.map((x) => x.serverUs)).median.toFixed(1)} µs CPU/event` : '';
+  console.log(`  ClickHouse  ${fmtRate(ci.median)} (${fmtRate(ci.min)}-${fmtRate(ci.max)})   this process ${stats(chRounds.map((x) => x.nodeUs)).median.toFixed(1)} µs CPU/event${srv}`);
+  console.log(`  ratio ClickHouse/JSONL per round: median ${ratios.median.toFixed(2)}x (${ratios.min.toFixed(2)}-${ratios.max.toFixed(2)})`);
 
   const rows = [
-    ['ingest (events/s)', jsonl.ingest, ch.ingest, (v) => Math.round(v).toLocaleString('en')],
     ['open / restart (ms)', jsonl.open, ch.open, (v) => v.toFixed(1)],
     ['summaries() (ms, median)', jsonl.summaries, ch.summaries, (v) => v.toFixed(2)],
     ['summary(one) (ms, median)', jsonl.summary, ch.summary, (v) => v.toFixed(2)],
     ['query 100 lines (ms, median)', jsonl.query, ch.query, (v) => v.toFixed(2)],
+    ['insights, one query (ms, median)', jsonl.insights, ch.insights, (v) => v.toFixed(2)],
   ];
-  console.log(`\n${'figure'.padEnd(30)}${'JSONL (baseline)'.padStart(18)}${'ClickHouse'.padStart(14)}${'ratio'.padStart(9)}`);
-  for (const [label, base, value, fmt] of rows) console.log(`${label.padEnd(30)}${fmt(base).padStart(18)}${fmt(value).padStart(14)}${(value / base).toFixed(2).padStart(9)}`);
-  console.log(`\nsummaries identical in both stores: yes (${SCENARIOS} scenarios, ${N.toLocaleString('en')} events; JSONL files ${(bytes / 1048576).toFixed(1)} MiB)`);
+  console.log(`\n${'reads at ' + N.toLocaleString('en') + ' events'.padEnd(10)}`.padEnd(34) + `${'JSONL (baseline)'.padStart(18)}${'ClickHouse'.padStart(14)}${'ratio'.padStart(9)}`);
+  for (const [label, base, value, fmt] of rows) console.log(`${label.padEnd(34)}${fmt(base).padStart(18)}${fmt(value).padStart(14)}${(value / base).toFixed(2).padStart(9)}`);
+  console.log(`\nsummaries and insights identical in both stores: yes (${SCENARIOS} scenarios, ${N.toLocaleString('en')} events; JSONL files ${(bytes / 1048576).toFixed(1)} MiB)`);
   const u = new URL(url);
   u.searchParams.set('query', `SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = '${database}' AND active`);
   const size = await fetch(u, { method: 'POST' }).then((r) => r.text()).catch(() => '?');
-  console.log(`ClickHouse table on disk: ${size.trim()}`);
+  console.log(`ClickHouse tables on disk (events and rollup): ${size.trim()}; load average at the end ${loadavg()[0].toFixed(2)}`);
   u.searchParams.set('query', `DROP DATABASE IF EXISTS ${database}`);
   await fetch(u, { method: 'POST' });
 } finally {

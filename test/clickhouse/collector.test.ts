@@ -106,6 +106,11 @@ describe.skipIf(url === undefined)('collector with TELEMETRY_STORE=clickhouse', 
     expect(lines[0]).toEqual({ ts: '2025-01-15T12:00:00.000Z', scenario: 'picker-wheel', deployment_id: 'deploy-123', event: 'app_start', details: { version: '1.0.0' }, id: 'u-1' });
     const failures = parseLines((await request(`${c.url}/api/v1/telemetry/picker-wheel/events?level=error&tail=1`)).text);
     expect(failures.map((l) => l.event)).toEqual(['migration_failed']);
+    // A limit without other filters is the store's (its paged read); with a level filter the matcher's.
+    const stored = parseLines((await request(`${c.url}/api/v1/telemetry/picker-wheel/events`)).text);
+    expect(stored).toHaveLength(4);
+    expect(parseLines((await request(`${c.url}/api/v1/telemetry/picker-wheel/events?limit=3`)).text)).toEqual(stored.slice(0, 3));
+    expect(parseLines((await request(`${c.url}/api/v1/telemetry/picker-wheel/events?limit=1&level=error`)).text).map((l) => l.event)).toEqual(['dependency_unreachable']);
     expect((await request(`${c.url}/api/v1/telemetry/nope/events`)).status).toBe(404);
     expect((await request(`${c.url}/api/v1/telemetry/picker-wheel/events?follow=true`)).status).toBe(501);
 

@@ -30,6 +30,10 @@ export async function readStoreLog(store: TelemetryStore, scenario: string, sink
   // The CLI's `until` is inclusive; the store's is exclusive.
   if (q.until !== undefined) sq.until = q.until + 1;
   if (q.events !== undefined && q.events.length === 1) sq.event = q.events[0];
+  // When the store applies every filter itself, it may stop at the limit too (the ClickHouse store then reads the
+  // first lines page by page instead of the whole scenario).
+  const storeFiltersAll = q.level === undefined && q.search === undefined && (q.events === undefined || q.events.length <= 1) && options.tail === undefined;
+  if (storeFiltersAll && options.limit !== undefined) sq.limit = options.limit;
   let chunk = '';
   const feed = (): void => {
     matcher.scanner.feed(Buffer.from(chunk));
