@@ -1,13 +1,14 @@
 /**
  * One store contract, two stores: the identical cases of storeContract.ts run against the JSONL store (always) and
  * the ClickHouse store (a real server from globalSetup.ts; skipped with a printed reason when none can run). A last
- * case feeds both stores the same uploads and compares what they answer, byte for byte.
+ * case feeds both stores the same uploads and compares what they answer, byte for byte (summaries, lines, insights).
  */
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
 import { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
+import { parseInsightsParams } from '../../query/insights/params.js';
 import { tmpDir } from '../helpers.js';
 import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { collect, ev, storeContract, type StoreUnderTest } from './storeContract.js';
@@ -97,6 +98,13 @@ describe.skipIf(url === undefined)('ClickHouse', () => {
           const [lj, lc] = [await collect(j, { scenario, ...q }), await collect(c, { scenario, ...q })];
           expect(lc.length).toBeGreaterThan(0);
           expect(lc.map((l) => JSON.stringify(l))).toEqual(lj.map((l) => JSON.stringify(l)));
+        }
+        // Insights: the same answer, byte for byte, for every grouping, bucket, the event filter and top/other.
+        for (const p of [{}, { bucket: 'hour', by: 'level' }, { bucket: 'week', by: 'deployment_id', top: '1' }, { by: 'ok', event: 'click' }, { bucket: 'minute', from: '2025-01-15T11:30:00Z', to: '2025-01-15T12:30:00Z', by: 'n', top: '3' }]) {
+          const q = parseInsightsParams(scenario, { from: '3d', to: '0d', ...p }, Date.UTC(2025, 0, 16));
+          const [aj, ac] = [await j.insights(q), await c.insights(q)];
+          expect(aj.total_events).toBeGreaterThan(0);
+          expect(JSON.stringify(ac)).toBe(JSON.stringify(aj));
         }
       }
     } finally {

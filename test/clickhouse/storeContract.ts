@@ -7,6 +7,7 @@ import { SeverityNumber } from '../../core/logTypes.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryLine } from '../../core/record.js';
 import type { StoreEvent, TelemetryStore } from '../../collector/stores/TelemetryStore.js';
+import { insightsContract } from './insightsContract.js';
 
 export interface CommonStoreOptions {
   environment?: string;
@@ -261,4 +262,5 @@ export function storeContract(sut: StoreUnderTest): void {
       await expect(s.append([ev('c', 'a', 2)])).rejects.toMatchObject({ code: 'OPT_ERR_STORE' });
     });
   });
+  insightsContract(sut);
 }

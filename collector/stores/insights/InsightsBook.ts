@@ -1,6 +1,7 @@
 import { levelOf } from '../../../core/line.js';
 import { DEFAULT_FAILURE_EVENTS, type TelemetryLine } from '../../../core/record.js';
 import { detailGroup } from '../../../query/insights/groups.js';
+import { checkInsightsQuery } from '../../../query/insights/params.js';
 import { levelOfEvent } from '../../../query/level.js';
 import { NO_GROUP, type InsightsAnswer, type InsightsQuery } from '../../../query/insights/types.js';
 import { RebuildJournal, type LineSink, type RebuildableSink } from '../books.js';
@@ -204,6 +205,7 @@ export class InsightsBook implements RebuildableSink {
    * minute bucket before the horizon, a range not on slot boundaries). Throws InsightsQueryError for a bad query.
    */
   answer(q: InsightsQuery): InsightsAnswer | NotRolledUp {
+    checkInsightsQuery(q);
     const r = this.scenarios.get(q.scenario) ?? new ScenarioRollup(this.groupings, Number.NEGATIVE_INFINITY);
     this.compact(r);
     let grouping: number | undefined;
