@@ -1,6 +1,6 @@
 import { createSelfMetrics, type SelfMetrics } from './metrics/selfMetrics.js';
 import { eventStreamsOf } from './routes/streams.js';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../core/diag.js';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -81,7 +81,7 @@ export class CollectorServer {
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {
         this.server.off('error', onError);
-        this.server.on('error', (err) => diag.error(`otel-product-telemetry: collector server error: ${err.message}`));
+        this.server.on('error', (err) => diag.error(`collector server error: ${err.message}`));
         resolve(this.server.address() as AddressInfo);
       });
     });
@@ -106,7 +106,7 @@ export class CollectorServer {
       else this.idleWaiters.push(() => resolve('drained'));
     });
     if ((await Promise.race([drained, deadline])) === 'timeout') {
-      diag.warn(`otel-product-telemetry: ${this.inFlight.size} request(s) still running after ${timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); closing their connections`);
+      diag.warn(`${this.inFlight.size} request(s) still running after ${timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); closing their connections`);
     }
     this.server.closeAllConnections();
     await closed;
@@ -137,7 +137,7 @@ export class CollectorServer {
     if (this.closing) res.shouldKeepAlive = false;
     this.dispatch(req, res).catch((err: unknown) => {
       // Only reached if an error answer itself failed; the connection is the last thing left to clean up.
-      diag.error(`otel-product-telemetry: collector could not answer ${req.method} ${req.url}: ${(err as Error).message}`);
+      diag.error(`collector could not answer ${req.method} ${req.url}: ${(err as Error).message}`);
       res.destroy();
     });
   }
@@ -233,11 +233,11 @@ export class CollectorServer {
       let e: TelemetryError = asTelemetryError(err);
       if (e instanceof StoreError) {
         // Storage trouble (disk full, read-only dir) is the server's and usually passes: retryable, and logged.
-        diag.error(`otel-product-telemetry: collector store failed: ${e.message}`);
+        diag.error(`collector store failed: ${e.message}`);
         headers['retry-after'] = '5';
         e = new RequestError(ErrorCode.STORE, 503, `events could not be stored: ${e.message}`, { cause: e });
       } else if (e.statusCode >= 500) {
-        diag.error(`otel-product-telemetry: collector failed on ${req.method} ${path}: ${(e.cause as Error | undefined)?.stack ?? e.message}`);
+        diag.error(`collector failed on ${req.method} ${path}: ${(e.cause as Error | undefined)?.stack ?? e.message}`);
       }
       if (route?.onError !== undefined && ctx !== undefined) route.onError(ctx, e, headers);
       else sendError(res, e, headers);

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../core/diag.js';
 import { loadCollectorConfig, type CollectorConfig, type CollectorSettingsOptions } from './config.js';
 import { CollectorServer } from './CollectorServer.js';
 import { claimDataDir, type DataDirClaim } from './dataDir.js';
@@ -99,7 +99,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
           try {
             await store.close();
           } catch (err) {
-            diag.error(`otel-product-telemetry: closing the collector store failed: ${(err as Error).message}`);
+            diag.error(`closing the collector store failed: ${(err as Error).message}`);
           }
           claim?.release();
         }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from './diag.js';
 import { readStateFileSync, writeStateFileSync } from './stateFile.js';
 import { readSlot, writeSlot } from './globalSlots.js';
 
@@ -55,14 +55,14 @@ export class ConsentState {
   setEnabled(value: boolean): void {
     this.toggle = value;
     if (this.inputs.unsafeDir !== undefined) {
-      diag.warn(`otel-product-telemetry: the telemetry toggle was not saved: ${this.inputs.unsafeDir}`);
+      diag.warn(`the telemetry toggle was not saved: ${this.inputs.unsafeDir}`);
       this.recompute();
       return;
     }
     try {
       writeToggle(this.dir, value);
     } catch (err) {
-      diag.warn(`otel-product-telemetry: could not persist the telemetry toggle in ${this.dir}: ${(err as Error).message}`);
+      diag.warn(`could not persist the telemetry toggle in ${this.dir}: ${(err as Error).message}`);
     }
     this.recompute();
   }

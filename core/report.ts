@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag, MESSAGE_PREFIX } from './diag.js';
 import { readSlot, sharedSlot } from './globalSlots.js';
 
 /**
@@ -20,11 +20,11 @@ export function reportOnce(key: string, message: string): void {
   if (seen.has(key)) return;
   seen.add(key);
   if (hostDiagLoggerSet()) {
-    diag.warn(`otel-product-telemetry: ${message}`);
+    diag.warn(`${message}`);
     return;
   }
   try {
-    process.stderr.write(`otel-product-telemetry: ${message}\n`);
+    process.stderr.write(`${MESSAGE_PREFIX}${message}\n`);
   } catch {
     // stderr closed: nothing else to do, and never throw into the host.
   }

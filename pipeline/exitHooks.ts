@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../core/diag.js';
 import { sharedSlot } from '../core/globalSlots.js';
 
 export interface ExitHookTargets {
@@ -52,7 +52,7 @@ function listen(): () => void {
       try {
         t.flushSync();
       } catch (err) {
-        diag.error(`otel-product-telemetry: flush at exit failed: ${(err as Error).message}`);
+        diag.error(`flush at exit failed: ${(err as Error).message}`);
       }
     }
   };
@@ -62,7 +62,7 @@ function listen(): () => void {
         (t) =>
           new Promise<void>((resolve) => {
             const timer = setTimeout(() => {
-              diag.warn(`otel-product-telemetry: shutdown did not finish within ${t.timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); exiting anyway`);
+              diag.warn(`shutdown did not finish within ${t.timeoutMs} ms (TELEMETRY_SHUTDOWN_TIMEOUT_MS); exiting anyway`);
               resolve();
             }, t.timeoutMs);
             // While re-raising a signal we must stay alive until done; otherwise never hold the process open.
@@ -74,7 +74,7 @@ function listen(): () => void {
               },
               (err: unknown) => {
                 clearTimeout(timer);
-                diag.error(`otel-product-telemetry: shutdown failed: ${(err as Error).message}`);
+                diag.error(`shutdown failed: ${(err as Error).message}`);
                 resolve();
               },
             );

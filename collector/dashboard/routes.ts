@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../../core/errors.js';
 import type { Route } from '../router.js';
@@ -46,7 +46,7 @@ export function dashboardRoutes(options: DashboardRouteOptions = {}): Route[] {
     try {
       if (dir !== undefined) return (loaded = loadDashboard(dir));
     } catch (err) {
-      diag.warn(`otel-product-telemetry: the dashboard in ${dir} could not be read: ${(err as Error).message}`);
+      diag.warn(`the dashboard in ${dir} could not be read: ${(err as Error).message}`);
     }
     // Not cached: a build made while the collector runs is served from the next request on.
     throw new RequestError(ErrorCode.DASHBOARD_MISSING, 404, 'the dashboard is not built: dist/dashboard/ was not found beside the collector (run `npm run build`); the API routes work without it');

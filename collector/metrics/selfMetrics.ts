@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { AppendResult, StoreEvent, TelemetryStore } from '../stores/TelemetryStore.js';
 
 /**
@@ -104,7 +104,7 @@ export function createSelfMetrics(sources: SelfMetricsSources): SelfMetrics | { 
       try {
         await provider.shutdown();
       } catch (err) {
-        diag.debug(`otel-product-telemetry: collector metrics shutdown: ${(err as Error).message}`);
+        diag.debug(`collector metrics shutdown: ${(err as Error).message}`);
       }
     },
   };

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { Server } from 'node:net';
 import { RequestError } from '../../core/errors.js';
 import { isSafeScenario } from '../../core/scenario.js';
@@ -87,7 +87,7 @@ export const scenarioEventsRoute: Route = {
     } catch (err) {
       if (err instanceof LogNotFoundError) throw new RequestError(ErrorCode.NOT_FOUND, 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
       if (err instanceof NotRegularFileError) {
-        diag.warn(`otel-product-telemetry: refused to read ${err.path}: not a regular file`);
+        diag.warn(`refused to read ${err.path}: not a regular file`);
         throw new RequestError(ErrorCode.NOT_REGULAR_FILE, 403, `a store file of scenario "${scenario}" is not a regular file (a symlink, FIFO or device in the data dir); it is not read`, { field: 'scenario' });
       }
       throw err;
@@ -95,7 +95,7 @@ export const scenarioEventsRoute: Route = {
       clearTimeout(deadline);
       release();
     }
-    if (skipped > 0) diag.debug(`otel-product-telemetry: ${skipped} torn or invalid line(s) of ${path} skipped while streaming events`);
+    if (skipped > 0) diag.debug(`${skipped} torn or invalid line(s) of ${path} skipped while streaming events`);
     res.end();
   },
 };

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, open as openFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,10 +121,10 @@ export class JsonlStore implements TelemetryStore {
     const window = this.window;
     const { files, lines } = await scanStoreDir(this.dir, this.books, {
       onId: window.capacity > 0 ? (scenario, id) => window.add(scenario, id) : undefined,
-      onInvalid: (file, n, text) => diag.warn(`otel-product-telemetry: skipped unreadable line ${n} of ${file}: ${text}`),
+      onInvalid: (file, n, text) => diag.warn(`skipped unreadable line ${n} of ${file}: ${text}`),
     });
     for (const s of this.book.all()) this.admission.known(s.scenario);
-    diag.debug(`otel-product-telemetry: collector store loaded ${lines} events from ${files} files in ${this.dir}`);
+    diag.debug(`collector store loaded ${lines} events from ${files} files in ${this.dir}`);
   }
 
   /**
@@ -149,7 +149,7 @@ export class JsonlStore implements TelemetryStore {
           return;
         }
         this.lastFailure = failure.message;
-        diag.error(`otel-product-telemetry: ${failure.message}`);
+        diag.error(`${failure.message}`);
         const lost = plan.admitted - result.stored;
         const what =
           lost > 0
@@ -185,7 +185,7 @@ export class JsonlStore implements TelemetryStore {
         result.stored += lines[k]!.length;
       }
     } catch (err) {
-      diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+      diag.error(`${(err as Error).message}`);
       throw new StoreError(`could not write ${admitted - result.stored} event(s) to ${this.dir} (see the diag log for the cause); events written before the failure are counted and their ids de-duplicate a retry`, { cause: err });
     }
     return result;
@@ -249,7 +249,7 @@ export class JsonlStore implements TelemetryStore {
       try {
         this.writer.prepare(files);
       } catch (err) {
-        diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+        diag.error(`${(err as Error).message}`);
         throw new StoreError(`could not write ${admitted} event(s) to ${this.dir}, nothing written: ${(err as Error).message}`, { cause: err });
       }
     }

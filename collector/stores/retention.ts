@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStoreName } from '../../core/storeFiles.js';
@@ -104,7 +104,7 @@ export class JsonlRetention {
     }
     if (rebuilt !== undefined) {
       await rebuilt;
-      diag.info(`otel-product-telemetry: retention deleted ${deleted.length} file(s) (${bytes} bytes) whose newest event is before ${new Date(cutoffMs).toISOString()} from ${this.dir}; summaries rebuilt`);
+      diag.info(`retention deleted ${deleted.length} file(s) (${bytes} bytes) whose newest event is before ${new Date(cutoffMs).toISOString()} from ${this.dir}; summaries rebuilt`);
     }
     return { deleted, bytes };
   }
@@ -181,7 +181,7 @@ export function scheduleRetention(days: number, sweep: (cutoffMs: number) => Pro
   let stopped = false;
   const run = (): void => {
     if (stopped) return;
-    current = sweep(Date.now() - days * DAY_MS).catch((err: unknown) => diag.error(`otel-product-telemetry: retention failed: ${(err as Error).message}`));
+    current = sweep(Date.now() - days * DAY_MS).catch((err: unknown) => diag.error(`retention failed: ${(err as Error).message}`));
   };
   const first = setTimeout(run, 0);
   const timer = setInterval(run, intervalMs);

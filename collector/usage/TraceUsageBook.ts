@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { readStateFileSync, writeStateFile, writeStateFileSync } from '../../core/stateFile.js';
 import { MAX_COUNTER_NAME_LENGTH } from '../../receivers/usage/UsageCounters.js';
@@ -226,7 +226,7 @@ export class TraceUsageBook {
       // Refuses a link or a non-regular file at the name; a file far over the budget is not this book's.
       text = readStateFileSync(join(this.dir, TRACE_USAGE_FILE), 4 * (this.maxBytes + this.maxSeriesBytes) + 65_536);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') diag.warn(`otel-product-telemetry: ignoring ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') diag.warn(`ignoring ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
       return;
     }
     try {
@@ -248,7 +248,7 @@ export class TraceUsageBook {
         this.setSeries(id, { start: v[0], value: v[1] as number });
       }
     } catch (err) {
-      diag.warn(`otel-product-telemetry: ignoring unreadable ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
+      diag.warn(`ignoring unreadable ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
     }
   }
 
@@ -291,7 +291,7 @@ export class TraceUsageBook {
         (err: unknown) => {
           this.dirty = true;
           unsaved.add(this);
-          diag.error(`otel-product-telemetry: could not save ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message} (retried at the next change or close)`);
+          diag.error(`could not save ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message} (retried at the next change or close)`);
         },
       )
       .finally(() => {
@@ -329,7 +329,7 @@ export class TraceUsageBook {
     try {
       writeStateFileSync(this.dir, TRACE_USAGE_FILE, this.snapshot());
     } catch (err) {
-      diag.error(`otel-product-telemetry: could not save ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
+      diag.error(`could not save ${TRACE_USAGE_FILE} in ${this.dir}: ${(err as Error).message}`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { StoreError } from '../../core/errors.js';
 import { otlpRoute } from '../otlp/route.js';
 import type { Route } from '../router.js';
@@ -24,7 +24,7 @@ export const otlpMetricsRoute: Route = otlpRoute('/v1/metrics', { request: Expor
   } catch (err) {
     throw new StoreError(`metric usage could not be saved: ${(err as Error).message}`, { cause: err });
   }
-  if (usage.ignored > 0) diag.debug(`otel-product-telemetry: /v1/metrics: ${usage.ignored} data point(s) of gauges, histograms, summaries or up-down counters acknowledged, not counted`);
+  if (usage.ignored > 0) diag.debug(`/v1/metrics: ${usage.ignored} data point(s) of gauges, histograms, summaries or up-down counters acknowledged, not counted`);
   const rejected = usage.rejected + refused;
   let response = {};
   if (rejected > 0) {

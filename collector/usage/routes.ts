@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { RequestError, StoreError, ValidationError } from '../../core/errors.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { contentEncodingOf, readBody } from '../http/body.js';
@@ -56,7 +56,7 @@ export const telemetryConfigurationPostRoute: Route = {
     if (typeof value !== 'boolean') throw new ValidationError('enableTelemetry', 'required, true or false');
     const { consent } = collectorUsage(ctx.collector);
     consent.setEnabled(value);
-    diag.debug(`otel-product-telemetry: telemetry ${value ? 'enabled' : 'disabled'} through POST /telemetry/configuration (now ${consent.enabled ? 'on' : 'off'}: ${consent.reason})`);
+    diag.debug(`telemetry ${value ? 'enabled' : 'disabled'} through POST /telemetry/configuration (now ${consent.enabled ? 'on' : 'off'}: ${consent.reason})`);
     ctx.res.writeHead(204);
     ctx.res.end();
   },

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord } from '../../core/line.js';
@@ -62,7 +62,7 @@ export class ClickHouseLogExporter implements LogRecordExporter {
         rows.push(rowFromLine(JSON.parse(line) as TelemetryLine, this.seq.next()));
       } catch (err) {
         this.rejected++;
-        diag.error(`otel-product-telemetry: ClickHouse exporter skipped a record: ${(err as Error).message}`);
+        diag.error(`ClickHouse exporter skipped a record: ${(err as Error).message}`);
       }
     }
     const p = this.write(rows).then(
@@ -72,7 +72,7 @@ export class ClickHouseLogExporter implements LogRecordExporter {
       },
       (err: unknown) => {
         this.failed += rows.length;
-        diag.error(`otel-product-telemetry: ClickHouse exporter lost ${rows.length} record(s): ${(err as Error).message}`);
+        diag.error(`ClickHouse exporter lost ${rows.length} record(s): ${(err as Error).message}`);
         resultCallback({ code: ExportResultCode.FAILED, error: err as Error });
       },
     );

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { ClickHouseHttp } from './ClickHouseHttp.js';
 import type { ClickHouseConfig } from './config.js';
 import { withRetry, type Attempt } from './retry.js';
@@ -58,7 +58,7 @@ export class RowWriter {
         if (found.size > 0) {
           pending = pending.filter((r) => !found.has(rowKey(r.scenario, r.ts_ms, r.id)));
           if (phase === 'precheck') for (const k of found) preexisting.add(k);
-          else diag.debug(`otel-product-telemetry: ClickHouse retry: ${found.size} row(s) of the failed insert were stored already`);
+          else diag.debug(`ClickHouse retry: ${found.size} row(s) of the failed insert were stored already`);
         }
         phase = 'clean';
       }

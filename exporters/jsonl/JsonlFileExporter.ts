@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord, type SerializedLine } from '../../core/line.js';
@@ -64,7 +64,7 @@ export class JsonlFileExporter implements LogRecordExporter, SyncLogRecordExport
         s = serializeRecord(record, this.defaultScenario);
       } catch (err) {
         this.rejected++;
-        diag.error(`otel-product-telemetry: JSONL exporter skipped a record: ${(err as Error).message}`);
+        diag.error(`JSONL exporter skipped a record: ${(err as Error).message}`);
         continue;
       }
       written?.push(s);
@@ -94,7 +94,7 @@ export class JsonlFileExporter implements LogRecordExporter, SyncLogRecordExport
         }
       }
     } catch (err) {
-      diag.error(`otel-product-telemetry: ${(err as Error).message}`);
+      diag.error(`${(err as Error).message}`);
       if (written && done !== undefined) this.report(written.filter((s) => done!.has(this.fileScenario === undefined ? s.scenario : this.fileScenario(s.scenario))));
       return { code: ExportResultCode.FAILED, error: err as Error };
     }
@@ -107,7 +107,7 @@ export class JsonlFileExporter implements LogRecordExporter, SyncLogRecordExport
     try {
       this.onWritten!(written);
     } catch (err) {
-      diag.error(`otel-product-telemetry: onWritten hook failed: ${(err as Error).message}`);
+      diag.error(`onWritten hook failed: ${(err as Error).message}`);
     }
   }
 

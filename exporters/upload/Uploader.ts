@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { ConsentState } from '../../core/consent.js';
 import type { JsonlFileWriter } from '../jsonl/writer.js';
 import { compactStore, StoreBudget } from './compaction.js';
@@ -172,7 +172,7 @@ export class Uploader {
       }
       this.lock.release();
       this.transport.close();
-    })().catch((err: unknown) => diag.error(`otel-product-telemetry: upload shutdown failed: ${(err as Error).message}`));
+    })().catch((err: unknown) => diag.error(`upload shutdown failed: ${(err as Error).message}`));
     return this.shutdownPromise;
   }
 
@@ -235,7 +235,7 @@ export class Uploader {
       if (this.cycle) await this.runCycle('drain', deadline);
       if (this.enabled && Date.now() < deadline) await this.runCycle('drain', deadline);
     } catch (err) {
-      diag.error(`otel-product-telemetry: upload flush failed: ${(err as Error).message}`);
+      diag.error(`upload flush failed: ${(err as Error).message}`);
     } finally {
       clearTimeout(keepAlive);
     }
@@ -251,7 +251,7 @@ export class Uploader {
     if (Number.isFinite(deadline)) this.setDeadline(c, deadline);
     this.cycle = c;
     c.promise = this.cycleBody(mode, c)
-      .catch((err: unknown) => diag.error(`otel-product-telemetry: upload cycle failed: ${(err as Error).stack ?? String(err)}`))
+      .catch((err: unknown) => diag.error(`upload cycle failed: ${(err as Error).stack ?? String(err)}`))
       .finally(() => {
         if (c.timer !== undefined) clearTimeout(c.timer);
         if (this.cycle === c) this.cycle = undefined;
@@ -353,7 +353,7 @@ export class Uploader {
       this.updatePending(after);
       this.counters.evicted += await this.quarantine.trim(Math.floor(this.settings.storeMaxBytes / 4));
     } catch (err) {
-      diag.error(`otel-product-telemetry: store compaction in ${this.dir} failed: ${(err as Error).message}`);
+      diag.error(`store compaction in ${this.dir} failed: ${(err as Error).message}`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { readStateFileSync, writeStateFile } from '../../core/stateFile.js';
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { StoreFile } from './storeFiles.js';
 
 export const CURSOR_FILE = 'upload-cursors.json';
@@ -49,7 +49,7 @@ export class CursorStore {
       raw = readStateFileSync(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // first run
-      diag.warn(`otel-product-telemetry: upload cursors in ${this.path} not read (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
+      diag.warn(`upload cursors in ${this.path} not read (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
       return;
     }
     try {
@@ -61,7 +61,7 @@ export class CursorStore {
         }
       }
     } catch (err) {
-      diag.warn(`otel-product-telemetry: upload cursors in ${this.path} are unreadable (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
+      diag.warn(`upload cursors in ${this.path} are unreadable (${(err as Error).message}); resending from the start of each file (the endpoint drops duplicates by id)`);
     }
   }
 
@@ -126,7 +126,7 @@ export class CursorStore {
       await writeStateFile(this.dir, CURSOR_FILE, JSON.stringify(snapshot) + '\n');
     } catch (err) {
       this.dirty = true;
-      diag.error(`otel-product-telemetry: could not persist upload cursors to ${this.path}: ${(err as Error).message} (a restart would resend; the endpoint drops duplicates by id)`);
+      diag.error(`could not persist upload cursors to ${this.path}: ${(err as Error).message} (a restart would resend; the endpoint drops duplicates by id)`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { checkAnswer, type UploadAnswer } from './answer.js';
 import { buildBody, idPrefixFor, readBatch, recheckLine, type BatchLine, type InvalidLine, type ReadResult } from './batchReader.js';
 import type { UploaderSettings } from './config.js';
@@ -107,7 +107,7 @@ export class FileSender {
   /** Send one file from its cursor to its end. False = stop the cycle (failure, deadline, consent off). */
   async sendFile(f: StoreFile, c: SendWindow): Promise<boolean> {
     if (this.cursors.isStale(f)) {
-      diag.info(`otel-product-telemetry: ${f.path} was replaced or truncated since its last upload; sending it from the start`);
+      diag.info(`${f.path} was replaced or truncated since its last upload; sending it from the start`);
       this.cursors.set(f, 0);
     }
     let offset = this.cursors.offsetOf(f);
@@ -169,7 +169,7 @@ export class FileSender {
         `(it would store every event a second time there, and this uploader would send the copies back); ` +
         `give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR) or send elsewhere (TELEMETRY_UPLOAD_URL). The events stay in ${this.dir}`;
       this.counters.lastError = this.refused;
-      diag.error(`otel-product-telemetry: ${this.refused}`);
+      diag.error(`${this.refused}`);
       return false;
     }
     switch (out.verdict) {
@@ -194,7 +194,7 @@ export class FileSender {
           return true;
         }
         const mid = Math.ceil(lines.length / 2);
-        diag.debug(`otel-product-telemetry: endpoint answered 413 to ${lines.length} events; sending them in two halves`);
+        diag.debug(`endpoint answered 413 to ${lines.length} events; sending them in two halves`);
         if (!(await this.sendLines(f, lines.slice(0, mid), c))) return false;
         return this.sendLines(f, lines.slice(mid), c);
       }
@@ -215,7 +215,7 @@ export class FileSender {
           }
           lines = good;
         }
-        diag.error(`otel-product-telemetry: ${redactUrl(this.url)} refused ${lines.length} event(s) with ${status}: ${short(out.response?.body)}; moved them to ${this.dir}/quarantine/`);
+        diag.error(`${redactUrl(this.url)} refused ${lines.length} event(s) with ${status}: ${short(out.response?.body)}; moved them to ${this.dir}/quarantine/`);
         await this.quarantine.refused(f, lines, { source: 'server', status, error: out.response?.body ?? '' });
         this.cursors.set(f, last.end);
         void this.cursors.save();
@@ -256,7 +256,7 @@ export class FileSender {
       const plain = await attempt(false);
       if (plain.verdict === 'ack') {
         this.gzip = false;
-        diag.warn(`otel-product-telemetry: ${redactUrl(this.url)} refused a gzip body (${status}) and accepted it plain; sending without gzip from now on`);
+        diag.warn(`${redactUrl(this.url)} refused a gzip body (${status}) and accepted it plain; sending without gzip from now on`);
       }
       return plain;
     }
@@ -280,7 +280,7 @@ export class FileSender {
     this.counters.backoffUntil = now + Math.max(delay, retryAfter ?? 0);
     if (retryAfter !== undefined) this.counters.retryAfterUntil = now + retryAfter;
     const wait = this.counters.backoffUntil - now;
-    const msg = `otel-product-telemetry: upload ${this.counters.lastError}; attempt ${this.counters.failures} failed, next in ${wait} ms${retryAfter !== undefined ? ' (Retry-After)' : ''}; the events stay in ${this.dir}`;
+    const msg = `upload ${this.counters.lastError}; attempt ${this.counters.failures} failed, next in ${wait} ms${retryAfter !== undefined ? ' (Retry-After)' : ''}; the events stay in ${this.dir}`;
     if (out.verdict === 'pause') diag.error(`${msg} — check TELEMETRY_UPLOAD_URL and TELEMETRY_UPLOAD_TOKEN`);
     else diag.warn(msg);
   }

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { RefusedEvent } from './answer.js';
 import type { BatchLine, InvalidLine } from './batchReader.js';
 import type { StoreFile } from './storeFiles.js';
@@ -129,7 +129,7 @@ export class LineQuarantine {
     try {
       await quarantineLines(this.dir, scenarioOf(f), lines.map((l) => l.json), { ...reason, file: f.path, start: lines[0]!.start, end: lines[lines.length - 1]!.end });
     } catch (err) {
-      diag.error(`otel-product-telemetry: could not write ${lines.length} refused event(s) to ${this.dir}/quarantine/: ${(err as Error).message}; they are skipped`);
+      diag.error(`could not write ${lines.length} refused event(s) to ${this.dir}/quarantine/: ${(err as Error).message}; they are skipped`);
     }
   }
 
@@ -140,12 +140,12 @@ export class LineQuarantine {
     this.doneUpTo.set(f.key, fresh[fresh.length - 1]!.end);
     this.invalid += fresh.length;
     this.quarantined += fresh.length;
-    diag.warn(`otel-product-telemetry: ${fresh.length} invalid line(s) in ${f.path} (first at byte ${fresh[0]!.start}: ${fresh[0]!.reason}); moved to ${this.dir}/quarantine/, not sent`);
+    diag.warn(`${fresh.length} invalid line(s) in ${f.path} (first at byte ${fresh[0]!.start}: ${fresh[0]!.reason}); moved to ${this.dir}/quarantine/, not sent`);
     try {
       const error = fresh.map((l) => `byte ${l.start}: ${l.reason}`).join('\n').slice(0, 65_536);
       await quarantineLines(this.dir, scenarioOf(f), fresh.map((l) => l.raw), { source: 'local', error, file: f.path, start: fresh[0]!.start, end: fresh[fresh.length - 1]!.end });
     } catch (err) {
-      diag.error(`otel-product-telemetry: could not quarantine invalid lines of ${f.path}: ${(err as Error).message}; they are skipped`);
+      diag.error(`could not quarantine invalid lines of ${f.path}: ${(err as Error).message}; they are skipped`);
     }
   }
 
@@ -165,7 +165,7 @@ export class LineQuarantine {
       reasons.push(`event ${r.at} (byte ${line.start}): ${r.reason}`);
     }
     if (rejected.length === 0) return 0;
-    diag.warn(`otel-product-telemetry: ${redactUrl(this.url)} refused ${rejected.length} of ${lines.length} event(s) (${short(reasons[0])}); moved them to ${this.dir}/quarantine/`);
+    diag.warn(`${redactUrl(this.url)} refused ${rejected.length} of ${lines.length} event(s) (${short(reasons[0])}); moved them to ${this.dir}/quarantine/`);
     await this.refused(f, rejected, { source: 'server', status, error: reasons.join('\n').slice(0, 65_536) });
     return rejected.length;
   }
@@ -173,7 +173,7 @@ export class LineQuarantine {
   /** A torn last line (no newline, file quiet): keep its first 4 KiB and step over it. Returns the new offset. */
   async tornTail(fh: FileHandle, f: StoreFile, start: number): Promise<number> {
     const end = f.size;
-    diag.warn(`otel-product-telemetry: ${f.path} ends in an unterminated line (bytes ${start}-${end}, a write cut short by a crash); set aside, not sent`);
+    diag.warn(`${f.path} ends in an unterminated line (bytes ${start}-${end}, a write cut short by a crash); set aside, not sent`);
     await this.keepHead(fh, f, start, end, `unterminated line of ${end - start} bytes at the end of the file (torn write)`);
     return end;
   }
@@ -188,7 +188,7 @@ export class LineQuarantine {
       const nl = chunk.subarray(0, bytesRead).indexOf(0x0a);
       if (nl >= 0) {
         const end = pos + nl + 1;
-        diag.warn(`otel-product-telemetry: line at byte ${start} of ${f.path} is ${end - start} bytes, over the ${limit}-byte request limit; set aside, not sent`);
+        diag.warn(`line at byte ${start} of ${f.path} is ${end - start} bytes, over the ${limit}-byte request limit; set aside, not sent`);
         await this.keepHead(fh, f, start, end, `line of ${end - start} bytes exceeds the request limit of ${limit} bytes; only its first 4096 bytes are kept here`);
         return end;
       }
@@ -201,7 +201,7 @@ export class LineQuarantine {
   async trim(maxBytes: number): Promise<number> {
     const evicted = await trimQuarantine(this.dir, maxBytes);
     if (evicted > 0) {
-      diag.warn(`otel-product-telemetry: quarantine in ${this.dir} exceeded a quarter of TELEMETRY_STORE_MAX_BYTES; removed its ${evicted} oldest entr${evicted === 1 ? 'y' : 'ies'}`);
+      diag.warn(`quarantine in ${this.dir} exceeded a quarter of TELEMETRY_STORE_MAX_BYTES; removed its ${evicted} oldest entr${evicted === 1 ? 'y' : 'ies'}`);
     }
     return evicted;
   }

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { SeverityNumber } from '../../core/logTypes.js';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { serializeRecord } from '../../core/line.js';
@@ -29,7 +29,7 @@ export function admitRecords(records: readonly ReadableLogRecord[], budget: Stor
       kept ??= records.slice(0, i);
       budget.dropped++;
       if ((budget.dropped & (budget.dropped - 1)) === 0) {
-        diag.warn(`otel-product-telemetry: local store is full of unsent events (TELEMETRY_STORE_MAX_BYTES=${budget.maxBytes}); newest events are dropped, ${budget.dropped} so far. Is the upload endpoint reachable?`);
+        diag.warn(`local store is full of unsent events (TELEMETRY_STORE_MAX_BYTES=${budget.maxBytes}); newest events are dropped, ${budget.dropped} so far. Is the upload endpoint reachable?`);
       }
       continue;
     }

@@ -1,4 +1,5 @@
-import { diag, type Context } from '@opentelemetry/api';
+import { type Context } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { SeverityNumber } from '../../core/logTypes.js';
 import { ExportResultCode, type ExportResult } from '../../core/exportResult.js';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
@@ -80,7 +81,7 @@ export class TelemetryBatchProcessor implements LogRecordProcessor {
       this.dropped++;
       // Say so, without flooding: on the first drop and then at every power of two.
       if ((this.dropped & (this.dropped - 1)) === 0) {
-        diag.warn(`otel-product-telemetry: export queue full (${this.maxQueueSize} records); ${this.dropped} record(s) dropped so far`);
+        diag.warn(`export queue full (${this.maxQueueSize} records); ${this.dropped} record(s) dropped so far`);
       }
       return;
     }
@@ -106,7 +107,7 @@ export class TelemetryBatchProcessor implements LogRecordProcessor {
       if (result.code !== ExportResultCode.SUCCESS) this.failed += batch.length;
     } catch (err) {
       this.failed += batch.length;
-      diag.error(`otel-product-telemetry: export failed: ${(err as Error).message}`);
+      diag.error(`export failed: ${(err as Error).message}`);
     }
     return true;
   }
@@ -190,7 +191,7 @@ export class TelemetryBatchProcessor implements LogRecordProcessor {
         clearTimeout(timeout);
         if (result.code !== ExportResultCode.SUCCESS) {
           this.failed += batch.length;
-          diag.error(`otel-product-telemetry: export of ${batch.length} record(s) failed: ${result.error?.message ?? 'unknown error'}`);
+          diag.error(`export of ${batch.length} record(s) failed: ${result.error?.message ?? 'unknown error'}`);
         }
         resolve();
       };

@@ -1,4 +1,5 @@
-import { diag, type Context } from '@opentelemetry/api';
+import { type Context } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
 import { DecoratingProcessor } from '../DecoratingProcessor.js';
@@ -54,14 +55,14 @@ export class PolicyProcessor extends DecoratingProcessor {
 
   private drop(record: SdkLogRecord, reason: DropReason, message: string, loud: boolean): void {
     this.counts[reason]++;
-    const text = `otel-product-telemetry: dropped event ${JSON.stringify(record.eventName ?? '')}: ${message}`;
+    const text = `dropped event ${JSON.stringify(record.eventName ?? '')}: ${message}`;
     if (loud) diag.error(text);
     else diag.debug(text);
     if (this.onDrop) {
       try {
         this.onDrop(record, reason, message);
       } catch (err) {
-        diag.error(`otel-product-telemetry: onDrop hook failed: ${(err as Error).message}`);
+        diag.error(`onDrop hook failed: ${(err as Error).message}`);
       }
     }
   }

@@ -1,4 +1,5 @@
-import { diag, type Context } from '@opentelemetry/api';
+import { type Context } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { AnyValue } from '../../core/logTypes.js';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { TELEMETRY_SCOPE } from '../../core/record.js';
@@ -45,7 +46,7 @@ export class RedactionProcessor extends DecoratingProcessor {
         // A body that cannot be read (a throwing getter or proxy) cannot be checked for secrets: it goes no further,
         // and the error stays here, never thrown into the code that emitted it.
         this.unreadable++;
-        diag.error(`otel-product-telemetry: dropped event ${JSON.stringify(record.eventName ?? '')}: its body could not be read for redaction: ${(err as Error)?.message ?? String(err)}`);
+        diag.error(`dropped event ${JSON.stringify(record.eventName ?? '')}: its body could not be read for redaction: ${(err as Error)?.message ?? String(err)}`);
         return;
       }
     }

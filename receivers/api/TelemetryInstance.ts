@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { SeverityNumber, type AnyValue, type AnyValueMap, type LoggerLike, type LoggerProviderLike, type LogAttributes, type LogRecordInput } from '../../core/logTypes.js';
 import { reportOnce } from '../../core/report.js';
 import { ValidationError } from '../../core/errors.js';
@@ -154,7 +154,7 @@ export class TelemetryInstance {
     const runtime = this.options.runtime ?? resolveRuntime();
     if (runtime === undefined || !runtime.consent.enabled) return FALSE;
     if (typeof event !== 'string' || event.length === 0 || payload === null || typeof payload !== 'object') {
-      diag.warn('otel-product-telemetry: send() needs an event name and a payload object; nothing recorded');
+      diag.warn('send() needs an event name and a payload object; nothing recorded');
       return FALSE;
     }
     const details: Record<string, unknown> = { ...(isObject(payload.eventProperties) ? payload.eventProperties : {}) };
@@ -182,7 +182,7 @@ export class TelemetryInstance {
       if (typeof provider?.forceFlush === 'function') await provider.forceFlush();
       else await runtime?.forceFlush?.();
     } catch (err) {
-      diag.error(`otel-product-telemetry: flush failed: ${(err as Error).message}`);
+      diag.error(`flush failed: ${(err as Error).message}`);
     }
   }
 
@@ -270,7 +270,7 @@ export class TelemetryInstance {
   }
 
   private fail(err: unknown): Promise<never> {
-    diag.warn(`otel-product-telemetry: event not recorded: ${(err as Error).message}`);
+    diag.warn(`event not recorded: ${(err as Error).message}`);
     return rejected(err);
   }
 }

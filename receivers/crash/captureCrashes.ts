@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { telemetry as defaultTelemetry } from '../api/telemetry.js';
 import type { TelemetryInstance } from '../api/TelemetryInstance.js';
 
@@ -32,7 +32,7 @@ export function captureCrashes(options: CaptureCrashesOptions = {}): () => void 
       if (error.stack) payload.stack = error.stack;
       void instance.crash(payload);
     } catch (recordErr) {
-      diag.error(`otel-product-telemetry: could not record a crash: ${(recordErr as Error).message}`);
+      diag.error(`could not record a crash: ${(recordErr as Error).message}`);
     }
   };
   process.on('uncaughtExceptionMonitor', monitor);

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { ATTR_DB_SYSTEM_NAME as SEMCONV_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import type { DetectedResource, DetectedResourceAttributes, ResourceDetectionConfig, ResourceDetector } from '@opentelemetry/resources';
 import { resolveEnvironment } from './activeEnvironment.js';
@@ -104,7 +104,7 @@ export class ProductEnvironmentDetector implements ResourceDetector {
       if (integrations !== undefined && integrations.length > 0) attributes[ATTR_PRODUCT_INTEGRATIONS] = [...integrations];
       return { attributes };
     } catch (err) {
-      diag.warn(`otel-product-telemetry: resource detection failed: ${(err as Error).message}`);
+      diag.warn(`resource detection failed: ${(err as Error).message}`);
       return {};
     }
   }
@@ -114,7 +114,7 @@ function safely<T>(read: () => T | undefined): T | undefined {
   try {
     return read();
   } catch (err) {
-    diag.warn(`otel-product-telemetry: resource detection failed: ${(err as Error).message}`);
+    diag.warn(`resource detection failed: ${(err as Error).message}`);
     return undefined;
   }
 }

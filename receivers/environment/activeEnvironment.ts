@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { resolveRuntime } from '../../core/runtime.js';
 import { loadEnvironmentConfig } from './config.js';
 import { ProductEnvironment } from './ProductEnvironment.js';
@@ -24,7 +24,7 @@ export function resolveEnvironment(): ProductEnvironment | undefined {
       try {
         fromEnv = new ProductEnvironment({ config: loadEnvironmentConfig({}, process.env, 'host'), dir: runtime.config.dir, consent: runtime.consent });
       } catch (err) {
-        diag.warn(`otel-product-telemetry: environment data unavailable, configuration invalid: ${(err as Error).message}`);
+        diag.warn(`environment data unavailable, configuration invalid: ${(err as Error).message}`);
       }
     }
   }

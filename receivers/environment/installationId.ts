@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { readStateFileSync } from '../../core/stateFile.js';
 
 export const INSTALLATION_ID_FILE = 'installation-id';
@@ -103,7 +103,7 @@ export class InstallationIdStore {
       try {
         return (this.persisted = ensureInstallationId(this.dir, this.provisional));
       } catch (err) {
-        diag.warn(`otel-product-telemetry: could not persist the installation id in ${this.dir}: ${(err as Error).message}`);
+        diag.warn(`could not persist the installation id in ${this.dir}: ${(err as Error).message}`);
       }
     }
     return this.provisional;

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 
 /** A mutable count: one per name, allocated once, so counting a known name allocates nothing. */
 interface Cell {
@@ -77,7 +77,7 @@ export class UsageCounters {
     this.refused++;
     if (!this.warned) {
       this.warned = true;
-      diag.warn(`otel-product-telemetry: usage counter refused (further refusals are only counted): ${message}`);
+      diag.warn(`usage counter refused (further refusals are only counted): ${message}`);
     }
   }
 }

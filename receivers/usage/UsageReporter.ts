@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { createRedactor, type Redactor } from '../../processors/redaction/redact.js';
 import { DEFAULT_REDACT_KEYS } from '../../processors/redaction/RedactionProcessor.js';
 import type { ProductEnvironment } from '../environment/ProductEnvironment.js';
@@ -89,7 +89,7 @@ export class UsageReporter {
    */
   report(options: { onlyIfCounted?: boolean } = {}): boolean {
     if (!this.consent.enabled) {
-      diag.debug('otel-product-telemetry: usage report not sent: telemetry is off');
+      diag.debug('usage report not sent: telemetry is off');
       return false;
     }
     if (this.emit === undefined) return false;
@@ -104,22 +104,22 @@ export class UsageReporter {
         writePersistedCounts(this.dir, emptyCounts());
       });
       if (locked.ok && sent === undefined) {
-        diag.debug('otel-product-telemetry: no usage report at shutdown: nothing was counted since the last one');
+        diag.debug('no usage report at shutdown: nothing was counted since the last one');
         return false;
       }
       if (!locked.ok) {
         // Could not get the file: report only this process's counts; the saved ones wait for the next report.
-        diag.warn(`otel-product-telemetry: ${this.dir}/usage-counters.lock is busy; reporting this process's counts only`);
+        diag.warn(`${this.dir}/usage-counters.lock is busy; reporting this process's counts only`);
         sent = this.build(snapshot);
         this.emit(sent);
       }
       this.subtract(snapshot);
       this.reportsSent++;
       const bytes = Buffer.byteLength(JSON.stringify(sent));
-      diag.debug(`otel-product-telemetry: usage report emitted: ${Object.keys(sent!.product.internals.commands).length} commands, ${Object.keys(sent!.product.internals.metrics).length} metrics, ${bytes} bytes`);
+      diag.debug(`usage report emitted: ${Object.keys(sent!.product.internals.commands).length} commands, ${Object.keys(sent!.product.internals.metrics).length} metrics, ${bytes} bytes`);
       return true;
     } catch (err) {
-      diag.warn(`otel-product-telemetry: usage report failed: ${(err as Error).message}`);
+      diag.warn(`usage report failed: ${(err as Error).message}`);
       return false;
     }
   }
@@ -148,9 +148,9 @@ export class UsageReporter {
       if (snapshot.commands.size === 0 && snapshot.metrics.size === 0) return;
       const locked = withCountersLock(this.dir, () => writePersistedCounts(this.dir, addCounts(readPersistedCounts(this.dir), snapshot)));
       if (locked.ok) this.subtract(snapshot);
-      else diag.warn(`otel-product-telemetry: could not save usage counters: ${this.dir}/usage-counters.lock is busy`);
+      else diag.warn(`could not save usage counters: ${this.dir}/usage-counters.lock is busy`);
     } catch (err) {
-      diag.warn(`otel-product-telemetry: could not save usage counters in ${this.dir}: ${(err as Error).message}`);
+      diag.warn(`could not save usage counters in ${this.dir}: ${(err as Error).message}`);
     }
   }
 

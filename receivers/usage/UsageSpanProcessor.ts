@@ -1,4 +1,5 @@
-import { diag, type Attributes, type Context, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { type Attributes, type Context, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { observedDatabases, type ObservedDatabases } from '../environment/observedDatabases.js';
 import { loadSpanBridgeConfig, type SpanBridgeConfig, type SpanBridgeSettings } from './config.js';
 import { isEntrySpan, spanCommandName } from './spanCommands.js';
@@ -77,7 +78,7 @@ export class UsageSpanProcessor {
     } catch (err) {
       if (!this.warned) {
         this.warned = true;
-        diag.warn(`otel-product-telemetry: span bridge could not count a span: ${(err as Error).message}`);
+        diag.warn(`span bridge could not count a span: ${(err as Error).message}`);
       }
     }
   }

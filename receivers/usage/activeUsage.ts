@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { resolveRuntime } from '../../core/runtime.js';
 import { defaultTelemetryDir } from '../../core/paths.js';
 import { resolveEnvironment } from '../environment/activeEnvironment.js';
@@ -41,7 +41,7 @@ export function getTelemetryData(): TelemetryData {
   const reporter = resolveUsageReporter();
   if (reporter) return reporter.getTelemetryData();
   if (degraded === undefined) {
-    diag.warn('otel-product-telemetry: telemetry data built from defaults: the configuration is invalid');
+    diag.warn('telemetry data built from defaults: the configuration is invalid');
     const consent = { enabled: false };
     const dir = resolveRuntime()?.config.dir ?? defaultTelemetryDir();
     const environment = new ProductEnvironment({ config: loadEnvironmentConfig({}, {}), dir, consent });

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import { readStateFileSync, writeStateFileSync } from '../../core/stateFile.js';
 import { MAX_COUNTER_NAME_LENGTH } from './UsageCounters.js';
 
@@ -31,14 +31,14 @@ export function readPersistedCounts(dir: string): CountSet {
   try {
     text = readStateFileSync(join(dir, COUNTERS_FILE));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') diag.warn(`otel-product-telemetry: ignoring ${COUNTERS_FILE} in ${dir}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') diag.warn(`ignoring ${COUNTERS_FILE} in ${dir}: ${(err as Error).message}`);
     return emptyCounts();
   }
   try {
     const parsed = JSON.parse(text) as { commands?: unknown; metrics?: unknown };
     return { commands: toCountMap(parsed.commands), metrics: toCountMap(parsed.metrics) };
   } catch (err) {
-    diag.warn(`otel-product-telemetry: ignoring unreadable ${COUNTERS_FILE} in ${dir}: ${(err as Error).message}`);
+    diag.warn(`ignoring unreadable ${COUNTERS_FILE} in ${dir}: ${(err as Error).message}`);
     return emptyCounts();
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../core/diag.js';
 import type { TelemetryData } from './telemetryData.js';
 import { getTelemetryData } from './activeUsage.js';
 import { ErrorCode } from '../../core/errorCodes.js';
@@ -31,7 +31,7 @@ export function telemetryDataHandler(options: TelemetryDataHandlerOptions = {}):
       const body = JSON.stringify(source());
       send(res, 200, req.method === 'HEAD' ? undefined : body, {}, Buffer.byteLength(body));
     } catch (err) {
-      diag.warn(`otel-product-telemetry: GET /telemetry/data failed: ${(err as Error).message}`);
+      diag.warn(`GET /telemetry/data failed: ${(err as Error).message}`);
       if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'telemetry data unavailable', code: ErrorCode.INTERNAL }));
       else res.end();
     }

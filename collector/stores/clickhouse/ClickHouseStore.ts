@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../../core/diag.js';
 import { SeverityNumber } from '../../../core/logTypes.js';
 import { ClickHouseError, StoreError } from '../../../core/errors.js';
 import { uuidv7 } from '../../../core/id.js';
@@ -120,7 +120,7 @@ export class ClickHouseStore implements TelemetryStore {
         const newest = await this.writer.http.rows<{ scenario: string; id: string }>(this.sql.newestIds(this.window.capacity));
         for (let i = newest.length - 1; i >= 0; i--) this.window.add(newest[i]!.scenario, newest[i]!.id);
       }
-      diag.debug(`otel-product-telemetry: ClickHouse store ${this.config.database}.${this.config.table} at ${this.writer.http.where} open (${this.admission.scenarioCount} scenarios)`);
+      diag.debug(`ClickHouse store ${this.config.database}.${this.config.table} at ${this.writer.http.where} open (${this.admission.scenarioCount} scenarios)`);
     });
     return this.opened;
   }
@@ -315,7 +315,7 @@ export class ClickHouseStore implements TelemetryStore {
       await this.rollup.settle(pairs);
     } catch (err) {
       // Unsettled hours stay exact: reads compute them from the events.
-      diag.debug(`otel-product-telemetry: ClickHouse rollup: settling failed: ${(err as Error).message}`);
+      diag.debug(`ClickHouse rollup: settling failed: ${(err as Error).message}`);
     }
   }
 
@@ -331,7 +331,7 @@ export class ClickHouseStore implements TelemetryStore {
       return { ready: true };
     } catch (err) {
       // The message names ClickHouse's address: logged, not shown to whoever polls /readyz.
-      diag.warn(`otel-product-telemetry: ClickHouse store not ready: ${(err as Error).message}`);
+      diag.warn(`ClickHouse store not ready: ${(err as Error).message}`);
       return { ready: false, reason: 'ClickHouse does not answer (see the collector\'s diag log)' };
     }
   }
@@ -393,7 +393,7 @@ export class ClickHouseStore implements TelemetryStore {
       // is written): move their hours' counters on, so that no settled hour hides them.
       if (this.rollup !== undefined) this.rollup.bump(rows).catch(() => undefined);
       const e = err instanceof StoreError ? err : new ClickHouseError(`inserting into ClickHouse failed: ${(err as Error).message}`, 0, false, undefined, { cause: err });
-      diag.error(`otel-product-telemetry: ClickHouse store: ${e.message}`);
+      diag.error(`ClickHouse store: ${e.message}`);
       for (const p of group) {
         for (const s of p.newScenarios) this.admission.forget(s);
         p.reject(e);

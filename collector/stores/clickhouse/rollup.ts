@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag } from '../../../core/diag.js';
 import type { ClickHouseHttp, ExternalTable } from '../../../exporters/clickhouse/ClickHouseHttp.js';
 import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry.js';
 import { identifier, qualifiedName, type TableName } from '../../../exporters/clickhouse/schema.js';
@@ -182,7 +182,7 @@ export class Rollup {
         for (const [h, groups] of hours) into.set(h, groups);
       }
       // What was computed is settled for the next read (best effort: failing only means computing it again).
-      this.store(dirty, fresh).catch((err: Error) => diag.debug(`otel-product-telemetry: ClickHouse rollup: settling failed: ${err.message}`));
+      this.store(dirty, fresh).catch((err: Error) => diag.debug(`ClickHouse rollup: settling failed: ${err.message}`));
     }
     return out;
   }
