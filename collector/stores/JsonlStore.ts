@@ -49,6 +49,8 @@ export interface JsonlStoreOptions extends StoreRuleOptions {
    * buckets older than 48 hours); beyond it the query is refused (422). Default 64 MiB.
    */
   insightsScanBytes?: number;
+  /** Keep the insights rollups (default true); false saves their memory and answers every insights query by a scan. */
+  insightsRollups?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export class JsonlStore implements TelemetryStore {
   private readonly writer: JsonlFileWriter;
   private readonly book: SummaryBook;
   /** Insights rollups, fed with the summaries (books.ts). */
-  private readonly rollups: InsightsBook;
+  private readonly rollups: InsightsBook | undefined;
   private readonly books: BookSet;
   private readonly scanBytes: number;
   private readonly window: DedupWindow;
@@ -95,8 +97,8 @@ export class JsonlStore implements TelemetryStore {
     this.dir = options.dir;
     this.failureEvents = options.failureEvents;
     this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
-    this.rollups = new InsightsBook({ failureEvents: options.failureEvents, keys: options.insightsKeys });
-    this.books = new BookSet([this.book, this.rollups]);
+    this.rollups = options.insightsRollups === false ? undefined : new InsightsBook({ failureEvents: options.failureEvents, keys: options.insightsKeys });
+    this.books = new BookSet(this.rollups === undefined ? [this.book] : [this.book, this.rollups]);
     this.scanBytes = options.insightsScanBytes ?? DEFAULT_INSIGHTS_SCAN_BYTES;
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment: options.environment, maxEventBytes: options.maxEventBytes, maxScenarios: options.maxScenarios, foldCase: true });
@@ -263,7 +265,7 @@ export class JsonlStore implements TelemetryStore {
     const window = this.window;
     for (const e of events) {
       book.add(file, e.event, e.timestamp, e.details);
-      rollups.addEvent(file, e);
+      if (rollups !== undefined) rollups.addEvent(file, e);
       if (e.id !== undefined) window.add(file, e.id);
     }
   }
@@ -314,7 +316,7 @@ export class JsonlStore implements TelemetryStore {
    * `insightsScanBytes`, else refused with InsightsBudgetError (422) naming the parameter and the budget.
    */
   async insights(q: InsightsQuery): Promise<InsightsAnswer> {
-    const rolled = this.rollups.answer(q);
+    const rolled = this.rollups?.answer(q) ?? { field: 'by' as const, reason: 'the insights rollups are off' };
     if (!('reason' in rolled)) return rolled;
     let size = 0;
     if (isSafeScenario(q.scenario) && this.book.has(q.scenario)) {

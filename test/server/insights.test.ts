@@ -152,6 +152,20 @@ describe('GET /api/v1/telemetry/{scenario}/insights', () => {
     expect(over.body.error).toMatch(/not rolled up.*scan budget of 200 bytes/);
   });
 
+  it('with the rollups off (insightsRollups: false) answers the same by scanning', async () => {
+    const on = await collector();
+    const dir = tmpDir('insights-off-');
+    const off = await collector({ dir, customStore: new JsonlStore({ dir, insightsRollups: false }) });
+    await upload(on, FIXTURE);
+    await upload(off, FIXTURE);
+    for (const q of [`from=${day(0)}&to=${day(3)}`, `from=${day(0)}&to=${day(2)}&by=version&top=1&bucket=hour`]) {
+      const [a, b] = [await request(`${on.url}/api/v1/telemetry/shop/insights?${q}`), await request(`${off.url}/api/v1/telemetry/shop/insights?${q}`)];
+      expect(b.status).toBe(200);
+      expect(b.body.total_events).toBe(6);
+      expect(b.text).toBe(a.text);
+    }
+  });
+
   it('asks for the token like the summary routes when TELEMETRY_AUTH_TOKEN is set', async () => {
     const token = 'insights-token-123';
     const c = await collector({ env: { TELEMETRY_AUTH_TOKEN: token } });
