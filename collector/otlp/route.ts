@@ -1,9 +1,8 @@
 import { RequestError, type TelemetryError } from '../../core/errors.js';
-import { contentEncodingOf, readBody } from '../http/body.js';
+import { contentEncodingOf, readBody, utf8Text } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { discardRest, JSON_TYPE, sendJson, sendRaw } from '../http/respond.js';
 import { parseJson } from '../ingest/parse.js';
-import { utf8Text } from '../routes/upload.js';
 import type { Route, RouteContext } from '../router.js';
 import { RpcStatus } from './protobuf.js';
 import { ErrorCode } from '../../core/errorCodes.js';

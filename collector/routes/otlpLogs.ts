@@ -4,7 +4,7 @@ import { mapLogsRequest } from '../otlp/mapLogs.js';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse } from '../otlp/protobuf.js';
 import { otlpRoute } from '../otlp/route.js';
 import type { Route } from '../router.js';
-import { eventLimits } from './upload.js';
+import { eventLimits } from '../ingest/ingest.js';
 import { ErrorCode } from '../../core/errorCodes.js';
 
 const NANOS_KEY = /UnixNano$|_unix_nano$/;

@@ -1,10 +1,9 @@
 import { diag } from '../../core/diag.js';
 import { RequestError, StoreError, ValidationError } from '../../core/errors.js';
 import { isSafeScenario } from '../../core/scenario.js';
-import { contentEncodingOf, readBody } from '../http/body.js';
+import { contentEncodingOf, readBody, utf8Text } from '../http/body.js';
 import { mediaTypeOf, unsupportedType } from '../http/contentType.js';
 import { sendJson } from '../http/respond.js';
-import { utf8Text } from '../routes/upload.js';
 import { parseJson } from '../ingest/parse.js';
 import { otlpRoute } from '../otlp/route.js';
 import type { Route, RouteContext } from '../router.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readJsonl } from '../helpers.js';
-import { collector, request } from './setup.js';
+import { STORE_ID_HEADER, storeIdOf } from '../../core/storeId.js';
+import { collector, request, stop } from './setup.js';
 
 const CREATED = { status: 201, message: 'Created', fin: true, statusCode: '201' };
 
@@ -52,5 +53,24 @@ describe('appcd-compatible routes', () => {
     expect(array.status).toBe(400);
     const text = await request(`${c.url}/appcd/telemetry`, { method: 'POST', body: '{"event":"x"}', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
+  });
+
+  it('go through the upload route\'s ingest: refusals counted by code, a number JSON cannot carry refused naming its field, the own-store check', async () => {
+    const c = await collector();
+    expect((await request(`${c.url}/appcd/telemetry`, { json: { event: 'ok', id: 'appcd-1' } })).status).toBe(201);
+    // Sent again (a client's retry): already stored, still 201, stored once.
+    expect((await request(`${c.url}/appcd/telemetry`, { json: { event: 'ok', id: 'appcd-1' } })).status).toBe(201);
+    expect(readJsonl(join(c.dir, 'default.jsonl')).map((l) => l.id)).toEqual(['appcd-1']);
+    expect((await request(`${c.url}/appcd/telemetry`, { json: { app: 'x' } })).status).toBe(400);
+    const inexact = await request(`${c.url}/appcd/telemetry/crash`, { method: 'POST', body: '{"message":"m","n":12345678901234567890}', headers: { 'content-type': 'application/json' } });
+    expect(inexact.status).toBe(400);
+    expect(inexact.body).toMatchObject({ code: 'OPT_ERR_VALIDATION', field: 'details.n' });
+    const own = await request(`${c.url}/appcd/telemetry`, { json: { event: 'loop' }, headers: { [STORE_ID_HEADER]: storeIdOf(c.dir)! } });
+    expect(own.status).toBe(409);
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    const refused = metrics.split('\n').find((l) => l.startsWith('product_telemetry_collector_events_total{') && l.includes('outcome="refused"') && l.includes('reason="OPT_ERR_VALIDATION"'));
+    expect(refused?.split(' ').pop()).toBe('2');
+    expect(readJsonl(join(c.dir, 'default.jsonl'))).toHaveLength(1);
+    await stop(c);
   });
 });
