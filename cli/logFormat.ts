@@ -27,7 +27,7 @@ export interface TableSinkOptions {
  * Time, event, level, deployment and short details in fixed-width columns, so rows can be printed in blocks as they
  * are found (a stream of any length, and follow mode) and still line up. Long cells are cut with `…`.
  */
-export function tableSink(out: Output, options: TableSinkOptions): EntrySink {
+function tableSink(out: Output, options: TableSinkOptions): EntrySink {
   const { paint } = options;
   const widths = [26, 26, 7, 20];
   const fixed = widths.reduce((a, b) => a + b, 0);

@@ -5,10 +5,10 @@ import { InterruptedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
 import { printableMessage } from '../core/sanitize.js';
 
-export const EXIT_OK = 0;
-export const EXIT_RUNTIME = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+const EXIT_OK = 0;
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
 
 export interface RunIO {
   stdout: NodeJS.WriteStream;

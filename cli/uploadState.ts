@@ -28,7 +28,7 @@ export interface UploadReport {
 }
 
 /** Total size of the regular files under `dir` (bounded depth: spools are two levels deep; symlinks are skipped). */
-export function treeBytes(dir: string, depth = 3): number {
+function treeBytes(dir: string, depth = 3): number {
   return dirBytesSync(dir, { depth });
 }
 

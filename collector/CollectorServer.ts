@@ -268,7 +268,7 @@ export class CollectorServer {
 }
 
 /** How often Node checks the headers and request deadlines: a quarter of the shorter one, within 250 ms..5 s. */
-export function checkingIntervalOf(config: Pick<CollectorConfig, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
+function checkingIntervalOf(config: Pick<CollectorConfig, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
   return Math.min(5000, Math.max(250, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4)));
 }
 

@@ -4,7 +4,7 @@ import { storeIdOf } from '../core/storeId.js';
 import { DirLock } from '../exporters/upload/lock.js';
 
 /** `{dir}/collector.lock`: one collector per data dir. */
-export const COLLECTOR_LOCK_FILE = 'collector.lock';
+const COLLECTOR_LOCK_FILE = 'collector.lock';
 
 /** The lock is refreshed this often, so a collector on another host sharing the dir never sees it as stale. */
 const REFRESH_MS = 60_000;

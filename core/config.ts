@@ -71,7 +71,7 @@ export function loadPipelineConfig(options: PipelineOptions = {}, env: NodeJS.Pr
  * `OTEL_RESOURCE_ATTRIBUTES` as the OTel SDK's env detector reads it: `key=value` pairs separated by commas, values
  * percent-decoded; a malformed pair is skipped (the SDK warns about those itself).
  */
-export function parseResourceAttributes(raw: string | undefined): Map<string, string> {
+function parseResourceAttributes(raw: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!raw) return out;
   for (const pair of raw.split(',')) {

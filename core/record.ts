@@ -41,7 +41,7 @@ export const ATTR_EVENT_ID = 'product_telemetry.event.id';
  */
 export const LEGACY_ATTR_SCENARIO = 'telemetry.scenario';
 export const LEGACY_ATTR_EVENT_ID = 'telemetry.event.id';
-export const LEGACY_ATTR_APP_ID = 'app.id';
+const LEGACY_ATTR_APP_ID = 'app.id';
 export const LEGACY_ATTRIBUTE_KEYS: ReadonlyMap<string, string> = new Map([
   [LEGACY_ATTR_SCENARIO, ATTR_SCENARIO],
   [LEGACY_ATTR_EVENT_ID, ATTR_EVENT_ID],

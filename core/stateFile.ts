@@ -80,7 +80,7 @@ export async function writeStateFile(dir: string, name: string, data: string | U
 }
 
 /** Why a state file was not read (thrown by `readStateFileSync`); `code` is `ENOENT` when there is simply none. */
-export class StateFileError extends Error {
+class StateFileError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);

@@ -3,7 +3,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, wri
 import { join } from 'node:path';
 
 /** `{dir}/store-id`: a random identity of a data dir, created by whoever needs it first (app uploader or collector). */
-export const STORE_ID_FILE = 'store-id';
+const STORE_ID_FILE = 'store-id';
 
 /** Request header with which an uploader names the data dir it sends from (its `store-id`). */
 export const STORE_ID_HEADER = 'x-telemetry-store-id';

@@ -6,7 +6,7 @@
  * `dependency_unreachable`, `secrets_missing`, `update_error`, `readiness_timeout` — and everything else is `info`.
  * `--level X` keeps events of level X or more severe (`--level warn` keeps warn, error and fatal).
  */
-export const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type Level = (typeof LEVELS)[number];
 
 /** Levels accepted by `--level` (debug is below every filter, so it is not offered). */
@@ -15,7 +15,7 @@ export const LEVEL_CHOICES = ['info', 'warn', 'error', 'fatal'] as const;
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
 
 /** Failure events without the `_failed` suffix (which makes any event a failure). */
-export const ERROR_EVENTS: ReadonlySet<string> = new Set([
+const ERROR_EVENTS: ReadonlySet<string> = new Set([
   'crash',
   'service_crashed',
   'dependency_unreachable',
@@ -39,11 +39,11 @@ const ALIASES: Record<string, Level> = {
 };
 
 /** A line's own level, normalised; undefined when it carries none we recognise. */
-export function normalizeLevel(value: unknown): Level | undefined {
+function normalizeLevel(value: unknown): Level | undefined {
   return typeof value === 'string' ? ALIASES[value.toLowerCase()] : undefined;
 }
 
-export function isFailureEvent(event: string): boolean {
+function isFailureEvent(event: string): boolean {
   return ERROR_EVENTS.has(event) || event.endsWith('_failed');
 }
 

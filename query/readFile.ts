@@ -9,7 +9,7 @@ import { Matcher, type MatchOptions, type MatchResult } from './matcher.js';
  * Open a store file for reading: O_NOFOLLOW|O_NONBLOCK (fsCalls.ts), then fstat on the descriptor and refuse
  * anything but a regular file. Errors other than a symlink (ENOENT, EACCES...) are thrown as they are.
  */
-export async function openStoreFile(path: string): Promise<number> {
+async function openStoreFile(path: string): Promise<number> {
   let fd: number;
   try {
     fd = await openRead(path);

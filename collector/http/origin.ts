@@ -9,7 +9,7 @@ import { isLoopbackHost } from '../config.js';
  */
 
 /** The host name of a `Host` header, lower-cased, without port or IPv6 brackets; undefined when malformed. */
-export function hostnameOf(host: string): string | undefined {
+function hostnameOf(host: string): string | undefined {
   const h = host.trim().toLowerCase();
   let name: string;
   let port: string | undefined;

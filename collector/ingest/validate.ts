@@ -19,7 +19,7 @@ export interface EventDefaults {
   details?: Record<string, unknown>;
 }
 
-export const MAX_NAME_LENGTH = 256;
+const MAX_NAME_LENGTH = 256;
 
 // A Map, not an object literal: `level: "constructor"` (or "toString", "__proto__") must not find Object.prototype's
 // members and pass as a severity.
@@ -79,7 +79,7 @@ export function checkTimestamp(value: unknown, field: string, now: number, maxSk
   return ms;
 }
 
-export function checkLevel(value: unknown): SeverityNumber | undefined {
+function checkLevel(value: unknown): SeverityNumber | undefined {
   if (value === undefined || value === null) return undefined;
   const sev = typeof value === 'string' ? LEVELS.get(value.toLowerCase()) : undefined;
   if (sev === undefined) throw new ValidationError('level', 'expected one of trace, debug, info, warn, error, fatal');

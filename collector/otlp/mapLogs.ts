@@ -8,7 +8,7 @@ import type { StoreEvent } from '../stores/TelemetryStore.js';
 import { ErrorCode } from '../../core/errorCodes.js';
 
 /** Event name of app logs (records without an event name) when TELEMETRY_OTLP_STORE_LOGS is on. */
-export const APP_LOG_EVENT = 'log';
+const APP_LOG_EVENT = 'log';
 
 export interface OtlpMapOptions {
   /** Scenario when neither `product_telemetry.scenario` nor a usable `service.name` is given. */

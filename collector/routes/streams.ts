@@ -6,7 +6,7 @@ import type { CollectorContext } from '../router.js';
  * `TELEMETRY_MAX_FOLLOW_STREAMS`, and every read is stopped when the collector stops listening (it is shutting
  * down) — by one shared check every 200 ms while reads are open, not a timer per request.
  */
-export class EventStreams {
+class EventStreams {
   private readonly open = new Set<AbortController>();
   private follows = 0;
   private timer: NodeJS.Timeout | undefined;

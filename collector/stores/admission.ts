@@ -1,14 +1,14 @@
-import { millisToHrTime } from '@opentelemetry/core';
 import type { SerializedLine } from '../../core/line.js';
 import { SeverityNumber } from '../../core/logTypes.js';
 import { isSafeScenario } from '../../core/scenario.js';
+import { millisToHrTime } from '../../core/time.js';
 import { admitFields, isDropped, policyRules, type DropReason, type PolicyRules } from '../../processors/policy/admit.js';
 import type { DedupWindow } from './DedupWindow.js';
 import type { AppendResult, StoreEvent, StoreRejection } from './TelemetryStore.js';
 import { ErrorCode } from '../../core/errorCodes.js';
 
 /** The answer's code for each of the policy's drop reasons. */
-export const DROP_CODES: Readonly<Record<DropReason, string>> = {
+const DROP_CODES: Readonly<Record<DropReason, string>> = {
   crash_outside_production: ErrorCode.NOT_RECORDED,
   invalid: ErrorCode.VALIDATION,
   too_large: ErrorCode.EVENT_TOO_LARGE,
@@ -34,7 +34,7 @@ export function newAppendResult(): AppendResult {
 }
 
 /** Refuse the event at `index`: counted as dropped, named in the rejections. */
-export function rejectEvent(result: AppendResult, index: number, code: string, error: string): void {
+function rejectEvent(result: AppendResult, index: number, code: string, error: string): void {
   result.dropped++;
   result.rejections.push({ index, code, error } satisfies StoreRejection);
 }

@@ -7,9 +7,9 @@ import { forEachJsonlLine } from './readJsonl.js';
 import { listScenarioFiles } from './scan.js';
 import type { LineSink, RebuildableSink } from './books.js';
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 /** How often retention runs (and once right after the collector starts). */
-export const RETENTION_INTERVAL_MS = 3_600_000;
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export interface RetentionResult {
   /** Files deleted (paths). */

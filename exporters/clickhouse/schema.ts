@@ -26,8 +26,8 @@ export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] =
   ['seq', 'UInt64'],
 ];
 
-export const PARTITION_BY = 'toYYYYMM(toDateTime(intDiv(ts_ms, 1000)))';
-export const ORDER_BY = '(scenario, ts_ms, id)';
+const PARTITION_BY = 'toYYYYMM(toDateTime(intDiv(ts_ms, 1000)))';
+const ORDER_BY = '(scenario, ts_ms, id)';
 
 export interface TableName {
   readonly database: string;
@@ -60,14 +60,14 @@ export function schemaSql(t: TableName): string[] {
  * Columns added after the first release, each `[name, type, after]`: a table created by an earlier release gets them
  * at open (`addedColumnSql`, when the store creates the schema); rows written before read them as NULL (absent).
  */
-export const ADDED_COLUMNS: readonly (readonly [name: string, type: string, after: string])[] = [['installation_id', 'Nullable(String)', 'deployment_id']];
+const ADDED_COLUMNS: readonly (readonly [name: string, type: string, after: string])[] = [['installation_id', 'Nullable(String)', 'deployment_id']];
 
 /**
  * `ALTER TABLE … ADD COLUMN` for one added column (`cluster`: on the local tables, `ON CLUSTER`). Not `IF NOT EXISTS`:
  * ClickHouse 18.16 cannot parse it, so the store adds only a column that DESCRIBE shows missing, and a concurrent
  * collector that added it first is no failure (checked by describing again).
  */
-export function addedColumnSql(t: TableName, column: readonly [name: string, type: string, after: string], cluster?: string): string {
+function addedColumnSql(t: TableName, column: readonly [name: string, type: string, after: string], cluster?: string): string {
   const on = cluster === undefined ? '' : ` ON CLUSTER ${identifier(cluster)}`;
   const [n, type, after] = column;
   return `ALTER TABLE ${qualifiedName(t)}${on} ADD COLUMN ${identifier(n)} ${type} AFTER ${identifier(after)}`;

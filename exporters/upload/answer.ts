@@ -93,7 +93,7 @@ function clip(text: string, max: number): string {
 }
 
 /** The start of a body, fit for a diag line: printable ASCII only, short, with our secrets blanked out. */
-export function excerpt(body: string, secrets: readonly (string | undefined)[] = []): string {
+function excerpt(body: string, secrets: readonly (string | undefined)[] = []): string {
   let t = body;
   for (const s of secrets) if (s) t = t.split(s).join('***');
   t = clip(t.slice(0, 4 * EXCERPT_CHARS), EXCERPT_CHARS);

@@ -22,7 +22,7 @@ const CHUNK_CHARS = 64 * 1024;
  * results, same line text (a stored
  * line re-serialised with JSON.stringify is the JSONL line). Reading stops once `limit` lines went out.
  */
-export async function readStoreLog(store: TelemetryStore, scenario: string, sink: EntrySink, options: ReadStoreLogOptions): Promise<MatchResult> {
+async function readStoreLog(store: TelemetryStore, scenario: string, sink: EntrySink, options: ReadStoreLogOptions): Promise<MatchResult> {
   const matcher = new Matcher(() => `${store.kind} store, scenario ${scenario}`, sink, options);
   const q = options.query;
   const sq: StoreQuery = { scenario };
