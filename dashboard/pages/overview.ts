@@ -14,8 +14,9 @@ export async function overview(range: Range, signal: AbortSignal): Promise<Page>
   const { scenarios } = await api.summaries(signal);
   // Failures come before the insights: an AuthRequiredError must reach the token prompt, not a card.
   const times = rangeTimes(range);
-  const answers = await Promise.all(scenarios.map((s) => settle(api.insights(s.scenario, { ...times, bucket: autoBucket(range), by: 'event', top: 1 }, signal))));
-  const rethrow = answers.find((a) => !a.ok && a.error instanceof Error && a.error.name === 'AuthRequiredError');
+  // A scenario known only from OTLP traces has no stored events, and so no insights (the route answers 404).
+  const answers = await Promise.all(scenarios.map((s) => (s.total_events === 0 ? Promise.resolve(undefined) : settle(api.insights(s.scenario, { ...times, bucket: autoBucket(range), by: 'event', top: 1 }, signal)))));
+  const rethrow = answers.find((a) => a !== undefined && !a.ok && a.error instanceof Error && a.error.name === 'AuthRequiredError');
   if (rethrow && !rethrow.ok) throw rethrow.error;
 
   const root = h('div', { class: 'page' });
@@ -42,11 +43,11 @@ export async function overview(range: Range, signal: AbortSignal): Promise<Page>
   return { el: root, mounted: () => spark.forEach((draw) => draw()) };
 }
 
-function card(s: ScenarioSummary, a: Settled<InsightsAnswer>, i: number, spark: (() => void)[], range: Range): HTMLElement {
+function card(s: ScenarioSummary, a: Settled<InsightsAnswer> | undefined, i: number, spark: (() => void)[], range: Range): HTMLElement {
   const link = h('a', { href: hashOf({ page: 'scenario', scenario: s.scenario, range, by: 'event', bucket: 'auto', level: '', search: '', since: '' }) }, s.scenario);
   const li = h('li', { class: 'card scenario-card', 'data-scenario': s.scenario }, h('h2', null, link));
   const stats = h('dl', { class: 'stats' });
-  if (a.ok) {
+  if (a?.ok) {
     const v = a.value;
     stats.setAttribute('data-from', v.from);
     stats.setAttribute('data-to', v.to);
@@ -59,7 +60,9 @@ function card(s: ScenarioSummary, a: Settled<InsightsAnswer>, i: number, spark: 
   }
   stats.append(stat('total', 'All time', count(s.total_events)));
   li.append(stats);
-  if (a.ok) {
+  if (a === undefined) {
+    li.append(h('p', { class: 'muted small' }, s.commands ? `Usage from traces only: ${count(Object.keys(s.commands).length)} commands` : 'No events stored'));
+  } else if (a.ok) {
     const box = h('div', { class: 'spark', role: 'img', 'aria-label': `Events per ${a.value.bucket} in the ${RANGE_LABELS[range]}` });
     li.append(box);
     spark.push(() => void sparkline(box, a.value.buckets.map((b) => b.start), a.value.buckets.map((b) => b.total), palette(i), s.scenario));

@@ -52,24 +52,33 @@ export async function watchedPage(context: BrowserContext): Promise<Watched> {
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   page.on('request', (r) => requests.push({ url: r.url(), authorization: r.headers().authorization }));
   await page.exposeFunction('__cspViolation', (text: string) => cspViolations.push(text));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      (window as unknown as { __cspViolation: (t: string) => void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
+  await page.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));",
   });
   return { page, consoleErrors, cspViolations, requests };
 }
 
+/**
+ * Evaluate a JavaScript expression in the page. Browser code is passed as text: the package's tsconfig (which checks
+ * the tests) has Node's types and must not get the DOM's, so callbacks naming `document` would not type-check.
+ */
+export function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
 /** Share of a canvas's pixels that are not transparent (a drawn chart has many). */
-export async function drawnShare(page: Page, selector: string): Promise<number> {
-  return page.$eval(selector, (el) => {
-    const canvas = el instanceof HTMLCanvasElement ? el : el.querySelector('canvas');
-    if (canvas === null || canvas.width === 0 || canvas.height === 0) return 0;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let drawn = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) drawn++;
-    return drawn / (data.length / 4);
-  });
+export function drawnShare(page: Page, selector: string): Promise<number> {
+  return inPage(
+    page,
+    `(() => {
+      const canvas = document.querySelector(${JSON.stringify(selector)});
+      if (!(canvas instanceof HTMLCanvasElement) || canvas.width === 0 || canvas.height === 0) return 0;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let drawn = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) drawn++;
+      return drawn / (data.length / 4);
+    })()`,
+  );
 }
 
 /** A number shown on the page ("12,345", "≈12,345") as a number. */

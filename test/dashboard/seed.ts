@@ -54,10 +54,11 @@ export function seedEvents(now: number, seed = 14): SeedEvent[] {
   for (const plan of SEED_PLAN) {
     const installs = Array.from({ length: plan.installations }, (_, i) => ({
       id: `inst-${plan.name}-${String(i).padStart(3, '0')}`,
-      // Newer installations run newer versions: the version chart shows an upgrade.
       platform: PLATFORMS[i % PLATFORMS.length]!,
       deployment: `deploy-${(i % 3) + 1}`,
-      since: rnd() * 28 * DAY,
+      // When (how long ago) it upgraded to each next version: installations upgrade at their own pace, so the
+      // version chart shows a rollout with several versions side by side.
+      upgrades: [rnd() * 40 * DAY, rnd() * 25 * DAY, rnd() * 12 * DAY].sort((a, b) => b - a),
     }));
     const weightSum = plan.names.reduce((a, [, w]) => a + w, 0);
     for (let k = 0; k < plan.events; k++) {
@@ -74,7 +75,7 @@ export function seedEvents(now: number, seed = 14): SeedEvent[] {
           break;
         }
       }
-      const versionIndex = Math.min(VERSIONS.length - 1, Math.floor(((29 * DAY - age) / (29 * DAY)) * VERSIONS.length + rnd() * 0.8));
+      const versionIndex = inst.upgrades.filter((u) => u > age).length;
       const e: SeedEvent = {
         scenario: plan.name,
         event,
