@@ -3,6 +3,20 @@ import { parseIsoTimestamp } from '../core/time.js';
 // Date part → epoch ms of its midnight UTC, cached (bounded): uploads and stored files repeat few dates, and
 // Date.parse per event costs about as much as the rest of validation.
 const days = new Map<string, number>();
+// The last day asked for: an upload's timestamps mostly share one date, and `startsWith` spares the slice and lookup.
+let lastDay = '';
+let lastDayMs = Number.NaN;
+
+function dayMillisOf(s: string): number {
+  if (lastDay !== '' && s.startsWith(lastDay)) return lastDayMs;
+  const date = s.slice(0, 10);
+  const ms = dayMillis(date);
+  if (Number.isFinite(ms)) {
+    lastDay = date;
+    lastDayMs = ms;
+  }
+  return ms;
+}
 
 function dayMillis(date: string): number {
   let ms = days.get(date);
@@ -40,7 +54,7 @@ export function millisFromIso(s: string): number | undefined {
       frac = d1 * 10 + d2;
     }
     if (ok) {
-      const day = dayMillis(s.slice(0, 10));
+      const day = dayMillisOf(s);
       if (Number.isFinite(day)) return day + ((hh * 60 + mm) * 60 + ss) * 1000 + frac;
     }
   }

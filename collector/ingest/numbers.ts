@@ -93,12 +93,15 @@ function underflowExponent(text: string, needle: string): boolean {
 
 /**
  * Whether the parsed `value` holds a number an inexact literal can have become: non-finite, an integer beyond 2^53
- * (unless its key matches `bigIntegerKeys`), or 0 when `zeros`. Iterative: any nesting depth.
+ * (unless its key matches `bigIntegerKeys`), or 0 when `zeros` (a function: asked once, at the first 0 met, since
+ * scanning the text for underflow literals costs more than the walk and most bodies hold no 0). Iterative: any
+ * nesting depth.
  */
-export function hasInexactCandidate(value: unknown, zeros: boolean, bigIntegerKeys?: RegExp): boolean {
+export function hasInexactCandidate(value: unknown, zeros: boolean | (() => boolean), bigIntegerKeys?: RegExp): boolean {
+  let zero = typeof zeros === 'boolean' ? zeros : undefined;
   const suspect = (n: number, key: string | undefined): boolean => {
     if (!Number.isFinite(n)) return true;
-    if (n === 0) return zeros;
+    if (n === 0) return (zero ??= (zeros as () => boolean)());
     if (n > -MIN_NORMAL && n < MIN_NORMAL) return true; // subnormal: may have lost digits
     if (n > Number.MAX_SAFE_INTEGER || n < -Number.MAX_SAFE_INTEGER) return !(bigIntegerKeys !== undefined && key !== undefined && bigIntegerKeys.test(key));
     return false;
@@ -139,7 +142,7 @@ interface Frame {
  * most `max` of them. Cheap when there are none: the text is walked only when `parsed` holds a candidate.
  */
 export function findInexactNumbers(text: string, parsed: unknown, max = 1000, bigIntegerKeys?: RegExp): InexactNumber[] {
-  if (!hasInexactCandidate(parsed, underflowPossible(text), bigIntegerKeys)) return [];
+  if (!hasInexactCandidate(parsed, () => underflowPossible(text), bigIntegerKeys)) return [];
   return scanInexactNumbers(text, max);
 }
 

@@ -116,7 +116,8 @@ export function parseNdjsonUpload(text: string, maxEvents: number, base: EventDe
   const lines: number[] = [];
   const errors: EventError[] = [];
   // A line's text is walked for inexact numbers only when its parsed value holds a candidate (see numbers.ts).
-  const zeros = underflowPossible(text);
+  let underflow: boolean | undefined;
+  const zeros = (): boolean => (underflow ??= underflowPossible(text));
   let refused: Map<number, ValidationError> | undefined;
   let start = 0;
   let lineNo = 0;
