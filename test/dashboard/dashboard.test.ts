@@ -18,6 +18,8 @@ if (missing !== undefined) console.log(`SKIPPED: ${missing}`);
 interface Summary {
   scenario: string;
   total_events: number;
+  last_event: string | null;
+  failure_counts: Record<string, number>;
   recent_failures: { event: string }[];
 }
 
@@ -90,6 +92,7 @@ describe.skipIf(missing !== undefined)('dashboard in Chromium', () => {
       expect(shownNumber(await page.textContent(`${card} [data-stat="installations"]`))).toBe(a.installations.count);
       expect(shownNumber(await page.textContent(`${card} [data-stat="failures"]`))).toBe(a.failures);
       expect(shownNumber(await page.textContent(`${card} [data-stat="total"]`))).toBe(s.total_events);
+      expect(await page.getAttribute(`${card} time`, 'datetime')).toBe(s.last_event);
       expect(a.total_events).toBeGreaterThan(0);
       expect(await drawnShare(page, `${card} .spark canvas`)).toBeGreaterThan(0.02);
     }
@@ -120,6 +123,8 @@ describe.skipIf(missing !== undefined)('dashboard in Chromium', () => {
     const failures = await page.$$eval('[data-list="recent-failures"] > li strong', (els) => els.map((e) => e.textContent));
     expect(failures).toEqual(summary.recent_failures.map((f) => f.event));
     expect(failures.length).toBeGreaterThan(0);
+    const counts = Object.entries(summary.failure_counts).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([e, n]) => `${e} ${n.toLocaleString('en-US')}`);
+    expect(await page.textContent('section[aria-labelledby="failures-title"] p.muted')).toBe(`All time: ${counts.join(', ')}`);
     await page.click('[data-list="recent-failures"] > li:first-child summary');
     expect(await page.textContent('[data-list="recent-failures"] > li:first-child pre')).toContain('crash in checkout-app');
     await page.screenshot({ path: screenshotPath('scenario.png'), fullPage: true });
