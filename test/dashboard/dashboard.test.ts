@@ -198,6 +198,31 @@ describe.skipIf(missing !== undefined)('dashboard in Chromium', () => {
     expect(await page.getAttribute('#log-live', 'aria-pressed')).toBe('false');
   });
 
+  it('enforces its CSP (an inline script or style attribute is blocked and seen), while uPlot\'s CSSOM sizes apply', async () => {
+    const page = await open('#/s/worker');
+    await page.waitForSelector('#events-chart canvas');
+    // uPlot sizes its elements through element.style (CSSOM), which CSP does not govern: the canvas has its size.
+    expect(await inPage<string>(page, 'document.querySelector("#events-chart .u-wrap").style.width')).toMatch(/^\d+px$/);
+    await inPage(page, `(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.append(s);
+      const d = document.createElement('div');
+      d.setAttribute('style', 'width: 123px');
+      d.id = 'styled';
+      document.body.append(d);
+    })()`);
+    await page.waitForTimeout(200);
+    expect(await inPage(page, 'window.__inlineRan === undefined')).toBe(true);
+    expect(await inPage(page, 'getComputedStyle(document.getElementById("styled")).width')).not.toBe('123px');
+    const w = watched.at(-1)!;
+    expect(w.cspViolations.some((v) => v.startsWith('script-src'))).toBe(true);
+    expect(w.cspViolations.some((v) => v.startsWith('style-src'))).toBe(true);
+    // Provoked on purpose: not this page's own doing.
+    w.cspViolations.length = 0;
+    w.consoleErrors.splice(0, w.consoleErrors.length, ...w.consoleErrors.filter((e) => !/Content Security Policy/.test(e)));
+  });
+
   it('transparency: the consent state and the data of GET /telemetry/data', async () => {
     const page = await open('#/transparency');
     await page.waitForSelector('[data-stat="consent"]');
