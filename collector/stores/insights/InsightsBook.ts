@@ -7,7 +7,7 @@ import { NO_GROUP, type InsightsAnswer, type InsightsQuery } from '../../../quer
 import { RebuildJournal, type LineSink, type RebuildableSink } from '../books.js';
 import type { StoreEvent } from '../TelemetryStore.js';
 import { answerFromRollup } from './answer.js';
-import { Cell, ScenarioRollup, type SlotTable } from './rollup.js';
+import { Cell, ScenarioRollup, type Count, type SlotTable } from './rollup.js';
 
 export const DEFAULT_INSIGHTS_KEYS: readonly string[] = ['version', 'platform'];
 export const DEFAULT_MINUTE_HORIZON_MS = 48 * 3_600_000;
@@ -109,7 +109,7 @@ export class InsightsBook implements RebuildableSink {
     if (ms >= r.minuteCutoff) {
       table = r.minutes;
       start = Math.floor(ms / MINUTE) * MINUTE;
-      if (!table.slots.has(start)) this.compact(r);
+      if (!table.has(start)) this.compact(r);
       if (ms < r.minuteCutoff) {
         table = r.hours;
         start = Math.floor(ms / HOUR) * HOUR;
@@ -142,16 +142,25 @@ export class InsightsBook implements RebuildableSink {
       this.count(r, groups, 2 + k, v ?? NO_GROUP);
     }
     if (typeof inst === 'string' && !r.idsOverflowed) {
-      if (r.ids.size >= this.maxIds) r.idsOverflowed = true;
-      else cell.addId(r.ids.intern(inst), r.ids.hashes);
+      let id = r.lastInstallationId;
+      if (id === -1 || inst !== r.lastInstallation) {
+        if (r.ids.size >= this.maxIds) {
+          r.idsOverflowed = true;
+          return;
+        }
+        id = r.ids.intern(inst);
+        r.lastInstallation = inst;
+        r.lastInstallationId = id;
+      }
+      cell.addId(id, r.ids.hashes);
     }
   }
 
-  private count(r: ScenarioRollup, groups: Map<string, number>[], g: number, name: string): void {
+  private count(r: ScenarioRollup, groups: Map<string, Count>[], g: number, name: string): void {
     const map = groups[g]!;
-    const n = map.get(name);
-    if (n !== undefined) {
-      map.set(name, n + 1);
+    const c = map.get(name);
+    if (c !== undefined) {
+      c.n++;
       return;
     }
     // A group new to this cell: check the grouping's cap (rarely reached, so the common path has no extra lookup).
@@ -164,7 +173,7 @@ export class InsightsBook implements RebuildableSink {
       }
       values.add(name);
     }
-    map.set(name, 1);
+    map.set(name, { n: 1 });
   }
 
   /** Fold minute slots that fell behind the horizon into their hours (once per new minute slot, and before a query). */

@@ -52,7 +52,7 @@ export function answerFromRollup(q: InsightsQuery, r: ScenarioRollup, grouping: 
     let failed = 0;
     for (const [cell, event] of cells) {
       if (grouping === undefined) counts.set(event, (counts.get(event) ?? 0) + cell.count);
-      else for (const [name, n] of cell.groups[grouping]!) counts.set(name, (counts.get(name) ?? 0) + n);
+      else for (const [name, c] of cell.groups[grouping]!) counts.set(name, (counts.get(name) ?? 0) + c.n);
       if (failures.has(event)) failed += cell.count;
     }
     return { counts, failures: failed, installations: cells.length === 0 ? NONE : new Counted(ids.bucket(b, cells)) };

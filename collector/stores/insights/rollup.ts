@@ -9,10 +9,12 @@ import { EXACT_INSTALLATIONS_LIMIT } from '../../../query/insights/types.js';
  */
 export class Cell {
   count = 0;
-  /** Per grouping: group name → events. */
-  readonly groups: Map<string, number>[];
+  /** Per grouping: group name → events (a box: one map lookup per event and grouping, not a get and a set). */
+  readonly groups: Map<string, Count>[];
   ids: Set<number> | undefined = new Set();
   sketch: HyperLogLog | undefined;
+  /** The id added last: an installation's events come in runs (one upload), so most adds stop here. */
+  lastId = -1;
 
   constructor(groupings: number) {
     this.groups = [];
@@ -20,6 +22,8 @@ export class Cell {
   }
 
   addId(id: number, hashes: Uint32Array): void {
+    if (id === this.lastId) return;
+    this.lastId = id;
     const ids = this.ids;
     if (ids === undefined) {
       this.sketch!.addHash(hashes[id]!);
@@ -39,7 +43,11 @@ export class Cell {
     this.count += other.count;
     for (let g = 0; g < this.groups.length; g++) {
       const mine = this.groups[g]!;
-      for (const [name, n] of other.groups[g]!) mine.set(name, (mine.get(name) ?? 0) + n);
+      for (const [name, c] of other.groups[g]!) {
+        const into = mine.get(name);
+        if (into === undefined) mine.set(name, { n: c.n });
+        else into.n += c.n;
+      }
     }
     if (other.ids !== undefined) {
       for (const id of other.ids) this.addId(id, hashes);
@@ -53,6 +61,11 @@ export class Cell {
       this.sketch!.merge(other.sketch!);
     }
   }
+}
+
+/** A mutable counter. */
+export interface Count {
+  n: number;
 }
 
 /** Cells by event name. */
@@ -76,6 +89,11 @@ export class SlotTable {
     this.lastStart = start;
     this.lastSlot = slot;
     return slot;
+  }
+
+  /** Whether the slot exists (the last one used is checked without a lookup). */
+  has(start: number): boolean {
+    return start === this.lastStart || this.slots.has(start);
   }
 
   delete(start: number): void {
@@ -125,6 +143,9 @@ export class ScenarioRollup {
   /** Set when a cap was passed: the event names (then nothing is answered from here) or the installation ids. */
   eventsOverflowed = false;
   idsOverflowed = false;
+  /** The installation id interned last, and its number: an equal string is compared, not hashed (runs of one installation). */
+  lastInstallation = '';
+  lastInstallationId = -1;
 
   constructor(groupings: number, minuteCutoff: number) {
     this.minuteCutoff = minuteCutoff;
