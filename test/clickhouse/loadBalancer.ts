@@ -12,29 +12,45 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
+/** A request a collector answered 2xx: its events and what the answer said of them. */
+export interface AnsweredUpload {
+  readonly index: number;
+  /** `BalancerBooks.sent` when this request had been handed to the collector: its place among all sends. */
+  readonly sentAs: number;
+  readonly ids: readonly string[];
+  readonly stored: number;
+  readonly duplicate: number;
+}
+
 /** What every balancer of one test shares: per collector, the acknowledged ids and the counts. */
 export class BalancerBooks {
+  /** Event ids of the 2xx answers, per collector. */
   readonly acked: string[][];
   /** Requests answered 2xx, per collector. */
   readonly ackedRequests: number[];
-  /** Requests that reached a collector and got no answer (the collector died or reset the connection). */
-  readonly brokenRequests: number[];
-  /** The event ids of those requests. */
-  readonly broken: string[][];
+  /** Every 2xx answer, in the order they came back. */
+  readonly answers: AnsweredUpload[] = [];
+  /** Requests that reached a collector and got no answer (it died or reset the connection), with their event ids. */
+  readonly cut: { index: number; ids: string[] }[] = [];
   /** Requests passed on to the next collector because the connection was refused. */
   readonly refused: number[];
   /** Requests sent and not yet answered, per collector. */
   readonly inFlight: number[];
+  /** Requests handed to a collector so far, all balancers and collectors together. */
+  sent = 0;
   /** Called when a request body has been written to collector `index` (before its answer). */
   onSent: (index: number) => void = () => undefined;
 
   constructor(collectors: number) {
     this.acked = Array.from({ length: collectors }, () => []);
     this.ackedRequests = new Array<number>(collectors).fill(0);
-    this.brokenRequests = new Array<number>(collectors).fill(0);
-    this.broken = Array.from({ length: collectors }, () => []);
     this.refused = new Array<number>(collectors).fill(0);
     this.inFlight = new Array<number>(collectors).fill(0);
+  }
+
+  /** The counts, for a failure message. */
+  summary(): string {
+    return `answered ${this.ackedRequests.join('/')}, in flight ${this.inFlight.join('/')}, refused ${this.refused.join('/')}, cut ${this.cut.length}`;
   }
 }
 
@@ -89,6 +105,7 @@ export class LoadBalancer {
     const target = this.upstreams[index]!;
     const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
     let sent = false;
+    let sentAs = 0;
     let settled = false;
     const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: this.agent }, (answer) => {
       const parts: Buffer[] = [];
@@ -99,8 +116,11 @@ export class LoadBalancer {
         books.inFlight[index]!--;
         const status = answer.statusCode ?? 502;
         if (status >= 200 && status < 300 && req.method === 'POST') {
+          const ids = idsOf(body, req.headers['content-encoding'] as string | undefined);
+          const answerBody = JSON.parse(Buffer.concat(parts).toString('utf8')) as { events_stored?: number; events_duplicate?: number };
           books.ackedRequests[index]!++;
-          for (const id of idsOf(body, req.headers['content-encoding'] as string | undefined)) books.acked[index]!.push(id);
+          for (const id of ids) books.acked[index]!.push(id);
+          books.answers.push({ index, sentAs, ids, stored: answerBody.events_stored ?? 0, duplicate: answerBody.events_duplicate ?? 0 });
         }
         res.writeHead(status, answer.headers).end(Buffer.concat(parts));
       });
@@ -116,10 +136,7 @@ export class LoadBalancer {
         this.forward(req, res, body, (index + 1) % this.upstreams.length, tries + 1);
         return;
       }
-      if (sent) {
-        books.brokenRequests[index]!++;
-        for (const id of idsOf(body, req.headers['content-encoding'] as string | undefined)) books.broken[index]!.push(id);
-      }
+      if (sent) books.cut.push({ index, ids: idsOf(body, req.headers['content-encoding'] as string | undefined) });
       const text = JSON.stringify({ status: 'error', code: 'BAD_GATEWAY', error: `collector ${target.host}: ${err.message}` });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(text);
@@ -128,6 +145,7 @@ export class LoadBalancer {
     up.end(body, () => {
       if (settled) return;
       sent = true;
+      sentAs = ++books.sent;
       books.inFlight[index]!++;
       books.onSent(index);
     });
