@@ -66,7 +66,7 @@ const MAX_PAGED_LIMIT = 10_000;
 const PAGE_SLACK = 16;
 
 /** How long after an insert the store settles the hours it wrote to (rollup.ts): inserts in between share the work. */
-const SETTLE_DELAY_MS = 250;
+const SETTLE_DELAY_MS = 1000;
 
 export class ClickHouseStore implements TelemetryStore {
   readonly kind = 'clickhouse';

@@ -54,14 +54,21 @@ export function rollupTables(t: TableName): RollupTables {
 const HOUR_OF = 'toUInt32(intDiv(ts_ms, 3600000))';
 
 /** The DDL the store runs at open when it creates the schema (and the README shows). */
-export function rollupSchemaSql(r: RollupTables, retentionDays = 0): string[] {
-  // Retention: an hour's rollup rows go one hour after its last event could (ClickHouse 19.6+, like the events TTL).
-  const ttl = retentionDays > 0 ? `\nTTL toDateTime(hour * 3600 + 3600) + INTERVAL ${integer(retentionDays)} DAY` : '';
+export function rollupSchemaSql(r: RollupTables): string[] {
   return [
-    `CREATE TABLE IF NOT EXISTS ${r.hours} (\n    scenario String,\n    hour UInt32,\n    rows UInt64\n) ENGINE = SummingMergeTree\nORDER BY (scenario, hour)${ttl}`,
+    `CREATE TABLE IF NOT EXISTS ${r.hours} (\n    scenario String,\n    hour UInt32,\n    rows UInt64\n) ENGINE = SummingMergeTree\nORDER BY (scenario, hour)`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${r.view} TO ${r.hours}\nAS SELECT scenario, ${HOUR_OF} AS hour, count() AS rows FROM ${r.events} GROUP BY scenario, hour`,
-    `CREATE TABLE IF NOT EXISTS ${r.settled} (\n    scenario String,\n    hour UInt32,\n    event String,\n    level String,\n    n UInt64,\n    last UInt64,\n    version UInt64\n) ENGINE = ReplacingMergeTree(version)\nORDER BY (scenario, hour, event, level)${ttl}`,
+    `CREATE TABLE IF NOT EXISTS ${r.settled} (\n    scenario String,\n    hour UInt32,\n    event String,\n    level String,\n    n UInt64,\n    last UInt64,\n    version UInt64\n) ENGINE = ReplacingMergeTree(version)\nORDER BY (scenario, hour, event, level)`,
   ];
+}
+
+/**
+ * Retention for the rollup (like the events table's, retentionTtlSql; ClickHouse 19.6+): an hour's rows go one hour
+ * after its newest event could.
+ */
+export function rollupTtlSql(r: RollupTables, days: number): string[] {
+  const ttl = `MODIFY TTL toDateTime(hour * 3600 + 3600) + INTERVAL ${integer(days)} DAY`;
+  return [`ALTER TABLE ${r.hours} ${ttl}`, `ALTER TABLE ${r.settled} ${ttl}`];
 }
 
 /** Marks a finished backfill in `<table>_hours` (no scenario is named ""). */
@@ -74,8 +81,10 @@ const BACKFILLED = "scenario = '' AND hour = 0";
  * Without `create` (operators own the DDL), use it only when all of it is there. Returns whether reads can use it.
  */
 export async function ensureRollup(http: ClickHouseHttp, r: RollupTables, create: boolean, retentionDays = 0): Promise<boolean> {
-  if (create) for (const sql of rollupSchemaSql(r, retentionDays)) await http.exec(sql);
-  else {
+  if (create) {
+    for (const sql of rollupSchemaSql(r)) await http.exec(sql);
+    if (retentionDays > 0) for (const sql of rollupTtlSql(r, retentionDays)) await http.exec(sql);
+  } else {
     const found = await http.text(`SELECT count() FROM system.tables WHERE (database, name) IN (SELECT d, n FROM names) FORMAT TabSeparated`, {
       tables: [{ name: 'names', structure: 'd String, n String', tsv: [r.hoursName, r.viewName, r.settledName].map((n) => `${tsvField(databaseOf(r))}\t${n}\n`).join('') }],
     });
@@ -106,6 +115,19 @@ export interface HourGroup {
 /** Exact groups per scenario and hour. */
 export type ExactHours = Map<string, Map<number, HourGroup[]>>;
 
+/** A scenario's summary numbers from the rollup. */
+export interface ScenarioNumbers {
+  total: number;
+  /** Newest ts_ms. */
+  last: number;
+  /** Per failure event. */
+  failureCounts: Map<string, number>;
+  /** Failures per hour, for the newest hours holding failures (at least the newest `recentHours` of them). */
+  failureHours: Map<number, number>;
+}
+
+const COUNTERS_STRUCTURE = 'scenario String, hour UInt32, version UInt64';
+
 const PAIRS_STRUCTURE = 's String, h UInt32';
 const SCENARIO_STRUCTURE = 's String';
 
@@ -135,55 +157,72 @@ export class Rollup {
     return withRetry(this.policy, `reading ${what}`, async (a) => parseTsv(await this.http.text(sql, { tables, timeoutMs: a.timeoutMs, signal: a.signal })));
   }
 
-  /** Exact groups of every hour (of one scenario): settled where still valid, the rest from the events (and settled). */
-  async exact(scenario: string | undefined): Promise<ExactHours> {
+  /**
+   * Exact summary numbers per scenario (of one scenario): settled hours where still valid, the rest from the events
+   * (and settled). Four small reads: the hours' counters once (so every later read judges validity against the same
+   * values), then together, in SQL against those counters sent back as external data: the sums over valid hours per
+   * event, the newest `recentHours` valid hours holding failures, and the hours that are not valid (usually none).
+   */
+  async numbers(scenario: string | undefined, failureEvents: readonly string[], recentHours: number): Promise<Map<string, ScenarioNumbers>> {
     const r = this.tables;
     const scoped = scenario === undefined ? [] : [{ name: 'only', structure: SCENARIO_STRUCTURE, tsv: tsvField(scenario) + '\n' }];
     const where = scenario === undefined ? "scenario != ''" : 'scenario = (SELECT any(s) FROM only)';
-    const [counters, settled] = await Promise.all([
-      this.read('the rollup', `SELECT scenario, hour, sum(rows) FROM ${r.hours} WHERE ${where} GROUP BY scenario, hour FORMAT TabSeparated`, scoped),
-      this.read(
-        'the rollup',
-        `SELECT scenario, hour, event, level, argMax(n, version), argMax(last, version), max(version) FROM ${r.settled} WHERE ${where} GROUP BY scenario, hour, event, level FORMAT TabSeparated`,
-        scoped,
-      ),
+    const counterText = await withRetry(this.policy, 'reading the rollup', (a) =>
+      this.http.text(`SELECT scenario, hour, sum(rows) FROM ${r.hours} WHERE ${where} GROUP BY scenario, hour FORMAT TabSeparated`, { tables: scoped, timeoutMs: a.timeoutMs, signal: a.signal }),
+    );
+    const out = new Map<string, ScenarioNumbers>();
+    if (counterText === '') return out;
+    const counters: ExternalTable = { name: 'counters', structure: COUNTERS_STRUCTURE, tsv: counterText };
+    const failures: ExternalTable = { name: 'failures', structure: 'e String', tsv: failureEvents.map((e) => tsvField(e) + '\n').join('') };
+    // One row per (scenario, hour, event, level): the newest stamp (FINAL), kept only when it is the counter's value.
+    const valid = `(SELECT scenario, hour, event, n, last, version FROM ${r.settled} FINAL WHERE ${where} AND event != '') ANY INNER JOIN counters USING (scenario, hour, version)`;
+    const [sums, failureHours, dirtyRows] = await Promise.all([
+      this.read('the rollup', `SELECT scenario, event, sum(n), max(last) FROM ${valid} GROUP BY scenario, event FORMAT TabSeparated`, [counters, ...scoped]),
+      recentHours > 0 && failureEvents.length > 0
+        ? this.read(
+            'the rollup',
+            `SELECT scenario, hour, sum(n) FROM ${valid} WHERE event IN (SELECT e FROM failures) GROUP BY scenario, hour ORDER BY scenario, hour DESC LIMIT ${integer(recentHours)} BY scenario FORMAT TabSeparated`,
+            [counters, failures, ...scoped],
+          )
+        : Promise.resolve([]),
+      this.read('the rollup', `SELECT scenario, hour, version FROM counters WHERE (scenario, hour, version) NOT IN (SELECT scenario, hour, version FROM ${r.settled} WHERE ${where} AND event = '') FORMAT TabSeparated`, [counters, ...scoped]),
     ]);
-    // Per hour, the newest stamp and its groups.
-    const stamped = new Map<string, { version: number; groups: HourGroup[] }>();
-    for (const [s, h, event, level, n, last, v] of settled) {
-      const key = s + '\n' + h;
-      const version = Number(v);
-      let entry = stamped.get(key);
-      if (entry === undefined || entry.version < version) stamped.set(key, (entry = { version, groups: [] }));
-      else if (entry.version > version) continue;
-      if (event !== '') entry.groups.push({ event: event!, level: level!, n: Number(n), last: Number(last) });
-    }
-    const out: ExactHours = new Map();
-    const dirty = new Map<string, Map<number, number>>();
-    for (const [s, h, rows] of counters) {
-      const hour = Number(h);
-      const version = Number(rows);
-      const entry = stamped.get(s + '\n' + h);
-      if (entry !== undefined && entry.version === version) {
-        let hours = out.get(s!);
-        if (hours === undefined) out.set(s!, (hours = new Map()));
-        hours.set(hour, entry.groups);
-      } else {
-        let hours = dirty.get(s!);
-        if (hours === undefined) dirty.set(s!, (hours = new Map()));
-        hours.set(hour, version);
+    const failureSet = new Set(failureEvents);
+    const entry = (name: string): ScenarioNumbers => {
+      let e = out.get(name);
+      if (e === undefined) out.set(name, (e = { total: 0, last: -1, failureCounts: new Map(), failureHours: new Map() }));
+      return e;
+    };
+    const addGroup = (e: ScenarioNumbers, event: string, n: number, last: number): void => {
+      if (n === 0) return;
+      e.total += n;
+      if (last > e.last) e.last = last;
+      if (failureSet.has(event)) e.failureCounts.set(event, (e.failureCounts.get(event) ?? 0) + n);
+    };
+    for (const [name, event, n, last] of sums) addGroup(entry(name!), event!, Number(n), Number(last));
+    for (const [name, hour, n] of failureHours) entry(name!).failureHours.set(Number(hour), Number(n));
+    if (dirtyRows.length > 0) {
+      const dirty = new Map<string, Map<number, number>>();
+      for (const [name, hour, version] of dirtyRows) {
+        let hours = dirty.get(name!);
+        if (hours === undefined) dirty.set(name!, (hours = new Map()));
+        hours.set(Number(hour), Number(version));
       }
-    }
-    if (dirty.size > 0) {
       const fresh = await this.compute(dirty);
-      for (const [s, hours] of fresh) {
-        let into = out.get(s);
-        if (into === undefined) out.set(s, (into = new Map()));
-        for (const [h, groups] of hours) into.set(h, groups);
+      for (const [name, hours] of fresh) {
+        for (const [hour, groups] of hours) {
+          let hourFailures = 0;
+          for (const g of groups) {
+            addGroup(entry(name), g.event, g.n, g.last);
+            if (failureSet.has(g.event)) hourFailures += g.n;
+          }
+          if (hourFailures > 0) entry(name).failureHours.set(hour, hourFailures);
+        }
       }
       // What was computed is settled for the next read (best effort: failing only means computing it again).
       this.store(dirty, fresh).catch((err: Error) => diag.debug(`ClickHouse rollup: settling failed: ${err.message}`));
     }
+    for (const [name, e] of out) if (e.total === 0) out.delete(name);
     return out;
   }
 

@@ -87,35 +87,16 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
  */
 async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined, rollup: Rollup): Promise<ScenarioSummary[]> {
   const failureList = options.failureEvents ?? DEFAULT_FAILURE_EVENTS;
-  const failures = new Set(failureList);
-  const exact = await rollup.exact(scenario);
+  const numbers = await rollup.numbers(scenario, failureList, options.recentFailures);
   const out: ScenarioSummary[] = [];
   const ranges: { s: string; since: number }[] = [];
-  for (const [name, hours] of exact) {
-    let total = 0;
-    let last = -1;
-    const counts = new Map<string, number>();
-    const failuresByHour: [hour: number, n: number][] = [];
-    for (const [hour, groups] of hours) {
-      let hourFailures = 0;
-      for (const g of groups) {
-        if (g.n === 0) continue;
-        total += g.n;
-        if (g.last > last) last = g.last;
-        if (failures.has(g.event)) {
-          counts.set(g.event, (counts.get(g.event) ?? 0) + g.n);
-          hourFailures += g.n;
-        }
-      }
-      if (hourFailures > 0) failuresByHour.push([hour, hourFailures]);
-    }
-    if (total === 0) continue;
-    if (options.recentFailures > 0 && failuresByHour.length > 0) {
+  for (const [name, e] of numbers) {
+    if (options.recentFailures > 0 && e.failureHours.size > 0) {
       // The newest hours that together hold the newest `recentFailures` failures.
-      failuresByHour.sort((a, b) => b[0] - a[0]);
+      const hours = [...e.failureHours].sort((a, b) => b[0] - a[0]);
       let n = 0;
       let since = 0;
-      for (const [hour, k] of failuresByHour) {
+      for (const [hour, k] of hours) {
         n += k;
         since = hour * HOUR_MS;
         if (n >= options.recentFailures) break;
@@ -124,9 +105,9 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
     }
     out.push({
       scenario: name,
-      total_events: total,
-      last_event: isoFromMs(last),
-      failure_counts: Object.fromEntries([...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      total_events: e.total,
+      last_event: isoFromMs(e.last),
+      failure_counts: Object.fromEntries([...e.failureCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       recent_failures: [],
     });
   }
