@@ -89,7 +89,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, encoding: 'id
 
 /** Decode a body as UTF-8 text, refusing invalid UTF-8 (it would be stored as replacement characters). */
 export function utf8Text(body: Buffer): string {
-  if (!isUtf8(body)) throw new RequestError('OPT_ERR_ENCODING', 400, 'body is not valid UTF-8');
+  if (!isUtf8(body)) throw new RequestError(ErrorCode.ENCODING, 400, 'body is not valid UTF-8');
   // A leading BOM is not JSON; some Windows tools add one.
   return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.toString('utf8', 3) : body.toString('utf8');
 }

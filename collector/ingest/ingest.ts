@@ -7,6 +7,7 @@ import type { RouteContext } from '../router.js';
 import type { StoreEvent } from '../stores/TelemetryStore.js';
 import type { EventError, ParsedUpload } from './parse.js';
 import { toStoreEvent, type EventDefaults, type EventLimits } from './validate.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 /**
  * What an upload-like route (upload, appcd event, appcd crash) brings to `ingest`: the media types it takes and its
@@ -54,7 +55,7 @@ export function refuseOwnStore(ctx: RouteContext): void {
   if (store.kind !== 'jsonl' || typeof store.dir !== 'string') return;
   if (theirs.trim() === storeIdOf(store.dir)) {
     throw new RequestError(
-      'OPT_ERR_SAME_STORE',
+      ErrorCode.SAME_STORE,
       409,
       `this collector stores into ${store.dir}, the data dir this upload comes from: it would store every event twice and the uploader would send the copies back; give the collector a data dir of its own (its default, or --dir / TELEMETRY_DIR)`,
     );
@@ -105,7 +106,7 @@ export async function ingest(ctx: RouteContext, source: IngestSource): Promise<I
   const stats = collector.stats;
   stats.eventsReceived += received;
   // Refused at the edge, by code (the store's own refusals are counted by the metered store).
-  for (const e of errors) countRefused(collector.metrics, e.code ?? 'OPT_ERR_VALIDATION');
+  for (const e of errors) countRefused(collector.metrics, e.code ?? ErrorCode.VALIDATION);
   let stored = 0;
   let duplicates = 0;
   if (events.length > 0) {

@@ -6,6 +6,7 @@ import { findInexactNumbers } from '../ingest/numbers.js';
 import { inexactNumberError, parseJson, type ParsedUpload } from '../ingest/parse.js';
 import type { EventDefaults } from '../ingest/validate.js';
 import type { Route, RouteContext } from '../router.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const JSON_ONLY = new Set(['application/json']);
 
@@ -38,12 +39,12 @@ async function ingestOne(ctx: RouteContext, source: IngestSource): Promise<void>
     return;
   }
   const refusal = errors[0];
-  if (refusal?.code === 'OPT_ERR_NOT_RECORDED') {
+  if (refusal?.code === ErrorCode.NOT_RECORDED) {
     sendJson(ctx.res, 200, CRASH_OUTSIDE_PRODUCTION_ACK satisfies AppcdAck, { 'x-telemetry-recorded': 'false' });
     return;
   }
-  const status = refusal?.code === 'OPT_ERR_EVENT_TOO_LARGE' ? 413 : 400;
-  throw new RequestError(refusal?.code ?? 'OPT_ERR_INTERNAL', status, refusal?.error ?? 'event not stored', { field: refusal?.field });
+  const status = refusal?.code === ErrorCode.EVENT_TOO_LARGE ? 413 : 400;
+  throw new RequestError(refusal?.code ?? ErrorCode.INTERNAL, status, refusal?.error ?? 'event not stored', { field: refusal?.field });
 }
 
 /** `POST /appcd/telemetry`: `event` required, `app` optional, any other data kept in details. */

@@ -4,6 +4,7 @@ import { ingest, type IngestOutcome, type IngestSource } from '../ingest/ingest.
 import { parseJsonUpload, parseNdjsonUpload, type EventError } from '../ingest/parse.js';
 import { checkScenario, type EventDefaults } from '../ingest/validate.js';
 import type { Route } from '../router.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 
 const JSON_TYPES = new Set(['application/json']);
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonl', 'application/jsonlines', 'application/x-jsonlines']);
@@ -60,7 +61,7 @@ export const uploadRoute: Route = {
       // Nothing valid, or every event refused by the store's rules (too large, crash outside production, scenario
       // limit): as documented, an upload with no valid event is a 400, not an "accepted" with nothing stored.
       const reason = received === 0 ? 'the body holds no events' : `no valid events (first: ${firstError(outcome)})`;
-      throw withBody(new RequestError('OPT_ERR_NO_VALID_EVENTS', 400, reason), listErrors<RefusedUpload>({ events_received: received, events_stored: 0 }, errors));
+      throw withBody(new RequestError(ErrorCode.NO_VALID_EVENTS, 400, reason), listErrors<RefusedUpload>({ events_received: received, events_stored: 0 }, errors));
     }
     const response: UploadResponse = { status: 'accepted', events_received: received, events_stored: stored };
     if (duplicates > 0) response.events_duplicate = duplicates;
