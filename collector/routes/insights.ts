@@ -1,4 +1,5 @@
 import { RequestError } from '../../core/errors.js';
+import { ErrorCode } from '../../core/errorCodes.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { InsightsBudgetError } from '../../query/insights/errors.js';
 import { parseInsightsParams } from '../../query/insights/params.js';
@@ -21,11 +22,11 @@ export const scenarioInsightsRoute: Route = {
   async handle(ctx) {
     const scenario = ctx.params.scenario!;
     if (!isSafeScenario(scenario)) {
-      throw new RequestError('OPT_ERR_SCENARIO', 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
+      throw new RequestError(ErrorCode.SCENARIO, 400, `unsafe scenario name ${JSON.stringify(ctx.params.scenario!.slice(0, 80))}`, { field: 'scenario' });
     }
     const query = parseInsightsParams(scenario, new URLSearchParams(ctx.query));
     const store = ctx.collector.store;
-    if ((await store.summary(scenario)) === undefined) throw new RequestError('OPT_ERR_NOT_FOUND', 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
+    if ((await store.summary(scenario)) === undefined) throw new RequestError(ErrorCode.NOT_FOUND, 404, `no events stored for scenario "${scenario}"`, { field: 'scenario' });
     let answer;
     try {
       answer = await store.insights(query);
