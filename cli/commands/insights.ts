@@ -22,7 +22,8 @@ export interface InsightsCliOptions {
 
 const HELP = `
 What is counted (the rules of GET /api/v1/telemetry/{scenario}/insights, which --url asks): events with
---since <= time < --until, in UTC buckets (weeks start on Monday), every bucket listed, empty ones too. --by groups
+--since <= time < --until (widened to whole buckets), in UTC buckets (weeks start on Monday), every bucket listed,
+empty ones too. --by groups
 them by event, level, deployment_id or any details key (version, platform, ...); events without that key are
 "(none)"; the --top groups with the most events are named, the rest summed as "other". Per bucket also: distinct
 installations (installation_id; "~" = estimated above 10000) and failures (TELEMETRY_FAILURE_EVENTS).
