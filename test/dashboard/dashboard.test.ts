@@ -184,8 +184,19 @@ describe.skipIf(missing !== undefined)('dashboard in Chromium', () => {
     expect(new Set(fatal.map((r) => r[1]))).toEqual(new Set(['fatal']));
     expect(new Set(fatal.map((r) => r[2]))).toEqual(new Set(['crash']));
 
-    // Live tail: a line uploaded now appears on top without a reload.
     await page.selectOption('#log-level', '');
+    await page.selectOption('#log-since', '24h');
+    await page.click('#log-submit');
+    await page.waitForSelector('#log-status:has-text("matching")');
+    const day = await rows();
+    expect(day.length).toBe(await count('tail=200&since=24h'));
+    expect(day.length).toBeGreaterThan(0);
+    const times = await page.$$eval('#log-table tbody time', (els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+    expect(times.length).toBe(day.length);
+    for (const t of times) expect(Date.now() - Date.parse(t), t).toBeLessThan(24 * 3_600_000 + 60_000);
+
+    // Live tail: a line uploaded now appears on top without a reload.
+    await page.selectOption('#log-since', '');
     await page.click('#log-live');
     await page.waitForSelector('#log-status:has-text("Live")');
     expect(await page.getAttribute('#log-live', 'aria-pressed')).toBe('true');
