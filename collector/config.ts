@@ -5,6 +5,7 @@ import { unsafeDataDir } from '../core/stateFile.js';
 import { defaultCollectorDir } from '../core/paths.js';
 import { DEFAULT_FAILURE_EVENTS } from '../core/record.js';
 import { SCENARIO_PATTERN } from '../core/scenario.js';
+import { DEFAULT_INSIGHTS_KEYS } from './stores/insights/InsightsBook.js';
 import {
   booleanSetting,
   enumSetting,
@@ -72,6 +73,8 @@ export const collectorSettings = {
   maxDetailsKeys: integerSetting('TELEMETRY_MAX_DETAILS_KEYS', 1000, 1, 1_000_000, 'Most keys and array items inside one event\'s `details`, all levels counted.'),
   maxScenarios: integerSetting('TELEMETRY_MAX_SCENARIOS', 1000, 1, 1_000_000, 'Most distinct scenarios (files) in the store; events for a new scenario beyond it are rejected.'),
   maxOpenFiles: integerSetting('TELEMETRY_MAX_OPEN_FILES', 128, 1, 1_000_000, 'Most JSONL store files held open at once; beyond it the least-recently-used is closed and re-opened when written again (keep it well under `ulimit -n`).'),
+  insightsKeys: listSetting('TELEMETRY_INSIGHTS_KEYS', DEFAULT_INSIGHTS_KEYS, 'The `details` keys the JSONL store rolls up for insights (`by=version`...), besides event, level and deployment_id; `by` on another key reads the scenario\'s file within `TELEMETRY_INSIGHTS_SCAN_BYTES`.'),
+  insightsScanBytes: integerSetting('TELEMETRY_INSIGHTS_SCAN_BYTES', 64 * MiB, 0, 1024 * 1024 * MiB, 'Largest scenario file the JSONL store reads to answer an insights query its rollups cannot (a details key not rolled up, minute buckets older than 48 hours); larger ones get 422.'),
   retentionDays: integerSetting('TELEMETRY_RETENTION_DAYS', 0, 0, 36_500, 'Keep events this many days (0 = forever). JSONL: whole files (rotated segments, and active files) whose newest event is older are deleted hourly and at start, then the summaries are counted afresh; ClickHouse: a table TTL on `ts_ms` (set at start when `TELEMETRY_CLICKHOUSE_CREATE_SCHEMA` is on).'),
   maxClockSkewMs: integerSetting('TELEMETRY_MAX_CLOCK_SKEW_MS', 86_400_000, 0, 31_536_000_000, 'How far in the future an event timestamp may be.'),
   rateLimit: integerSetting('TELEMETRY_RATE_LIMIT', 0, 0, 1_000_000, 'Requests per second per client: IPv4 address or IPv6 /64; requests with the valid token in a bucket of their own (token bucket; 429 with Retry-After beyond; 0 = off).'),

@@ -16,6 +16,8 @@ export function createStore(config: CollectorConfig, env: NodeJS.ProcessEnv = pr
         maxEventBytes: config.maxEventBytes,
         maxScenarios: config.maxScenarios,
         maxOpenFiles: config.maxOpenFiles,
+        insightsKeys: config.insightsKeys,
+        insightsScanBytes: config.insightsScanBytes,
       });
     case 'clickhouse':
       // TELEMETRY_CLICKHOUSE_* come from `env` (startCollector's), or pass `customStore: new ClickHouseStore({...})`.

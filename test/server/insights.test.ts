@@ -150,6 +150,14 @@ describe('GET /api/v1/telemetry/{scenario}/insights', () => {
     expect(over.status).toBe(422);
     expect(over.body).toMatchObject({ status: 'error', code: 'OPT_ERR_INSIGHTS_BUDGET', field: 'by' });
     expect(over.body.error).toMatch(/not rolled up.*scan budget of 200 bytes/);
+
+    // The same from the settings: TELEMETRY_INSIGHTS_KEYS rolls up `arch` (and not `version`), a 200-byte budget.
+    const e = await collector({ env: { TELEMETRY_INSIGHTS_KEYS: 'arch', TELEMETRY_INSIGHTS_SCAN_BYTES: '200' } });
+    await upload(e, FIXTURE);
+    const arch = await request(`${e.url}/api/v1/telemetry/shop/insights?from=${day(0)}&to=${day(2)}&by=arch`);
+    expect(arch.status).toBe(200);
+    expect(arch.body.totals).toEqual({ '(none)': 4, arm64: 1, x64: 1 });
+    expect((await request(`${e.url}/api/v1/telemetry/shop/insights?from=${day(0)}&to=${day(2)}&by=version`)).status).toBe(422);
   });
 
   it('with the rollups off (insightsRollups: false) answers the same by scanning', async () => {
