@@ -11,7 +11,7 @@
 // ClickHouse: TELEMETRY_CLICKHOUSE_URL if set (its CPU is then not measured), else a throw-away clickhouse-server.
 // Run: node bench/cluster.mjs [--seconds 5] [--rounds 3] [--connections 8] [--events 1000] [--collectors 1,2,3]
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -88,11 +88,17 @@ async function clickhouse(url, sql) {
   return text.trim();
 }
 
+/** INSERT statements ClickHouse has run so far (all tables: the events and the store's rollup). */
+async function insertCount(url) {
+  return Number(await clickhouse(url, "SELECT value FROM system.events WHERE event = 'InsertQuery'"));
+}
+
 /** One run: `n` collectors, CONNECTIONS connections, `seconds`. */
 async function run(collectors, n, seconds, clickhousePid, url, table) {
   const used = collectors.slice(0, n);
   const cpu0 = used.map((c) => cpuSecondsOf(c.pid));
   const ch0 = clickhousePid ? cpuSecondsOf(clickhousePid) : 0;
+  const inserts0 = await insertCount(url);
   agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const self0 = process.cpuUsage();
   const started = performance.now();
@@ -124,10 +130,11 @@ async function run(collectors, n, seconds, clickhousePid, url, table) {
   const clickhouseCpu = clickhousePid ? cpuSecondsOf(clickhousePid) - ch0 : NaN;
   const loadCpu = (self.user + self.system) / 1e6;
   // Acknowledged = stored: the table holds exactly what was acknowledged (the table was empty before the run).
+  const inserts = (await insertCount(url)) - inserts0;
   const inTable = Number(await clickhouse(url, `SELECT uniqExact(scenario, ts_ms, id) FROM ${table}`));
   if (inTable !== stored) throw new Error(`${n} collector(s): ${stored} events acknowledged but ${inTable} in the table`);
   await clickhouse(url, `TRUNCATE TABLE ${table}`);
-  return { n, rate: stored / wall, perCollectorCpu: stored / collectorCpu, perAllCpu: stored / (collectorCpu + (clickhousePid ? clickhouseCpu : 0) + loadCpu), collectorCores: collectorCpu / wall, clickhouseCores: clickhouseCpu / wall, loadCores: loadCpu / wall, failed, requests, failures };
+  return { n, insertsPer1k: (inserts / stored) * 1000, rate: stored / wall, perCollectorCpu: stored / collectorCpu, perAllCpu: stored / (collectorCpu + (clickhousePid ? clickhouseCpu : 0) + loadCpu), collectorCores: collectorCpu / wall, clickhouseCores: clickhouseCpu / wall, loadCores: loadCpu / wall, failed, requests, failures };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -159,6 +166,7 @@ try {
       `${SECONDS} s per run, ${ROUNDS} rounds (variants alternate, order rotates), ${WARMUP} s warm-up`,
   );
   console.log('this machine has 2 cores: the load generator and ClickHouse compete with the collectors for them (CPU columns below)');
+  console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine takes cores too)`);
   if (WARMUP > 0) await run(collectors, MAX, WARMUP, clickhousePid, url, table);
   const results = new Map(VARIANTS.map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -171,7 +179,7 @@ try {
   }
   const base = median(results.get(VARIANTS[0]).map((x) => x.rate));
   const baseCpu = median(results.get(VARIANTS[0]).map((x) => x.perCollectorCpu));
-  const head = ['collectors', 'events/s median [min-max]', 'ratio', 'events/collector-CPU-s [min-max]', 'ratio', 'events/CPU-s all', 'cores: collectors', 'ClickHouse', 'load gen'];
+  const head = ['collectors', 'events/s median [min-max]', 'ratio', 'events/collector-CPU-s [min-max]', 'ratio', 'events/CPU-s all', 'cores: collectors', 'ClickHouse', 'load gen', 'INSERTs per 1k events'];
   console.log(`\n${head.join(' | ')}`);
   for (const n of VARIANTS) {
     const xs = results.get(n);
@@ -190,10 +198,11 @@ try {
         median(xs.map((x) => x.collectorCores)).toFixed(2),
         clickhousePid ? median(xs.map((x) => x.clickhouseCores)).toFixed(2) : 'n/a',
         median(xs.map((x) => x.loadCores)).toFixed(2),
+        median(xs.map((x) => x.insertsPer1k)).toFixed(2),
       ].join(' | '),
     );
   }
-  console.log(`\nratios against ${VARIANTS[0]} collector(s) in the same run; every run's table held exactly the acknowledged events`);
+  console.log(`\nratios against ${VARIANTS[0]} collector(s) in the same run; every run's table held exactly the acknowledged events; load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   await clickhouse(url, `DROP DATABASE IF EXISTS ${database}`);
 } finally {
   agent?.destroy();
