@@ -1,11 +1,13 @@
-// Server side of bench/server.mjs, run as a child process: `node --import tsx bench/server-child.mjs <ours|baseline|ackwrite> <dir>`.
+// Server side of bench/server.mjs, run as a child process: `node --import tsx bench/server-child.mjs <ours|baseline|ackwrite|ref> <dir> [refDir]`
+// (ref: the collector of the checkout at refDir).
 // Sends {url} over IPC once listening; answers {peakRss} to a 'report' message, then exits on 'stop'.
 import { createServer } from 'node:http';
 import { mkdirSync, openSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 
-const [mode, dir] = process.argv.slice(2);
+const [mode, dir, refDir] = process.argv.slice(2);
 let peakRss = process.memoryUsage.rss();
 setInterval(() => {
   const r = process.memoryUsage.rss();
@@ -115,12 +117,12 @@ function startAckAfterWrite() {
 }
 
 async function startOurs() {
-  const { startCollector } = await import('../collector/index.ts');
+  const { startCollector } = await import(mode === 'ref' ? pathToFileURL(join(refDir, 'collector/index.ts')).href : '../collector/index.ts');
   const c = await startCollector({ port: 0, host: '127.0.0.1', dir, env: {} });
   return { url: c.url, close: () => c.close() };
 }
 
-const server = mode === 'ours' ? await startOurs() : mode === 'ackwrite' ? await startAckAfterWrite() : await startBaseline();
+const server = mode === 'ours' || mode === 'ref' ? await startOurs() : mode === 'ackwrite' ? await startAckAfterWrite() : await startBaseline();
 process.send({ url: server.url });
 let cpuMark = process.cpuUsage();
 process.on('message', async (m) => {

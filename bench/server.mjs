@@ -8,7 +8,9 @@
 // each round (the order rotates per round) and medians over the rounds are printed with min-max, p50/p99, peak RSS,
 // server CPU per event, the ratios, and the stored lines counted afterwards (lost = acknowledged - stored).
 // Run: node bench/server.mjs [--seconds 5] [--rounds 5] [--connections 10,50] [--events 100] [--warmup 1]
-//        [--variants ours,raw,ackwrite] [--cpu-prof DIR]   (defaults: about 4 minutes in all)
+//        [--variants ours,raw,ackwrite] [--cpu-prof DIR] [--ref DIR]   (defaults: about 4 minutes in all)
+// --ref DIR adds the variant `ref`: the collector of another checkout (DIR/collector/index.ts, e.g. an earlier commit
+// from `git archive <commit> | tar -x -C DIR` with a node_modules symlink), interleaved with the others like them.
 // --cpu-prof DIR starts each collector child with `node --cpu-prof --cpu-prof-dir=DIR` (one .cpuprofile per run);
 // summarise with `node bench/profile-summary.mjs DIR`.
 import { fork } from 'node:child_process';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     variants: { type: 'string', default: 'ours,raw,ackwrite' },
     'cpu-prof': { type: 'string' },
+    ref: { type: 'string' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -37,8 +40,11 @@ const DURATION = Number(args.duration ?? args.seconds);
 const PROF_DIR = args['cpu-prof'] === undefined ? undefined : resolve(args['cpu-prof']);
 if (PROF_DIR) mkdirSync(PROF_DIR, { recursive: true });
 /** Variant name → the server-child mode and the label printed. */
-const VARIANTS = { ours: { mode: 'ours', label: 'collector' }, raw: { mode: 'baseline', label: 'raw' }, ackwrite: { mode: 'ackwrite', label: 'ack-after-write' } };
+const VARIANTS = { ours: { mode: 'ours', label: 'collector' }, raw: { mode: 'baseline', label: 'raw' }, ackwrite: { mode: 'ackwrite', label: 'ack-after-write' }, ref: { mode: 'ref', label: 'collector (ref)' } };
+const REF_DIR = args.ref === undefined ? undefined : resolve(args.ref);
 const WANTED = args.variants.split(',').map((v) => v.trim());
+if (REF_DIR !== undefined && !WANTED.includes('ref')) WANTED.push('ref');
+if (WANTED.includes('ref') && REF_DIR === undefined) throw new Error('variant ref needs --ref DIR');
 for (const v of WANTED) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
 const CONNECTIONS = args.connections.split(',').map(Number);
 const PER_REQUEST = Number(args.events);
@@ -67,7 +73,7 @@ function countLines(dir) {
 
 function startChild(mode, dir) {
   const prof = PROF_DIR && mode === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const child = fork(join(HERE, 'server-child.mjs'), [mode, dir], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(HERE, 'server-child.mjs'), [mode, dir, ...(mode === 'ref' ? [REF_DIR] : [])], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise((resolve) => child.once('message', resolve));
   return { child, next };
 }
@@ -167,6 +173,14 @@ for (const c of CONNECTIONS) {
       `  ${String(c).padStart(3)} conn  collector / ack-after-write ${x2(q.median)} events/s (per round ${x2(q.lo)}-${x2(q.hi)}; target >= 0.8x), ` +
         `${x2(q.cpu)} by server CPU per event${c >= 50 ? `; collector p99 ${ours.p99} ms (target < 50 ms), ack-after-write p99 ${res.ackwrite.p99} ms` : ''}`,
     );
+  }
+  if (ours && res.ref) {
+    const q = ratio(ours, res.ref);
+    console.log(`  ${String(c).padStart(3)} conn  collector / collector (ref) ${x2(q.median)} events/s (per round ${x2(q.lo)}-${x2(q.hi)}), ${x2(q.cpu)} by server CPU per event`);
+  }
+  if (res.ref && res.ackwrite) {
+    const q = ratio(res.ref, res.ackwrite);
+    console.log(`  ${String(c).padStart(3)} conn  collector (ref) / ack-after-write ${x2(q.median)} events/s (per round ${x2(q.lo)}-${x2(q.hi)}), ${x2(q.cpu)} by server CPU per event`);
   }
   if (ours && res.raw) {
     const q = ratio(ours, res.raw);
