@@ -62,8 +62,9 @@ function xs(starts: readonly string[]): number[] {
 }
 
 /**
- * Events over time stacked by group: bars of cumulative sums, drawn from the largest sum down, so each group's bar
- * covers the ones below it. The legend and cursor show each group's own count, not the sum.
+ * Events over time stacked by group: series i holds the sum of groups 0..i, and each bar is drawn from the sum below
+ * it (uPlot's bars `disp.y0`/`y1` in scale values), so groups never overlap and the legend keeps rank order. The
+ * legend and cursor show each group's own count, not the sum.
  */
 export function stackedBars(box: HTMLElement, title: string, starts: readonly string[], groups: readonly string[], counts: readonly (readonly number[])[], height = 260): Chart {
   const n = starts.length;
@@ -73,13 +74,22 @@ export function stackedBars(box: HTMLElement, title: string, starts: readonly st
     acc = acc.map((a, i) => a + (c[i] ?? 0));
     stacked.push(acc);
   }
-  const bars = uPlot.paths.bars!({ size: [0.8, 40], align: 0 });
-  // Drawn in reverse (top of the stack first) so each smaller sum is painted over the larger one.
-  const order = groups.map((_, i) => i).reverse();
+  const zeros = new Array<number>(n).fill(0);
+  // By uPlot series index (0 is x): where each series' bars start and end.
+  const lower = [zeros, zeros, ...stacked.slice(0, -1)];
+  const upper = [zeros, ...stacked];
+  const bars = uPlot.paths.bars!({
+    size: [0.8, 40],
+    align: 0,
+    disp: {
+      y0: { unit: 1, values: (_u, si) => lower[si] ?? zeros },
+      y1: { unit: 1, values: (_u, si) => upper[si] ?? zeros },
+    },
+  });
   const series: uPlot.Series[] = [
     {},
-    ...order.map((gi) => ({
-      label: groups[gi]!,
+    ...groups.map((g, gi) => ({
+      label: g,
       stroke: palette(gi),
       fill: palette(gi),
       paths: bars,
@@ -87,7 +97,7 @@ export function stackedBars(box: HTMLElement, title: string, starts: readonly st
       value: (_u: uPlot, _v: number | null, _s: number, di: number | null) => (di === null ? '–' : (counts[gi]![di] ?? 0).toLocaleString('en-US')),
     })),
   ];
-  const data: uPlot.AlignedData = [xs(starts), ...order.map((gi) => stacked[gi]!)];
+  const data: uPlot.AlignedData = [xs(starts), ...stacked];
   return make(
     {
       title,
