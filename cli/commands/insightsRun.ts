@@ -18,7 +18,7 @@ const OPTION_OF: Record<string, string> = { from: '--since', to: '--until', buck
 /** `insights`: parse with the route's parser, answer from the files (the reference computation) or the collector, print. */
 export async function runInsights(ctx: CliContext, scenario: string, o: InsightsCliOptions): Promise<void> {
   const query = toQuery(scenario, o);
-  const answer = o.url !== undefined ? await remoteInsights(o.url, query, o.token) : await answerFromDir(ctx, query, o.dir);
+  const answer = o.url !== undefined ? await remoteInsights(o.url, query, o.token, ctx.signal) : await answerFromDir(ctx, query, o.dir);
   if (o.format === 'json') {
     ctx.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     return;
@@ -55,7 +55,7 @@ async function answerFromDir(ctx: CliContext, query: InsightsQuery, dirOption: s
   const dir = resolveDir(dirOption, ctx.env);
   // Only the setting the failure counts use: an unrelated collector variable must not stop an offline read.
   const { failureEvents } = resolveSettings({ failureEvents: collectorSettings.failureEvents }, {}, ctx.env);
-  return localInsights(dir, query, { failureEvents, onInvalid: (file, n) => ctx.warn(`${file}:${n}: torn or invalid line skipped`) });
+  return localInsights(dir, query, { failureEvents, signal: ctx.signal, onInvalid: (file, n) => ctx.warn(`${file}:${n}: torn or invalid line skipped`) });
 }
 
 /**

@@ -1,12 +1,13 @@
 import type { InsightsAnswer, InsightsQuery } from '../../query/insights/types.js';
-import { CliError } from '../errors.js';
+import { CliError, InterruptedError } from '../errors.js';
 
 /**
  * `insights --url`: ask a running collector, `GET {url}/api/v1/telemetry/{scenario}/insights`. The query was parsed
  * and checked here first (the same parser as the route's), and its times go as absolute ISO times, so a relative
- * `--since 7d` means the same range in both modes. The token goes as a bearer header, never in the URL.
+ * `--since 7d` means the same range in both modes. The token goes as a bearer header, never in the URL. `signal`
+ * (SIGINT/SIGTERM) abandons the request: InterruptedError.
  */
-export async function remoteInsights(baseUrl: string, query: InsightsQuery, token: string | undefined): Promise<InsightsAnswer> {
+export async function remoteInsights(baseUrl: string, query: InsightsQuery, token: string | undefined, signal?: AbortSignal): Promise<InsightsAnswer> {
   const params = new URLSearchParams({
     from: new Date(query.from).toISOString(),
     to: new Date(query.to).toISOString(),
@@ -18,12 +19,14 @@ export async function remoteInsights(baseUrl: string, query: InsightsQuery, toke
   const url = `${baseUrl}/api/v1/telemetry/${encodeURIComponent(query.scenario)}/insights?${params}`;
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    res = await fetch(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal });
   } catch (err) {
+    if (signal?.aborted) throw new InterruptedError();
     const e = err as Error & { cause?: { code?: string; message?: string } };
     throw new CliError(`cannot reach the collector at ${baseUrl}: ${e.cause?.code ?? e.cause?.message ?? e.message}`, { cause: err });
   }
   const text = await res.text().catch(() => '');
+  if (signal?.aborted) throw new InterruptedError();
   if (res.status === 401) throw new CliError(`the collector at ${baseUrl} answered 401 Unauthorized: pass --token or set TELEMETRY_AUTH_TOKEN`);
   if (res.status === 404) throw new CliError(`the collector at ${baseUrl} has no events for scenario "${query.scenario}"${errorText(text)}`);
   if (!res.ok) throw new CliError(`the collector at ${baseUrl} answered ${res.status}${errorText(text)}`);

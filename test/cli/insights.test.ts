@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, renameSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TelemetryLine } from '../../core/record.js';
 import type { InsightsAnswer } from '../../query/insights/types.js';
@@ -160,6 +160,24 @@ describe.skipIf(skipBuilt !== undefined)('insights over a data dir the pipeline 
     const nodir = await insights(['picker-wheel', '--dir', join(dir, 'nope')]);
     expect(nodir.code).toBe(1);
     expect(nodir.stderr).toMatch(/\(the directory does not exist\)/);
+  });
+
+  it('Ctrl-C stops a long scan: exit 130, nothing printed', async () => {
+    // 400,000 lines behind a torn second line: its warning on stderr (synchronous into a pipe) says the scan has begun.
+    const big = tmpDir('opt-cli-insights-big-');
+    const one = (i: number): string => `{"ts":"2025-01-0${1 + (i % 9)}T12:00:00.000Z","scenario":"big","installation_id":"i-${i % 500}","event":"command_run","details":{"version":"1.${i % 4}.0"}}\n`;
+    const chunk = Array.from({ length: 10_000 }, (_, i) => one(i)).join('');
+    writeFileSync(join(big, 'big.jsonl'), one(0) + '{"ts":"torn\n' + chunk.repeat(40));
+    const child = spawn(process.execPath, [BUILT, 'insights', 'big', '--dir', big, '--since', '2025-01-01', '--until', '2025-01-11'], { env: cleanEnv(NEUTRAL), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).includes('big.jsonl:2: torn') && resolve()));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1); // the warning only: an interruption is not an error message
   });
 
   it('a range without events: zeros, exit 0, a warning for people (not for --format json)', async () => {
