@@ -285,5 +285,5 @@ describe.skipIf(url === undefined)('three collectors on one ClickHouse', () => {
       await stopCollectorProcess(c);
       expect(await c.exited).toBe(0);
     }
-  }, 120_000); // 15-40 s on the shared 2-core machine; the margin is for a loaded CI run
+  }, 120_000); // 15-50 s on the shared, loaded 2-core machine; the margin is for a loaded CI run
 });
