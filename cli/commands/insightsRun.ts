@@ -30,7 +30,7 @@ export async function runInsights(ctx: CliContext, scenario: string, o: Insights
     ctx.stdout.write(text);
     if (omitted.length > 0) {
       const names = omitted.slice(0, 5).map((g) => JSON.stringify(g)).join(', ') + (omitted.length > 5 ? ', …' : '');
-      ctx.warn(`${omitted.length} group column(s) left out to fit the terminal (${names}): see them with --format json or chart, a smaller --top, or a wider terminal`);
+      ctx.warn(`${omitted.length} group column(s) left out to fit the terminal (${names}): --format json or chart, or a wider terminal, show them; a smaller --top folds them into "other"`);
     }
   }
   if (answer.total_events === 0) ctx.warn('no matching events in this range');
