@@ -14,6 +14,7 @@ const all = {
   clickhouse: ['clickhouse.mjs'],
   cluster: ['cluster.mjs'],
   import: ['import.mjs'],
+  dashboard: ['--import', 'tsx', 'dashboard.mjs'],
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 let failed = 0;
