@@ -7,7 +7,7 @@ import { NO_GROUP, type InsightsAnswer, type InsightsQuery } from '../../../quer
 import { RebuildJournal, type LineSink, type RebuildableSink } from '../books.js';
 import type { StoreEvent } from '../TelemetryStore.js';
 import { answerFromRollup } from './answer.js';
-import { Cell, ScenarioRollup, type Count, type SlotTable } from './rollup.js';
+import { Cell, ScenarioRollup, type SlotTable } from './rollup.js';
 
 export const DEFAULT_INSIGHTS_KEYS: readonly string[] = ['version', 'platform'];
 export const DEFAULT_MINUTE_HORIZON_MS = 48 * 3_600_000;
@@ -65,6 +65,8 @@ export class InsightsBook implements RebuildableSink {
   private readonly maxIds: number;
   private readonly now: () => number;
   private readonly journal = new RebuildJournal<Entry>();
+  /** Scratch: one event's group per grouping (copied by a cell only when it keeps them). */
+  private readonly names: string[];
   private lastScenario = '';
   private last: ScenarioRollup | undefined;
 
@@ -72,6 +74,7 @@ export class InsightsBook implements RebuildableSink {
     this.failures = new Set(options.failureEvents ?? DEFAULT_FAILURE_EVENTS);
     this.keys = [...(options.keys ?? DEFAULT_INSIGHTS_KEYS)];
     this.groupings = 2 + this.keys.length;
+    this.names = new Array<string>(this.groupings).fill(NO_GROUP);
     this.horizon = options.minuteHorizonMs ?? DEFAULT_MINUTE_HORIZON_MS;
     this.maxValues = options.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES;
     this.maxIds = options.maxInstallations ?? DEFAULT_MAX_INSTALLATIONS;
@@ -131,16 +134,16 @@ export class InsightsBook implements RebuildableSink {
       cell = new Cell(this.groupings);
       slot.set(event, cell);
     }
-    cell.count++;
-    const groups = cell.groups;
-    this.count(r, groups, 0, levelOfEvent(event, level));
-    this.count(r, groups, 1, typeof dep === 'string' ? dep : NO_GROUP);
+    const names = this.names;
+    names[0] = levelOfEvent(event, level);
+    names[1] = typeof dep === 'string' ? dep : NO_GROUP;
     const keys = this.keys;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
       const v = details !== undefined && Object.hasOwn(details, key) ? detailGroup(details[key]) : undefined;
-      this.count(r, groups, 2 + k, v ?? NO_GROUP);
+      names[2 + k] = v ?? NO_GROUP;
     }
+    cell.add(names, r.admit);
     if (typeof inst === 'string' && !r.idsOverflowed) {
       let id = r.lastInstallationId;
       if (id === -1 || inst !== r.lastInstallation) {
@@ -156,26 +159,6 @@ export class InsightsBook implements RebuildableSink {
     }
   }
 
-  private count(r: ScenarioRollup, groups: Map<string, Count>[], g: number, name: string): void {
-    const map = groups[g]!;
-    const c = map.get(name);
-    if (c !== undefined) {
-      c.n++;
-      return;
-    }
-    // A group new to this cell: check the grouping's cap (rarely reached, so the common path has no extra lookup).
-    const values = r.values[g];
-    if (values === undefined) return;
-    if (!values.has(name)) {
-      if (values.size >= this.maxValues) {
-        r.values[g] = undefined;
-        return;
-      }
-      values.add(name);
-    }
-    map.set(name, { n: 1 });
-  }
-
   /** Fold minute slots that fell behind the horizon into their hours (once per new minute slot, and before a query). */
   private compact(r: ScenarioRollup): void {
     const cutoff = Math.floor((this.now() - this.horizon) / MINUTE) * MINUTE;
@@ -187,7 +170,7 @@ export class InsightsBook implements RebuildableSink {
       for (const [event, cell] of slot) {
         const into = hour.get(event);
         if (into === undefined) hour.set(event, cell);
-        else into.merge(cell, r.ids.hashes);
+        else into.merge(cell, r.ids.hashes, r.admit);
       }
       r.minutes.delete(start);
     }
@@ -197,7 +180,7 @@ export class InsightsBook implements RebuildableSink {
     if (scenario === this.lastScenario && this.last !== undefined) return this.last;
     let r = this.scenarios.get(scenario);
     if (r === undefined) {
-      r = new ScenarioRollup(this.groupings, Math.floor((this.now() - this.horizon) / MINUTE) * MINUTE);
+      r = new ScenarioRollup(this.groupings, Math.floor((this.now() - this.horizon) / MINUTE) * MINUTE, this.maxValues);
       this.scenarios.set(scenario, r);
     }
     this.lastScenario = scenario;
@@ -215,7 +198,7 @@ export class InsightsBook implements RebuildableSink {
    */
   answer(q: InsightsQuery): InsightsAnswer | NotRolledUp {
     checkInsightsQuery(q);
-    const r = this.scenarios.get(q.scenario) ?? new ScenarioRollup(this.groupings, Number.NEGATIVE_INFINITY);
+    const r = this.scenarios.get(q.scenario) ?? new ScenarioRollup(this.groupings, Number.NEGATIVE_INFINITY, this.maxValues);
     this.compact(r);
     let grouping: number | undefined;
     if (q.by === 'level') grouping = 0;
@@ -259,8 +242,8 @@ export class InsightsBook implements RebuildableSink {
         for (const slot of table.slots.values()) {
           for (const cell of slot.values()) {
             out.cells++;
-            for (const g of cell.groups) out.groupEntries += g.size;
-            out.idEntries += cell.ids?.size ?? 0;
+            out.groupEntries += cell.groupEntries;
+            out.idEntries += cell.idCount;
           }
         }
       }

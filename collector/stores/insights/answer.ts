@@ -49,10 +49,11 @@ export function answerFromRollup(q: InsightsQuery, r: ScenarioRollup, grouping: 
   const ids = new Marks(r.ids.size, r.ids.hashes);
   const tallies: BucketTally[] = perBucket.map((cells, b) => {
     const counts = new Map<string, number>();
+    const add = (name: string, n: number): void => void counts.set(name, (counts.get(name) ?? 0) + n);
     let failed = 0;
     for (const [cell, event] of cells) {
-      if (grouping === undefined) counts.set(event, (counts.get(event) ?? 0) + cell.count);
-      else for (const [name, c] of cell.groups[grouping]!) counts.set(name, (counts.get(name) ?? 0) + c.n);
+      if (grouping === undefined) add(event, cell.count);
+      else cell.forEachGroup(grouping, add);
       if (failures.has(event)) failed += cell.count;
     }
     return { counts, failures: failed, installations: cells.length === 0 ? NONE : new Counted(ids.bucket(b, cells)) };
@@ -80,29 +81,25 @@ class Marks {
     const inRange = this.inRange;
     let count = 0;
     let sketched = false;
+    const mark = (id: number): void => {
+      if (seen[id] !== b) {
+        seen[id] = b;
+        count++;
+        if (inRange[id] === 0) {
+          inRange[id] = 1;
+          this.rangeCount++;
+        }
+      }
+    };
     for (const [cell] of cells) {
-      if (cell.ids === undefined) {
+      if (!cell.forEachId(mark)) {
         sketched = true;
         this.sketches.push(cell.sketch!);
-        continue;
-      }
-      for (const id of cell.ids) {
-        if (seen[id] !== b) {
-          seen[id] = b;
-          count++;
-          if (inRange[id] === 0) {
-            inRange[id] = 1;
-            this.rangeCount++;
-          }
-        }
       }
     }
     if (!sketched && count <= EXACT_INSTALLATIONS_LIMIT) return { count, estimated: false };
     const sketch = new HyperLogLog();
-    for (const [cell] of cells) {
-      if (cell.ids === undefined) sketch.merge(cell.sketch!);
-      else for (const id of cell.ids) sketch.addHash(this.hashes[id]!);
-    }
+    for (const [cell] of cells) if (!cell.forEachId((id) => sketch.addHash(this.hashes[id]!))) sketch.merge(cell.sketch!);
     return { count: sketch.estimate(), estimated: true };
   }
 

@@ -2,70 +2,137 @@ import { HyperLogLog } from '../../../query/insights/hll.js';
 import { murmur3 } from '../../../query/insights/hll.js';
 import { EXACT_INSTALLATIONS_LIMIT } from '../../../query/insights/types.js';
 
+/** Told about a group name new to a cell: records it toward the grouping's cap; false once the grouping is past it. */
+export type AdmitGroup = (grouping: number, name: string) => boolean;
+
 /**
  * The counts of one scenario × time slot × event name: events, events per group of each rolled-up grouping
  * (`level`, `deployment_id`, then the configured details keys, in that order), and the installations (interned ids:
  * exact up to EXACT_INSTALLATIONS_LIMIT, then a HyperLogLog of their hashes, hll.ts).
+ *
+ * Sparse data (a minute of a quiet scenario) makes many cells of one event, so a cell starts small: the group names
+ * of its one event and its one installation id inline, maps and a set only from the second event (or id) on.
  */
 export class Cell {
   count = 0;
-  /** Per grouping: group name → events (a box: one map lookup per event and grouping, not a get and a set). */
-  readonly groups: Map<string, Count>[];
-  ids: Set<number> | undefined = new Set();
+  /** The group names of the cell's only event (count 1). */
+  private one: string[] | undefined;
+  /** Per grouping: group name → events (from the second event on). */
+  private groups: Map<string, number>[] | undefined;
+  /** Distinct ids once there are two or more (until a sketch replaces them); with one, it is `lastId`. */
+  private ids: Set<number> | undefined;
   sketch: HyperLogLog | undefined;
-  /** The id added last: an installation's events come in runs (one upload), so most adds stop here. */
+  /** The id added last (the only one while `ids` is unset): an installation's events come in runs, most adds stop here. */
   lastId = -1;
 
-  constructor(groupings: number) {
-    this.groups = [];
-    for (let i = 0; i < groupings; i++) this.groups.push(new Map());
+  constructor(private readonly groupings: number) {}
+
+  /** Count one event whose group in grouping g is names[g] (`names` is not kept: copied when needed). */
+  add(names: readonly string[], admit: AdmitGroup): void {
+    this.count++;
+    if (this.count === 1) {
+      for (let g = 0; g < names.length; g++) admit(g, names[g]!);
+      this.one = names.slice();
+      return;
+    }
+    const groups = this.maps();
+    for (let g = 0; g < names.length; g++) this.bump(groups[g]!, g, names[g]!, 1, admit);
+  }
+
+  private bump(map: Map<string, number>, g: number, name: string, n: number, admit: AdmitGroup): void {
+    const had = map.get(name);
+    if (had !== undefined) map.set(name, had + n);
+    else if (admit(g, name)) map.set(name, n);
+  }
+
+  private maps(): Map<string, number>[] {
+    let groups = this.groups;
+    if (groups === undefined) {
+      const one = this.one;
+      groups = [];
+      for (let g = 0; g < this.groupings; g++) groups.push(one === undefined ? new Map() : new Map([[one[g]!, 1]]));
+      this.groups = groups;
+      this.one = undefined;
+    }
+    return groups;
+  }
+
+  /** Calls fn for each group of grouping g with its events. */
+  forEachGroup(g: number, fn: (name: string, n: number) => void): void {
+    if (this.groups !== undefined) for (const [name, n] of this.groups[g]!) fn(name, n);
+    else if (this.one !== undefined) fn(this.one[g]!, 1);
+  }
+
+  /** Group entries held (stats). */
+  get groupEntries(): number {
+    if (this.groups === undefined) return this.one?.length ?? 0;
+    let n = 0;
+    for (const m of this.groups) n += m.size;
+    return n;
   }
 
   addId(id: number, hashes: Uint32Array): void {
     if (id === this.lastId) return;
-    this.lastId = id;
-    const ids = this.ids;
-    if (ids === undefined) {
-      this.sketch!.addHash(hashes[id]!);
+    const sketch = this.sketch;
+    if (sketch !== undefined) {
+      this.lastId = id;
+      sketch.addHash(hashes[id]!);
       return;
     }
+    let ids = this.ids;
+    if (ids === undefined) {
+      if (this.lastId === -1) {
+        this.lastId = id;
+        return;
+      }
+      ids = new Set([this.lastId]);
+      this.ids = ids;
+    }
+    this.lastId = id;
     ids.add(id);
     if (ids.size > EXACT_INSTALLATIONS_LIMIT) {
-      const sketch = new HyperLogLog();
-      for (const i of ids) sketch.addHash(hashes[i]!);
-      this.sketch = sketch;
+      const sk = new HyperLogLog();
+      for (const i of ids) sk.addHash(hashes[i]!);
+      this.sketch = sk;
       this.ids = undefined;
     }
   }
 
-  /** Add another cell's counts (a minute slot folded into its hour). */
-  merge(other: Cell, hashes: Uint32Array): void {
-    this.count += other.count;
-    for (let g = 0; g < this.groups.length; g++) {
-      const mine = this.groups[g]!;
-      for (const [name, c] of other.groups[g]!) {
-        const into = mine.get(name);
-        if (into === undefined) mine.set(name, { n: c.n });
-        else into.n += c.n;
-      }
-    }
-    if (other.ids !== undefined) {
-      for (const id of other.ids) this.addId(id, hashes);
-    } else {
-      if (this.ids !== undefined) {
-        const sketch = new HyperLogLog();
-        for (const i of this.ids) sketch.addHash(hashes[i]!);
-        this.sketch = sketch;
-        this.ids = undefined;
-      }
-      this.sketch!.merge(other.sketch!);
-    }
+  /** The exact ids (undefined once a sketch holds them). */
+  forEachId(fn: (id: number) => void): boolean {
+    if (this.sketch !== undefined) return false;
+    if (this.ids !== undefined) for (const id of this.ids) fn(id);
+    else if (this.lastId !== -1) fn(this.lastId);
+    return true;
   }
-}
 
-/** A mutable counter. */
-export interface Count {
-  n: number;
+  get idCount(): number {
+    return this.sketch !== undefined ? 0 : (this.ids?.size ?? (this.lastId === -1 ? 0 : 1));
+  }
+
+  /** Add another cell's counts (a minute slot folded into its hour). */
+  merge(other: Cell, hashes: Uint32Array, admit: AdmitGroup): void {
+    if (other.count === 0) return;
+    if (this.count === 0 && other.one !== undefined) {
+      this.count = 1;
+      this.one = other.one.slice();
+    } else {
+      const groups = this.maps();
+      this.count += other.count;
+      for (let g = 0; g < groups.length; g++) other.forEachGroup(g, (name, n) => this.bump(groups[g]!, g, name, n, admit));
+    }
+    if (other.sketch === undefined) {
+      other.forEachId((id) => this.addId(id, hashes));
+      return;
+    }
+    if (this.sketch === undefined) {
+      const sk = new HyperLogLog();
+      this.forEachId((i) => sk.addHash(hashes[i]!));
+      this.sketch = sk;
+      this.ids = undefined;
+    }
+    this.sketch.merge(other.sketch);
+  }
 }
 
 /** Cells by event name. */
@@ -147,9 +214,24 @@ export class ScenarioRollup {
   lastInstallation = '';
   lastInstallationId = -1;
 
-  constructor(groupings: number, minuteCutoff: number) {
+  /** A group name new to a cell: counted toward its grouping's cap (false once the grouping is past it). */
+  readonly admit: AdmitGroup;
+
+  constructor(groupings: number, minuteCutoff: number, maxValues: number) {
     this.minuteCutoff = minuteCutoff;
     this.values = [];
     for (let i = 0; i < groupings; i++) this.values.push(new Set());
+    this.admit = (g, name) => {
+      const values = this.values[g];
+      if (values === undefined) return false;
+      if (!values.has(name)) {
+        if (values.size >= maxValues) {
+          this.values[g] = undefined;
+          return false;
+        }
+        values.add(name);
+      }
+      return true;
+    };
   }
 }
