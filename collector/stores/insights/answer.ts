@@ -81,20 +81,35 @@ class Marks {
     const inRange = this.inRange;
     let count = 0;
     let sketched = false;
-    const mark = (id: number): void => {
-      if (seen[id] !== b) {
-        seen[id] = b;
-        count++;
-        if (inRange[id] === 0) {
-          inRange[id] = 1;
-          this.rangeCount++;
-        }
-      }
-    };
+    // Inlined (no call per id): a month of hourly cells holds about one id per stored event.
     for (const [cell] of cells) {
-      if (!cell.forEachId(mark)) {
+      if (cell.sketch !== undefined) {
         sketched = true;
-        this.sketches.push(cell.sketch!);
+        this.sketches.push(cell.sketch);
+        continue;
+      }
+      const set = cell.idSet;
+      if (set === undefined) {
+        const id = cell.lastId;
+        if (id !== -1 && seen[id] !== b) {
+          seen[id] = b;
+          count++;
+          if (inRange[id] === 0) {
+            inRange[id] = 1;
+            this.rangeCount++;
+          }
+        }
+        continue;
+      }
+      for (const id of set) {
+        if (seen[id] !== b) {
+          seen[id] = b;
+          count++;
+          if (inRange[id] === 0) {
+            inRange[id] = 1;
+            this.rangeCount++;
+          }
+        }
       }
     }
     if (!sketched && count <= EXACT_INSTALLATIONS_LIMIT) return { count, estimated: false };

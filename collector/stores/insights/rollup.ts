@@ -98,6 +98,11 @@ export class Cell {
     }
   }
 
+  /** The exact ids when two or more (else `lastId` is the one id, or -1); undefined too once a sketch holds them. */
+  get idSet(): ReadonlySet<number> | undefined {
+    return this.ids;
+  }
+
   /** The exact ids (undefined once a sketch holds them). */
   forEachId(fn: (id: number) => void): boolean {
     if (this.sketch !== undefined) return false;
