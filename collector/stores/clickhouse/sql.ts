@@ -34,6 +34,11 @@ export interface StoreSql {
   recentFailureKeys(scoped: boolean, limit: number, bounded?: boolean): string;
   /** The rows of those keys (external table `keys`), per scenario newest first (ties: later stored first). */
   recentFailureRows(): string;
+  /**
+   * Both steps in one statement (bounded by `ranges`, as recentFailureKeys): the keys as a subquery. Only for a table
+   * on one server (the rollup's case): a Distributed table would need GLOBAL IN for it.
+   */
+  recentFailuresBounded(limit: number): string;
   query(filters: { since: boolean; until: boolean; event: boolean }): string;
   /**
    * A page of a limited query (external table `page`): the (ts_ms, seq) of the first `limit` rows in stored order after
@@ -68,6 +73,11 @@ export function storeSql(t: TableName): StoreSql {
       `SELECT scenario, ts_ms, id FROM (SELECT scenario, ts_ms, id, max(seq) AS s FROM ${T} WHERE event IN (SELECT e FROM failures)${scoped ? ` AND ${SCENARIO_IS}` : ''}` +
       (bounded === true ? ' AND scenario IN (SELECT s FROM ranges) AND ts_ms >= (SELECT min(since) FROM ranges) ' : ' ') +
       `GROUP BY scenario, ts_ms, id ORDER BY scenario, ts_ms DESC, s DESC LIMIT ${integer(limit)} BY scenario) FORMAT JSONEachRow`,
+    recentFailuresBounded: (limit) =>
+      `SELECT scenario, ts_ms, event, details, seq FROM ${T} WHERE (scenario, ts_ms, id) IN (SELECT scenario, ts_ms, id FROM (SELECT scenario, ts_ms, id, max(seq) AS s FROM ${T} ` +
+      'WHERE event IN (SELECT e FROM failures) AND scenario IN (SELECT s FROM ranges) AND ts_ms >= (SELECT min(since) FROM ranges) ' +
+      `GROUP BY scenario, ts_ms, id ORDER BY scenario, ts_ms DESC, s DESC LIMIT ${integer(limit)} BY scenario)) ` +
+      'ORDER BY scenario, ts_ms DESC, seq DESC LIMIT 1 BY scenario, ts_ms, id FORMAT JSONEachRow',
     recentFailureRows: () =>
       `SELECT scenario, ts_ms, event, details, seq FROM ${T} WHERE (scenario, ts_ms, id) IN (SELECT s, t, i FROM keys) ` +
       'ORDER BY scenario, ts_ms DESC, seq DESC LIMIT 1 BY scenario, ts_ms, id FORMAT JSONEachRow',

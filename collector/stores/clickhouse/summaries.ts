@@ -117,14 +117,11 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
       withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
     const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failureList.map((e) => ({ e })) };
     const rangeTable: ExternalTable = { name: 'ranges', structure: RANGES_STRUCTURE, rows: ranges };
-    const keys = await read<{ scenario: string; ts_ms: string; id: string }>('recent failures', sql.recentFailureKeys(false, options.recentFailures, true), [failureTable, rangeTable]);
-    if (keys.length > 0) {
-      const keyTable: ExternalTable = { name: 'keys', structure: KEYS_STRUCTURE, rows: keys.map((k) => ({ s: k.scenario, t: Number(k.ts_ms), i: k.id })) };
-      const bySummary = new Map(out.map((o) => [o.scenario, o]));
-      for (const r of await read<Recent>('recent failures', sql.recentFailureRows(), [keyTable])) {
-        const timestamp = isoFromMs(Number(r.ts_ms));
-        bySummary.get(r.scenario)?.recent_failures.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
-      }
+    // One statement: the keys of the newest failures (only from the hours that hold them) and their rows.
+    const bySummary = new Map(out.map((o) => [o.scenario, o]));
+    for (const r of await read<Recent>('recent failures', sql.recentFailuresBounded(options.recentFailures), [failureTable, rangeTable])) {
+      const timestamp = isoFromMs(Number(r.ts_ms));
+      bySummary.get(r.scenario)?.recent_failures.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
     }
   }
   return out;
