@@ -24,14 +24,26 @@ export function answerFromRollup(q: InsightsQuery, r: ScenarioRollup, grouping: 
   const starts = bucketStarts(q.from, q.to, q.bucket);
   const first = starts[0]!;
   const size = BUCKET_MS[q.bucket];
-  const perBucket: [cell: Cell, event: string][][] = starts.map(() => []);
+  // Per bucket, its cells and their event names (parallel arrays: no tuple per cell).
+  const cellsOf: Cell[][] = starts.map(() => []);
+  const eventsOf: string[][] = starts.map(() => []);
   const visit = (table: SlotTable): void => {
     const collect = (start: number, slot: Slot): void => {
-      const cells = perBucket[(bucketStart(start, q.bucket) - first) / size]!;
+      const b = (bucketStart(start, q.bucket) - first) / size;
+      const cells = cellsOf[b]!;
+      const events = eventsOf[b]!;
       if (q.event !== undefined) {
         const cell = slot.get(q.event);
-        if (cell !== undefined) cells.push([cell, q.event]);
-      } else for (const [event, cell] of slot) cells.push([cell, event]);
+        if (cell !== undefined) {
+          cells.push(cell);
+          events.push(q.event);
+        }
+      } else {
+        for (const [event, cell] of slot) {
+          cells.push(cell);
+          events.push(event);
+        }
+      }
     };
     // Step through the range or through the table, whichever is shorter.
     if ((q.to - q.from) / table.slotMs <= table.slots.size) {
@@ -47,17 +59,23 @@ export function answerFromRollup(q: InsightsQuery, r: ScenarioRollup, grouping: 
   visit(r.minutes);
 
   const ids = new Marks(r.ids.size, r.ids.hashes);
-  const tallies: BucketTally[] = perBucket.map((cells, b) => {
+  const tallies: BucketTally[] = [];
+  for (let b = 0; b < starts.length; b++) {
+    const cells = cellsOf[b]!;
+    const events = eventsOf[b]!;
     const counts = new Map<string, number>();
-    const add = (name: string, n: number): void => void counts.set(name, (counts.get(name) ?? 0) + n);
     let failed = 0;
-    for (const [cell, event] of cells) {
-      if (grouping === undefined) add(event, cell.count);
-      else cell.forEachGroup(grouping, add);
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      const event = events[i]!;
+      if (grouping === undefined) {
+        const had = counts.get(event);
+        counts.set(event, had === undefined ? cell.count : had + cell.count);
+      } else cell.addGroupsTo(grouping, counts);
       if (failures.has(event)) failed += cell.count;
     }
-    return { counts, failures: failed, installations: cells.length === 0 ? NONE : new Counted(ids.bucket(b, cells)) };
-  });
+    tallies.push({ counts, failures: failed, installations: cells.length === 0 ? NONE : new Counted(ids.bucket(b, cells)) });
+  }
   return assembleAnswer(q, starts, tallies, new Counted(ids.total()));
 }
 
@@ -76,13 +94,13 @@ class Marks {
     this.inRange = new Uint8Array(size);
   }
 
-  bucket(b: number, cells: readonly [Cell, string][]): InstallationCount {
+  bucket(b: number, cells: readonly Cell[]): InstallationCount {
     const seen = this.seen;
     const inRange = this.inRange;
     let count = 0;
     let sketched = false;
     // Inlined (no call per id): a month of hourly cells holds about one id per stored event.
-    for (const [cell] of cells) {
+    for (const cell of cells) {
       if (cell.sketch !== undefined) {
         sketched = true;
         this.sketches.push(cell.sketch);
@@ -114,7 +132,7 @@ class Marks {
     }
     if (!sketched && count <= EXACT_INSTALLATIONS_LIMIT) return { count, estimated: false };
     const sketch = new HyperLogLog();
-    for (const [cell] of cells) if (!cell.forEachId((id) => sketch.addHash(this.hashes[id]!))) sketch.merge(cell.sketch!);
+    for (const cell of cells) if (!cell.forEachId((id) => sketch.addHash(this.hashes[id]!))) sketch.merge(cell.sketch!);
     return { count: sketch.estimate(), estimated: true };
   }
 
