@@ -38,9 +38,15 @@ const ALIASES: Record<string, Level> = {
   crit: 'fatal',
 };
 
-/** A line's own level, normalised; undefined when it carries none we recognise. */
+/**
+ * A line's own level, normalised; undefined when it carries none we recognise. Own keys only: a stored line's
+ * `level: "constructor"` (or "toString", "__proto__") must not find Object.prototype's members and become a group
+ * named after a function in the insights (found in the rollups' read path, issue 16).
+ */
 function normalizeLevel(value: unknown): Level | undefined {
-  return typeof value === 'string' ? ALIASES[value.toLowerCase()] : undefined;
+  if (typeof value !== 'string') return undefined;
+  const key = value.toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 function isFailureEvent(event: string): boolean {

@@ -13,6 +13,7 @@ import { JsonlFileWriter } from '../../exporters/jsonl/writer.js';
 import { millisFromIso } from '../isoTime.js';
 import { isDuplicate, newAppendResult, StoreAdmission } from './admission.js';
 import { BookSet } from './books.js';
+import { bookkeepingFault } from './bookkeepingFault.js';
 import { DedupWindow } from './DedupWindow.js';
 import { InsightsBook } from './insights/InsightsBook.js';
 import { GroupCommit, PendingAppend, type Batch } from './groupCommit.js';
@@ -90,6 +91,8 @@ export class JsonlStore implements TelemetryStore {
   private readonly failureEvents: readonly string[] | undefined;
   private opened = false;
   private closePromise: Promise<void> | undefined;
+  /** Written batches whose counting into the summaries/rollups threw (count): they were acknowledged all the same. */
+  private failedBookkeeping = 0;
   /** The storage failure of the newest append, until an append or a readiness probe succeeds. */
   private lastFailure: string | undefined;
 
@@ -110,6 +113,11 @@ export class JsonlStore implements TelemetryStore {
         for (const call of batch.owners) call.result.stored++;
       },
     });
+  }
+
+  /** How often counting written lines into the summaries or rollups threw (count); those lines were acknowledged. */
+  get bookkeepingFailures(): number {
+    return this.failedBookkeeping;
   }
 
   /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
@@ -258,16 +266,43 @@ export class JsonlStore implements TelemetryStore {
     return { result, files, texts, lines, admitted, duplicateOf };
   }
 
-  /** Lines of `events` now in `file`: into the summaries and the de-duplication window. */
+  /**
+   * Lines of `events` now in `file`: into the de-duplication window, the summaries and the rollups. Never throws: the
+   * lines are written, so the call is acknowledged whatever happens here (the files are the truth; the books are
+   * counted from them again at the next start, and at retention's next recount). The window comes first and alone
+   * (a Set add per id), so a retry of these ids is a duplicate even if a book fails; a book that throws is reported
+   * (once per store at error level through diag, then at debug level; counted in `bookkeepingFailures`) and left short of the rest of the batch.
+   */
   private count(file: string, events: readonly StoreEvent[]): void {
-    const book = this.book;
-    const rollups = this.rollups;
     const window = this.window;
-    for (const e of events) {
-      book.add(file, e.event, e.timestamp, e.details);
-      if (rollups !== undefined) rollups.addEvent(file, e);
-      if (e.id !== undefined) window.add(file, e.id);
+    for (const e of events) if (e.id !== undefined) window.add(file, e.id);
+    try {
+      bookkeepingFault.run?.(file);
+      const book = this.book;
+      for (const e of events) book.add(file, e.event, e.timestamp, e.details);
+    } catch (err) {
+      this.booksFailed('summaries', file, events.length, err);
     }
+    const rollups = this.rollups;
+    if (rollups === undefined) return;
+    try {
+      for (const e of events) rollups.addEvent(file, e);
+    } catch (err) {
+      this.booksFailed('insights rollups', file, events.length, err);
+    }
+  }
+
+  /** Post-write bookkeeping that threw (count): the batch stays acknowledged; said once, then counted. */
+  private booksFailed(books: string, file: string, lines: number, err: unknown): void {
+    this.failedBookkeeping++;
+    if (this.failedBookkeeping > 1) {
+      diag.debug(`store bookkeeping (${books}) failed again (${this.failedBookkeeping} times so far): ${(err as Error)?.message ?? String(err)}`);
+      return;
+    }
+    diag.error(
+      `${lines} event(s) were written to ${file}'s file in ${this.dir} but counting them into the ${books} failed (${(err as Error)?.stack ?? String(err)}); ` +
+        'the events are stored and acknowledged; the summaries and rollups miss some of them until the next start (or retention\'s next recount) counts the files again. Further failures are logged at debug level.',
+    );
   }
 
   /**
