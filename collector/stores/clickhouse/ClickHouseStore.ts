@@ -5,7 +5,6 @@ import { uuidv7 } from '../../../core/id.js';
 import { levelOf } from '../../../core/line.js';
 import type { TelemetryLine } from '../../../core/record.js';
 import { isSafeScenario } from '../../../core/scenario.js';
-import { computeInsights } from '../../../query/insights/compute.js';
 import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/types.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
@@ -18,7 +17,7 @@ import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
-import { sqlInsights, SQL_GROUPINGS } from './insights.js';
+import { sqlInsights } from './insights.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
@@ -202,13 +201,11 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   /**
-   * Insights: in SQL for `by` = event, level or deployment_id (insights.ts); for a details key the reference scan over
-   * this store's own `query` (streamed: memory is one tally per bucket), as ClickHouse 18.16 cannot read JSON keys.
+   * Insights in SQL (insights.ts), for every `by`: a details key through the rows' details index (the columns
+   * details_keys / details_values, exporters/clickhouse/detailsIndex.ts).
    */
   insights(q: InsightsQuery): Promise<InsightsAnswer> {
-    if (SQL_GROUPINGS.has(q.by)) return sqlInsights(this.writer.http, this.config, qualifiedName(this.config), q, this.summaryOptions.failureEvents);
-    const lines = this.query({ scenario: q.scenario, since: q.from, until: q.to, event: q.event });
-    return computeInsights(q, lines, { failureEvents: this.summaryOptions.failureEvents });
+    return sqlInsights(this.writer.http, this.config, qualifiedName(this.config), q, this.summaryOptions.failureEvents);
   }
 
   /**
@@ -226,28 +223,43 @@ export class ClickHouseStore implements TelemetryStore {
     for (;;) {
       const size = left + PAGE_SLACK;
       const page = { ...params, after };
-      const text = await withRetry(this.config, 'reading events', (a) =>
-        this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
-      );
-      const stamps = parseTsv(text);
-      const full = stamps.length === size;
-      const boundary = full ? Number(stamps[stamps.length - 1]![1]) : Number.POSITIVE_INFINITY;
-      if (stamps.length > 0) {
-        const times = [...new Set(stamps.map((r) => r[0]!))];
-        let tsv = '';
-        for (const t of times) tsv += tsvField(params.s) + '\t' + t + '\n';
-        const tables = [
-          { name: 'stamps', structure: STAMPS_STRUCTURE, tsv },
-          { name: 'page', structure: PAGE_STRUCTURE, rows: [page] },
-        ];
-        const rows = await withRetry(this.config, 'reading events', (a) => this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRows(filters.event), { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
-        for (const row of rows) {
-          const key = rowKey(row.scenario, row.ts_ms, row.id);
-          if (done.has(key)) continue;
-          const seq = Number(row.seq);
-          const had = waiting.get(key);
-          if (had === undefined || had.seq < seq) waiting.set(key, { row, seq });
+      let full: boolean;
+      let boundary: number;
+      let rows: (StoredRow & { seq: string })[] = [];
+      if (this.rollup !== undefined) {
+        // One server (see pageRowsBounded): one statement. Its rows with seq > after hold the page's stamps as their
+        // `size` smallest seqs (the stamps are the smallest of all matching rows, and every one of them is returned);
+        // fewer than `size` of them means the scenario ended within the page.
+        rows = await withRetry(this.config, 'reading events', (a) =>
+          this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRowsBounded(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
+        );
+        const seqs = rows.map((r) => Number(r.seq)).filter((q) => q > after).sort((a, b) => a - b);
+        full = seqs.length >= size;
+        boundary = full ? seqs[size - 1]! : Number.POSITIVE_INFINITY;
+      } else {
+        const text = await withRetry(this.config, 'reading events', (a) =>
+          this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
+        );
+        const stamps = parseTsv(text);
+        full = stamps.length === size;
+        boundary = full ? Number(stamps[stamps.length - 1]![1]) : Number.POSITIVE_INFINITY;
+        if (stamps.length > 0) {
+          const times = [...new Set(stamps.map((r) => r[0]!))];
+          let tsv = '';
+          for (const t of times) tsv += tsvField(params.s) + '\t' + t + '\n';
+          const tables = [
+            { name: 'stamps', structure: STAMPS_STRUCTURE, tsv },
+            { name: 'page', structure: PAGE_STRUCTURE, rows: [page] },
+          ];
+          rows = await withRetry(this.config, 'reading events', (a) => this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRows(filters.event), { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
         }
+      }
+      for (const row of rows) {
+        const key = rowKey(row.scenario, row.ts_ms, row.id);
+        if (done.has(key)) continue;
+        const seq = Number(row.seq);
+        const had = waiting.get(key);
+        if (had === undefined || had.seq < seq) waiting.set(key, { row, seq });
       }
       const ready = [...waiting].filter(([, w]) => w.seq <= boundary).sort((a, b) => a[1].seq - b[1].seq);
       for (const [key, w] of ready) {

@@ -126,7 +126,18 @@ export interface ScenarioNumbers {
   failureHours: Map<number, number>;
 }
 
-const COUNTERS_STRUCTURE = 'scenario String, hour UInt32, version UInt64';
+/** A row of `numbers`' statement (JSONEachRow: 64-bit integers arrive as strings). */
+interface NumbersRow {
+  scenario: string;
+  total: string;
+  last: string;
+  /** sumMap: positions (1-based) in `failures`, counts. */
+  fc: [number[], string[]];
+  /** (hour, failures), newest first. */
+  fh: [number, string][];
+  /** (hour, counter) of hours that are not valid. */
+  dirty: [number, string][];
+}
 
 const PAIRS_STRUCTURE = 's String, h UInt32';
 const SCENARIO_STRUCTURE = 's String';
@@ -159,34 +170,34 @@ export class Rollup {
 
   /**
    * Exact summary numbers per scenario (of one scenario): settled hours where still valid, the rest from the events
-   * (and settled). Four small reads: the hours' counters once (so every later read judges validity against the same
-   * values), then together, in SQL against those counters sent back as external data: the sums over valid hours per
-   * event, the newest `recentHours` valid hours holding failures, and the hours that are not valid (usually none).
+   * (and settled). One statement (one round trip), so that the hours' counters are read once and every judgement of
+   * validity is made against the same values: the counters and the settled rows are grouped together per
+   * (scenario, hour, version) — an hour is valid when its counter and its settled "" row share a version (a GROUP BY
+   * over a UNION ALL: cheaper on 18.16 than a JOIN, measured) — and then per scenario: the sums over valid hours, the
+   * counts per failure event (`sumMap` over the events' positions in the external table `failures`: 18.16's sumMap
+   * takes numeric keys only), the newest `recentHours` valid hours holding failures, and the hours that are not valid
+   * (usually none), which are then computed from the events.
    */
   async numbers(scenario: string | undefined, failureEvents: readonly string[], recentHours: number): Promise<Map<string, ScenarioNumbers>> {
     const r = this.tables;
     const scoped = scenario === undefined ? [] : [{ name: 'only', structure: SCENARIO_STRUCTURE, tsv: tsvField(scenario) + '\n' }];
     const where = scenario === undefined ? "scenario != ''" : 'scenario = (SELECT any(s) FROM only)';
-    const counterText = await withRetry(this.policy, 'reading the rollup', (a) =>
-      this.http.text(`SELECT scenario, hour, sum(rows) FROM ${r.hours} WHERE ${where} GROUP BY scenario, hour FORMAT TabSeparated`, { tables: scoped, timeoutMs: a.timeoutMs, signal: a.signal }),
+    const failures: ExternalTable = { name: 'failures', structure: 'e String', tsv: failureEvents.map((e) => tsvField(e) + '\n').join('') };
+    const sql =
+      'SELECT scenario, sumIf(total, valid) AS total, maxIf(last, valid) AS last, ' +
+      'sumMap(if(valid, fk, emptyArrayUInt16()), if(valid, fn, emptyArrayUInt64())) AS fc, ' +
+      `arraySlice(arrayReverseSort(groupArrayIf((hour, failures), valid AND failures > 0)), 1, ${integer(recentHours)}) AS fh, ` +
+      'groupArrayIf((hour, version), counted AND NOT settled) AS dirty FROM (' +
+      'SELECT scenario, hour, version, max(isCounter) AS counted, max(isEmpty) AS settled, counted AND settled AS valid, sum(n) AS total, max(last) AS last, ' +
+      'groupArrayIf(fi, fi > 0) AS fk, groupArrayIf(n, fi > 0) AS fn, sumIf(n, fi > 0) AS failures FROM (' +
+      `SELECT scenario, hour, version, n, last, toUInt16(indexOf((SELECT groupArray(e) FROM failures), event)) AS fi, toUInt8(0) AS isCounter, event = '' AS isEmpty FROM ${r.settled} FINAL WHERE ${where} ` +
+      'UNION ALL ' +
+      `SELECT scenario, hour, sum(rows) AS version, toUInt64(0) AS n, toUInt64(0) AS last, materialize(toUInt16(0)) AS fi, toUInt8(1) AS isCounter, toUInt8(0) AS isEmpty FROM ${r.hours} WHERE ${where} GROUP BY scenario, hour` +
+      ') GROUP BY scenario, hour, version) GROUP BY scenario FORMAT JSONEachRow';
+    const rows = await withRetry(this.policy, 'reading the rollup', (a) =>
+      this.http.rows<NumbersRow>(sql, { tables: [failures, ...scoped], timeoutMs: a.timeoutMs, signal: a.signal }),
     );
     const out = new Map<string, ScenarioNumbers>();
-    if (counterText === '') return out;
-    const counters: ExternalTable = { name: 'counters', structure: COUNTERS_STRUCTURE, tsv: counterText };
-    const failures: ExternalTable = { name: 'failures', structure: 'e String', tsv: failureEvents.map((e) => tsvField(e) + '\n').join('') };
-    // One row per (scenario, hour, event, level): the newest stamp (FINAL), kept only when it is the counter's value.
-    const valid = `(SELECT scenario, hour, event, n, last, version FROM ${r.settled} FINAL WHERE ${where} AND event != '') ANY INNER JOIN counters USING (scenario, hour, version)`;
-    const [sums, failureHours, dirtyRows] = await Promise.all([
-      this.read('the rollup', `SELECT scenario, event, sum(n), max(last) FROM ${valid} GROUP BY scenario, event FORMAT TabSeparated`, [counters, ...scoped]),
-      recentHours > 0 && failureEvents.length > 0
-        ? this.read(
-            'the rollup',
-            `SELECT scenario, hour, sum(n) FROM ${valid} WHERE event IN (SELECT e FROM failures) GROUP BY scenario, hour ORDER BY scenario, hour DESC LIMIT ${integer(recentHours)} BY scenario FORMAT TabSeparated`,
-            [counters, failures, ...scoped],
-          )
-        : Promise.resolve([]),
-      this.read('the rollup', `SELECT scenario, hour, version FROM counters WHERE (scenario, hour, version) NOT IN (SELECT scenario, hour, version FROM ${r.settled} WHERE ${where} AND event = '') FORMAT TabSeparated`, [counters, ...scoped]),
-    ]);
     const failureSet = new Set(failureEvents);
     const entry = (name: string): ScenarioNumbers => {
       let e = out.get(name);
@@ -199,15 +210,23 @@ export class Rollup {
       if (last > e.last) e.last = last;
       if (failureSet.has(event)) e.failureCounts.set(event, (e.failureCounts.get(event) ?? 0) + n);
     };
-    for (const [name, event, n, last] of sums) addGroup(entry(name!), event!, Number(n), Number(last));
-    for (const [name, hour, n] of failureHours) entry(name!).failureHours.set(Number(hour), Number(n));
-    if (dirtyRows.length > 0) {
-      const dirty = new Map<string, Map<number, number>>();
-      for (const [name, hour, version] of dirtyRows) {
-        let hours = dirty.get(name!);
-        if (hours === undefined) dirty.set(name!, (hours = new Map()));
-        hours.set(Number(hour), Number(version));
+    const dirty = new Map<string, Map<number, number>>();
+    for (const row of rows) {
+      const e = entry(row.scenario);
+      const total = Number(row.total);
+      if (total > 0) {
+        e.total += total;
+        e.last = Math.max(e.last, Number(row.last));
       }
+      const [positions, counts] = row.fc;
+      for (let i = 0; i < positions.length; i++) {
+        const event = failureEvents[positions[i]! - 1]!;
+        e.failureCounts.set(event, (e.failureCounts.get(event) ?? 0) + Number(counts[i]));
+      }
+      for (const [hour, n] of row.fh) e.failureHours.set(hour, Number(n));
+      if (row.dirty.length > 0) dirty.set(row.scenario, new Map(row.dirty.map(([hour, version]) => [hour, Number(version)])));
+    }
+    if (dirty.size > 0) {
       const fresh = await this.compute(dirty);
       for (const [name, hours] of fresh) {
         for (const [hour, groups] of hours) {

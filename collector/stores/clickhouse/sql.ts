@@ -47,6 +47,11 @@ export interface StoreSql {
   pageStamps(filters: { since: boolean; until: boolean; event: boolean }, limit: number): string;
   /** Every stored copy of the rows at the (scenario, ts_ms) of external table `stamps` (with the event filter of `page`). */
   pageRows(event: boolean): string;
+  /**
+   * Both steps of a page in one statement (one round trip): every stored copy at the times of the page's stamps, the
+   * stamps as a subquery. Only for a table on one server (the rollup's case, as recentFailuresBounded).
+   */
+  pageRowsBounded(filters: { since: boolean; until: boolean; event: boolean }, limit: number): string;
   /** Scenarios with their largest seq (open: scenario limit, sequence floor). */
   scenarios(): string;
   /** The newest `limit` (scenario, id) pairs (open: the de-duplication window, when the check is off). */
@@ -97,6 +102,16 @@ export function storeSql(t: TableName): StoreSql {
     pageRows: (event) =>
       `SELECT ts_ms, scenario, deployment_id, installation_id, event, level, details, id, seq FROM ${T} WHERE (scenario, ts_ms) IN (SELECT s, t FROM stamps)` +
       (event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' FORMAT JSONEachRow',
+    pageRowsBounded: (f, limit) =>
+      `SELECT ts_ms, scenario, deployment_id, installation_id, event, level, details, id, seq FROM ${T} WHERE (scenario, ts_ms) IN (` +
+      `SELECT scenario, ts_ms FROM ${T} PREWHERE scenario = (SELECT any(s) FROM page)` +
+      (f.event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' WHERE seq > (SELECT any(after) FROM page)' +
+      (f.since ? ' AND ts_ms >= (SELECT any(since) FROM page)' : '') +
+      (f.until ? ' AND ts_ms < (SELECT any(until) FROM page)' : '') +
+      ` ORDER BY seq LIMIT ${integer(limit)})` +
+      (f.event ? ' AND event = (SELECT any(e) FROM page)' : '') +
       ' FORMAT JSONEachRow',
     scenarios: () => `SELECT scenario, max(seq) AS seq FROM ${T} GROUP BY scenario FORMAT JSONEachRow`,
     newestIds: (limit) => `SELECT scenario, id FROM ${T} ORDER BY seq DESC LIMIT ${integer(limit)} FORMAT JSONEachRow`,
