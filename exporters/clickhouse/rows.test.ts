@@ -42,6 +42,6 @@ describe('rows ↔ JSONL lines', () => {
     const text = encodeRow(row);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.indexOf('\n')).toBe(text.length - 1);
-    expect(JSON.parse(text)).toEqual({ scenario: 's', ts_ms: Date.UTC(2025, 0, 15, 12, 0, 0, 123), id: 'i', event: "x'); DROP TABLE t; --", deployment_id: null, installation_id: null, level: '', details: '{"a":"\\n"}', seq: 42 });
+    expect(JSON.parse(text)).toEqual({ scenario: 's', ts_ms: Date.UTC(2025, 0, 15, 12, 0, 0, 123), id: 'i', event: "x'); DROP TABLE t; --", deployment_id: null, installation_id: null, level: '', details: '{"a":"\\n"}', details_keys: ['a'], details_values: ['\n'], details_indexed: 1, seq: 42 });
   });
 });

@@ -1,5 +1,6 @@
 import type { TelemetryLine } from '../../core/record.js';
 import { formatHrTime } from '../../core/time.js';
+import { detailsIndex } from './detailsIndex.js';
 
 /** One row of the events table (see schema.ts), as written. */
 export interface EventRow {
@@ -29,8 +30,9 @@ export interface StoredRow {
   id: string;
 }
 
-/** One JSONEachRow line (with its newline). */
+/** One JSONEachRow line (with its newline), with the details index (detailsIndex.ts) like the TabSeparated rows. */
 export function encodeRow(r: EventRow): string {
+  const index = detailsIndex(r.details);
   return (
     '{"scenario":' + JSON.stringify(r.scenario) +
     ',"ts_ms":' + r.ts_ms +
@@ -40,6 +42,9 @@ export function encodeRow(r: EventRow): string {
     ',"installation_id":' + (r.installation_id === null ? 'null' : JSON.stringify(r.installation_id)) +
     ',"level":' + JSON.stringify(r.level) +
     ',"details":' + JSON.stringify(r.details) +
+    ',"details_keys":' + JSON.stringify(index.keys) +
+    ',"details_values":' + JSON.stringify(index.values) +
+    ',"details_indexed":1' +
     ',"seq":' + r.seq + '}\n'
   );
 }

@@ -13,6 +13,9 @@ import { IDENTIFIER_PATTERN } from './config.js';
  *   order and rows of several writers interleave by time. Queries return rows by `seq` (the JSONL files' order).
  * - `deployment_id` and `installation_id` are Nullable: absent and "" stay different, as in the lines. `level` is "" for info (the line omits
  *   it), `details` the JSON object's text ("" when the line has none).
+ * - `details_keys` / `details_values`: the top-level scalar values of `details` (detailsIndex.ts), so insights group
+ *   by a details key in SQL; `details_indexed` is 1 on rows the writers index that way, 0 (the default) on rows of an
+ *   earlier release or of another writer, whose arrays are empty and which the store groups from `details`.
  */
 export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] = [
   ['scenario', 'String'],
@@ -23,6 +26,9 @@ export const EVENT_COLUMNS: readonly (readonly [name: string, type: string])[] =
   ['installation_id', 'Nullable(String)'],
   ['level', 'String'],
   ['details', 'String'],
+  ['details_keys', 'Array(String)'],
+  ['details_values', 'Array(String)'],
+  ['details_indexed', 'UInt8'],
   ['seq', 'UInt64'],
 ];
 
@@ -58,9 +64,15 @@ export function schemaSql(t: TableName): string[] {
 
 /**
  * Columns added after the first release, each `[name, type, after]`: a table created by an earlier release gets them
- * at open (`addedColumnSql`, when the store creates the schema); rows written before read them as NULL (absent).
+ * at open (`addedColumnSql`, when the store creates the schema); rows written before read them as their type's
+ * default: NULL (absent) for installation_id, empty arrays and 0 (not indexed) for the details index.
  */
-const ADDED_COLUMNS: readonly (readonly [name: string, type: string, after: string])[] = [['installation_id', 'Nullable(String)', 'deployment_id']];
+const ADDED_COLUMNS: readonly (readonly [name: string, type: string, after: string])[] = [
+  ['installation_id', 'Nullable(String)', 'deployment_id'],
+  ['details_keys', 'Array(String)', 'details'],
+  ['details_values', 'Array(String)', 'details_keys'],
+  ['details_indexed', 'UInt8', 'details_values'],
+];
 
 /**
  * `ALTER TABLE … ADD COLUMN` for one added column (`cluster`: on the local tables, `ON CLUSTER`). Not `IF NOT EXISTS`:

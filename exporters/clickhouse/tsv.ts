@@ -1,3 +1,4 @@
+import { detailsIndexTsv } from './detailsIndex.js';
 import type { EventRow } from './rows.js';
 
 /**
@@ -29,7 +30,7 @@ function jsonField(s: string): string {
 }
 
 /** The columns an insert names, in the order `encodeRowsTsv` writes them. */
-export const INSERT_COLUMNS = 'scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq';
+export const INSERT_COLUMNS = 'scenario, ts_ms, id, event, deployment_id, installation_id, level, details, details_keys, details_values, details_indexed, seq';
 
 /** Event names, levels and deployment ids repeat endlessly: their fields are cached (bounded). */
 const fieldCache = new Map<string, string>();
@@ -43,14 +44,14 @@ function cachedField(s: string): string {
   return f;
 }
 
-/** Rows as one TabSeparated body (columns INSERT_COLUMNS). */
+/** Rows as one TabSeparated body (columns INSERT_COLUMNS; the details index of detailsIndex.ts, marked indexed). */
 export function encodeRowsTsv(rows: readonly EventRow[]): string {
   let s = '';
   for (const r of rows) {
     s +=
       cachedField(r.scenario) + '\t' + r.ts_ms + '\t' + tsvField(r.id) + '\t' + cachedField(r.event) + '\t' +
       (r.deployment_id === null ? '\\N' : cachedField(r.deployment_id)) + '\t' + nullableField(r.installation_id) + '\t' +
-      r.level + '\t' + jsonField(r.details) + '\t' + r.seq + '\n';
+      r.level + '\t' + jsonField(r.details) + '\t' + detailsIndexTsv(r.details) + '\t1\t' + r.seq + '\n';
   }
   return s;
 }

@@ -1,19 +1,10 @@
 import type { TelemetryLine } from '../../core/record.js';
+import { detailGroup } from '../../core/detailValue.js';
 import { levelOfEvent } from '../level.js';
 import { NO_GROUP, OTHER_GROUP } from './types.js';
 
-/** A details value as a group name: strings as they are, numbers and booleans by `String()`, anything else none. */
-export function detailGroup(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'boolean':
-      return String(value);
-    default:
-      return undefined;
-  }
-}
+/** A details value as a group name (core/detailValue.ts, shared with the ClickHouse writers). */
+export { detailGroup };
 
 /** The group a line counts in for `by` (types.ts rules); NO_GROUP when it has no value for the grouping. */
 export function groupOf(line: TelemetryLine, by: string): string {

@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
 import { JsonlStore } from '../../collector/stores/JsonlStore.js';
 import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
+import { encodeRow, lineFromRow, rowFromLine, type StoredRow } from '../../exporters/clickhouse/rows.js';
+import { computeInsights } from '../../query/insights/compute.js';
 import { parseInsightsParams } from '../../query/insights/params.js';
+import { NO_GROUP } from '../../query/insights/types.js';
 import { tmpDir } from '../helpers.js';
 import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { collect, ev, storeContract, type StoreUnderTest } from './storeContract.js';
@@ -63,7 +66,57 @@ describe.skipIf(url === undefined)('ClickHouse', () => {
       }
     }
     const columns = await clickhouseSql(url!, `SELECT name FROM system.columns WHERE database = '${database}' AND table = '${table}' FORMAT TSV`);
-    expect(columns.trim().split('\n')).toEqual(['scenario', 'ts_ms', 'id', 'event', 'deployment_id', 'installation_id', 'level', 'details', 'seq']);
+    expect(columns.trim().split('\n')).toEqual(['scenario', 'ts_ms', 'id', 'event', 'deployment_id', 'installation_id', 'level', 'details', 'details_keys', 'details_values', 'details_indexed', 'seq']);
+  });
+
+  it('a table without the details index (earlier release): the columns are added at open, its rows are grouped by a details key from their text, exactly; an event with an old and a new copy counts once', async () => {
+    const table = `unindexed_${++tables}`;
+    const T = `${database}.${table}`;
+    await clickhouseSql(url!, `CREATE DATABASE IF NOT EXISTS ${database}`);
+    await clickhouseSql(
+      url!,
+      `CREATE TABLE ${T} (scenario String, ts_ms UInt64, id String, event String, deployment_id Nullable(String), installation_id Nullable(String), level String, details String, seq UInt64) ` +
+        'ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts_ms, 1000))) ORDER BY (scenario, ts_ms, id)',
+    );
+    // Rows as an earlier release wrote them: no index. Nested and non-scalar values, numbers, booleans, a repeat text.
+    const old: [string, string, Record<string, unknown> | undefined][] = [
+      ['old-1', 'app_start', { version: '1.0.0', platform: 'linux' }],
+      ['old-2', 'crash', { version: '1.0.0', platform: 'linux' }],
+      ['old-3', 'app_start', { meta: { version: 'nested' } }],
+      ['old-4', 'command', { version: 2, platform: false }],
+      ['old-5', 'command', { version: { major: 1 }, platform: null }],
+      ['old-6', 'command', undefined],
+      ['dup-1', 'crash', { version: '0.9', platform: 'darwin' }],
+    ];
+    const t0 = Date.UTC(2025, 0, 15, 12);
+    const oldRow = ([id, event, details]: (typeof old)[number], i: number): string =>
+      JSON.stringify({ scenario: 's', ts_ms: t0 + i * 3_600_000, id, event, deployment_id: null, installation_id: `inst-${i % 2}`, level: '', details: details === undefined ? '' : JSON.stringify(details), seq: i + 1 });
+    await clickhouseSql(url!, `INSERT INTO ${T} FORMAT JSONEachRow ${old.map(oldRow).join('\n')}`);
+    const c = new ClickHouseStore({ url, database, table, env: {} });
+    await c.open();
+    try {
+      expect(await clickhouseSql(url!, `SELECT count() FROM ${T} WHERE details_indexed = 0 AND empty(details_keys) FORMAT TSV`)).toBe(`${old.length}\n`);
+      expect(await c.append([ev('s', 'app_start', 10 * 3_600_000, { id: 'new-1', installationId: 'inst-9', details: { version: '1.0.0', meta: { version: 'x' } } }), ev('s', 'command', 11 * 3_600_000, { id: 'new-2', details: { version: 3 } })])).toMatchObject({ stored: 2 });
+      // A racing collector of this release stored dup-1 again, indexed (the store's own check would refuse it).
+      const dup = old.length - 1;
+      await clickhouseSql(url!, `INSERT INTO ${T} FORMAT JSONEachRow ${encodeRow(rowFromLine(lineFromRow(JSON.parse(oldRow(old[dup]!, dup)) as StoredRow), 99))}`);
+      expect(await clickhouseSql(url!, `SELECT details_indexed, details_keys, details_values FROM ${T} WHERE id IN ('dup-1', 'new-1') ORDER BY id, details_indexed FORMAT TSV`)).toBe(
+        "0\t[]\t[]\n1\t['version','platform']\t['0.9','darwin']\n1\t['version']\t['1.0.0']\n",
+      );
+      const lines = await collect(c, { scenario: 's' });
+      expect(lines).toHaveLength(old.length + 2);
+      for (const by of ['version', 'platform', 'meta', 'event']) {
+        for (const bucket of ['hour', 'day'] as const) {
+          const q = parseInsightsParams('s', { from: '2025-01-14T00:00:00Z', to: '2025-01-17T00:00:00Z', bucket, by, top: '100' }, t0);
+          expect(await c.insights(q), JSON.stringify(q)).toEqual(await computeInsights(q, lines));
+        }
+      }
+      const byVersion = await c.insights(parseInsightsParams('s', { from: '2025-01-14T00:00:00Z', to: '2025-01-17T00:00:00Z', by: 'version', top: '100' }, t0));
+      expect(byVersion.totals).toEqual({ '1.0.0': 3, '0.9': 1, '2': 1, '3': 1, [NO_GROUP]: 3 });
+      expect(byVersion.failures).toBe(2);
+    } finally {
+      await c.close();
+    }
   });
 
   it('answers exactly what the JSONL store answers for the same uploads', async () => {

@@ -6,12 +6,13 @@ import { levelOfEvent } from '../../../query/level.js';
 import type { BucketTally, InstallationCounter } from '../../../query/insights/answer.js';
 import { assembleAnswer, BUCKET_MS, bucketStarts, checkInsightsQuery, type InsightsAnswer, type InsightsQuery } from '../../../query/insights/index.js';
 import { InstallationSet } from '../../../query/insights/installations.js';
-import { EXACT_INSTALLATIONS_LIMIT, NO_GROUP } from '../../../query/insights/types.js';
+import { EXACT_INSTALLATIONS_LIMIT, INSIGHT_FIXED_GROUPINGS, NO_GROUP } from '../../../query/insights/types.js';
 
-/** Groupings answered in SQL; any other `by` is a details key (the store scans for it: 18.16 cannot parse JSON). */
-export const SQL_GROUPINGS: ReadonlySet<string> = new Set(['event', 'level', 'deployment_id']);
+import { groupOf } from '../../../query/insights/groups.js';
 
-const PARAMS = 's String, e String, f UInt64, t UInt64, first Int64, size UInt64';
+const FIXED_GROUPINGS: ReadonlySet<string> = new Set(INSIGHT_FIXED_GROUPINGS);
+
+const PARAMS = 's String, e String, k String, f UInt64, t UInt64, first Int64, size UInt64';
 
 /** An exact count within the limit, as InstallationSet reports it. */
 function exactCount(count: number): InstallationCounter {
@@ -19,11 +20,15 @@ function exactCount(count: number): InstallationCounter {
 }
 
 /**
- * Insights in SQL (query/insights/types.ts rules), for `by` = event, level or deployment_id. Two reads of the
- * scenario's range through the primary key, run together:
+ * Insights in SQL (query/insights/types.ts rules), for every `by`. Reads of the scenario's range through the primary
+ * key, run together:
  * - counts per (bucket, event, level[, deployment_id]) as `uniqExact(ts_ms, id)` — one per stored event, also while
  *   a duplicate row from racing collectors waits for a merge — from which the group (the level rule of query/level.ts
- *   is applied here, in one place) and the failures (the store's failure events) follow;
+ *   is applied here, in one place) and the failures (the store's failure events) follow. For a details key the
+ *   group is the key's value from the row's details index (exporters/clickhouse/detailsIndex.ts: the top-level
+ *   scalar values, converted by the reference's own rule), counted per (bucket, event, present, value); rows
+ *   without the index (`details_indexed = 0`: an earlier release's, or another writer's) are grouped here from their
+ *   `details` text by the reference's groupOf — see detailsFallback;
  * - distinct installations per bucket and over the range (`uniqExact`): within EXACT_INSTALLATIONS_LIMIT that is the
  *   answer; above it the reference's estimate is wanted, so then the distinct (bucket, installation_id) pairs are
  *   read and counted by the same InstallationSet the reference uses — identical to the JSONL store's.
@@ -35,31 +40,45 @@ export async function sqlInsights(http: ClickHouseHttp, policy: RetryPolicy, eve
   const failures = new Set(failureEvents ?? DEFAULT_FAILURE_EVENTS);
   const tallies: BucketTally[] = starts.map(() => ({ counts: new Map<string, number>(), installations: exactCount(0), failures: 0 }));
   if (q.to > 0) {
-    const params = { s: q.scenario, e: q.event ?? '', f: Math.max(0, Math.ceil(q.from)), t: Math.ceil(q.to), first: starts[0]!, size: BUCKET_MS[q.bucket] };
+    const params = { s: q.scenario, e: q.event ?? '', k: q.by, f: Math.max(0, Math.ceil(q.from)), t: Math.ceil(q.to), first: starts[0]!, size: BUCKET_MS[q.bucket] };
     const tables = [{ name: 'p', structure: PARAMS, rows: [params] }];
     const bucket = 'intDiv(toInt64(ts_ms) - (SELECT any(first) FROM p), (SELECT any(size) FROM p)) AS b';
-    const range =
-      'PREWHERE scenario = (SELECT any(s) FROM p) AND ts_ms >= (SELECT any(f) FROM p) AND ts_ms < (SELECT any(t) FROM p)' +
+    const inRange =
+      'scenario = (SELECT any(s) FROM p) AND ts_ms >= (SELECT any(f) FROM p) AND ts_ms < (SELECT any(t) FROM p)' +
       (q.event !== undefined ? ' AND event = (SELECT any(e) FROM p)' : '');
+    const range = `PREWHERE ${inRange}`;
     const byDeployment = q.by === 'deployment_id';
+    const byDetails = !FIXED_GROUPINGS.has(q.by);
     const read = (sql: string): Promise<(string | null)[][]> =>
       withRetry(policy, 'reading insights', async (a) => parseTsv(await http.text(sql, { tables, timeoutMs: a.timeoutMs, signal: a.signal })));
     // Distinct installations per bucket and over the range, counted exactly in SQL.
+    const countsSql = byDetails
+      ? // indexOf is 0 when the key is absent ("(none)"), and a present key may hold "" (its own group).
+        `SELECT ${bucket}, event, details_indexed AS x, indexOf(details_keys, (SELECT any(k) FROM p)) != 0 AS present, details_values[indexOf(details_keys, (SELECT any(k) FROM p))] AS v, uniqExact(ts_ms, id) FROM ${events} ${range} GROUP BY b, event, x, present, v FORMAT TabSeparated`
+      : `SELECT ${bucket}, event, level${byDeployment ? ', deployment_id' : ''}, uniqExact(ts_ms, id) FROM ${events} ${range} GROUP BY b, event, level${byDeployment ? ', deployment_id' : ''} FORMAT TabSeparated`;
     const [counts, distinct, distinctAll] = await Promise.all([
-      read(`SELECT ${bucket}, event, level${byDeployment ? ', deployment_id' : ''}, uniqExact(ts_ms, id) FROM ${events} ${range} GROUP BY b, event, level${byDeployment ? ', deployment_id' : ''} FORMAT TabSeparated`),
+      read(countsSql),
       read(`SELECT ${bucket}, uniqExact(installation_id) FROM ${events} ${range} WHERE installation_id IS NOT NULL GROUP BY b FORMAT TabSeparated`),
       read(`SELECT uniqExact(installation_id) FROM ${events} ${range} WHERE installation_id IS NOT NULL FORMAT TabSeparated`),
     ]);
+    let unindexed = false;
     for (const row of counts) {
       const tally = tallies[Number(row[0])];
       if (tally === undefined) continue;
       const event = row[1]!;
+      if (byDetails && row[2] === '0') {
+        unindexed = true;
+        continue;
+      }
       const level = row[2]!;
-      const n = Number(row[byDeployment ? 4 : 3]);
-      const group = q.by === 'event' ? event : q.by === 'level' ? levelOfEvent(event, level === '' ? undefined : level) : (row[3] ?? NO_GROUP);
+      const n = Number(row[byDetails ? 5 : byDeployment ? 4 : 3]);
+      const group = byDetails
+        ? row[3] === '1' ? row[4]! : NO_GROUP
+        : q.by === 'event' ? event : q.by === 'level' ? levelOfEvent(event, level === '' ? undefined : level) : (row[3] ?? NO_GROUP);
       tally.counts.set(group, (tally.counts.get(group) ?? 0) + n);
       if (failures.has(event)) tally.failures += n;
     }
+    if (unindexed) await detailsFallback(read, events, bucket, inRange, q.by, tallies, failures);
     // Up to EXACT_INSTALLATIONS_LIMIT the exact count is the answer; a count above it is the reference's estimate,
     // so only then are the ids themselves read (for those buckets, or for the range) and fed to its InstallationSet.
     const over = new Map<number, InstallationSet>();
@@ -80,4 +99,36 @@ export async function sqlInsights(http: ClickHouseHttp, policy: RetryPolicy, eve
     return assembleAnswer(q, starts, tallies, all);
   }
   return assembleAnswer(q, starts, tallies, exactCount(0));
+}
+
+/**
+ * The rows without a details index (`details_indexed = 0`: written by an earlier release, before the columns were
+ * added, or by a writer that does not fill them): counted from their `details` text by the reference's own groupOf.
+ * Grouped in SQL by (bucket, event, details text) with `uniqExact(ts_ms, id)`, so each distinct text is parsed once and
+ * a racing duplicate counts once; an event that also has an indexed copy (two collectors of different releases racing
+ * on it) was counted with the indexed rows and is left out here. Only run when the counts saw such rows in the range,
+ * so a table written by this release alone never pays for it.
+ */
+async function detailsFallback(
+  read: (sql: string) => Promise<(string | null)[][]>,
+  events: string,
+  bucket: string,
+  inRange: string,
+  by: string,
+  tallies: BucketTally[],
+  failures: ReadonlySet<string>,
+): Promise<void> {
+  const rows = await read(
+    `SELECT ${bucket}, event, details, uniqExact(ts_ms, id) FROM ${events} PREWHERE ${inRange} AND details_indexed = 0 ` +
+      `WHERE (ts_ms, id) NOT IN (SELECT ts_ms, id FROM ${events} PREWHERE ${inRange} AND details_indexed = 1) GROUP BY b, event, details FORMAT TabSeparated`,
+  );
+  for (const [b, event, details, count] of rows) {
+    const tally = tallies[Number(b)];
+    if (tally === undefined) continue;
+    const n = Number(count);
+    const parsed: unknown = details === '' || details === null || details === undefined ? undefined : JSON.parse(details);
+    const group = groupOf({ ts: '', scenario: '', event: event!, id: '', details: parsed as Record<string, unknown> | undefined }, by);
+    tally.counts.set(group, (tally.counts.get(group) ?? 0) + n);
+    if (failures.has(event!)) tally.failures += n;
+  }
 }

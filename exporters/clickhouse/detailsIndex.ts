@@ -1,0 +1,75 @@
+import { detailGroup } from '../../core/detailValue.js';
+
+/**
+ * The top-level scalar values of `details` as two parallel columns, `details_keys` and `details_values`
+ * (`Array(String)`), so that insights by a details key (`version`, `platform`, ...) group in SQL:
+ * `details_values[indexOf(details_keys, 'version')]`. ClickHouse 18.16 cannot read a JSON key (no JSONExtract, and
+ * `visitParamExtract*` also finds nested keys), so the writer does it while building the row, by the insights rule
+ * itself (core/detailValue.ts): a key is listed when its value is a string, number or boolean, the value as that rule
+ * writes it; nested objects, arrays and null are no value. The row's `details_indexed` (1) tells rows indexed this way
+ * from rows of an earlier release or writer (0, empty arrays), which the store groups from their `details` text.
+ */
+export interface DetailsIndex {
+  readonly keys: string[];
+  readonly values: string[];
+}
+
+const EMPTY: DetailsIndex = { keys: [], values: [] };
+
+/** The index of a row's stored `details` text (JSON of an object, or "" for none). */
+export function detailsIndex(details: string): DetailsIndex {
+  if (details === '') return EMPTY;
+  const parsed: unknown = JSON.parse(details);
+  if (parsed === null || typeof parsed !== 'object') return EMPTY;
+  const keys: string[] = [];
+  const values: string[] = [];
+  // Object.keys = the own keys the reference's Object.hasOwn sees (an array's indexes too, as there).
+  for (const key of Object.keys(parsed)) {
+    const value = detailGroup((parsed as Record<string, unknown>)[key]);
+    if (value === undefined) continue;
+    keys.push(key);
+    values.push(value);
+  }
+  return { keys, values };
+}
+
+const QUOTED = /[\t\n\r\\']/;
+const QUOTED_ALL = /[\t\n\r\\']/g;
+const QUOTED_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\', "'": "\\'" };
+
+/** One string as an array element in a TabSeparated field: single-quoted, backslash escapes (ClickHouse's quoted form). */
+function quoted(s: string): string {
+  return "'" + (QUOTED.test(s) ? s.replace(QUOTED_ALL, (c) => QUOTED_ESCAPES[c]!) : s) + "'";
+}
+
+function arrayField(items: readonly string[]): string {
+  let s = '[';
+  for (let i = 0; i < items.length; i++) s += (i === 0 ? '' : ',') + quoted(items[i]!);
+  return s + ']';
+}
+
+/**
+ * Details texts repeat (the same version and platform on every event of an installation): their encoded index is
+ * cached, bounded, so most rows cost a lookup instead of a JSON.parse.
+ */
+const tsvCache = new Map<string, string>();
+const TSV_CACHE_LIMIT = 10_000;
+/** Longer texts are not cached (they rarely repeat, and would hold memory). */
+const TSV_CACHE_MAX_LENGTH = 512;
+
+/** `details_keys \t details_values` of a row's `details` text, as TabSeparated fields. */
+export function detailsIndexTsv(details: string): string {
+  if (details === '') return '[]\t[]';
+  const cacheable = details.length <= TSV_CACHE_MAX_LENGTH;
+  if (cacheable) {
+    const hit = tsvCache.get(details);
+    if (hit !== undefined) return hit;
+  }
+  const index = detailsIndex(details);
+  const tsv = arrayField(index.keys) + '\t' + arrayField(index.values);
+  if (cacheable) {
+    if (tsvCache.size >= TSV_CACHE_LIMIT) tsvCache.clear();
+    tsvCache.set(details, tsv);
+  }
+  return tsv;
+}
