@@ -11,7 +11,10 @@
 //            compared between the stores
 // The JSONL store is the baseline; the ratio is ClickHouse / JSONL (for latencies, > 1 means ClickHouse is slower).
 // ClickHouse: TELEMETRY_CLICKHOUSE_URL if set, else a throw-away clickhouse-server is started (as the tests do).
-// Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5]
+//   before   with --before DIR (a checkout of an earlier commit, e.g. `git archive <commit> | tar -x -C DIR` and a
+//            node_modules link): the ClickHouse store's reads of that tree against this tree's, on the same table,
+//            alternating per call over --repeat x 3 calls, medians and min-max
+// Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: '5' },
     installations: { type: 'string', default: '5000' },
     days: { type: 'string', default: '30' },
+    before: { type: 'string' },
   },
 });
 const N = Number(args.events);
@@ -147,6 +151,36 @@ async function reads(name, make) {
   return result;
 }
 
+/** The reads of an earlier tree's ClickHouse store (--before) against this tree's, alternating call by call. */
+async function beforeAfter(url, database, table) {
+  const { ClickHouseStore: Before } = await import(join(args.before, 'collector/stores/clickhouse/ClickHouseStore.ts'));
+  const stores = { before: new Before({ url, database, table, env: {} }), after: new ClickHouseStore({ url, database, table, env: {} }) };
+  for (const s of Object.values(stores)) await s.open();
+  if (JSON.stringify(await stores.before.summaries()) !== JSON.stringify(await stores.after.summaries())) throw new Error('before and after disagree on the summaries');
+  const ops = [
+    ['summaries()', (s) => s.summaries()],
+    ['summary(one)', (s) => s.summary('scenario-0')],
+    ['summary(one with failures)', (s) => s.summary(`scenario-${7 % SCENARIOS}`)],
+    ['query 100 lines', firstLines],
+  ];
+  const fmt = (x) => `${x.median.toFixed(1)} (${x.min.toFixed(1)}-${x.max.toFixed(1)})`;
+  console.log(`\nClickHouse reads, ms: before (${args.before}) vs this tree, ${REPEAT * 3} calls each alternating, median (min-max); load ${loadavg()[0].toFixed(2)}`);
+  for (const [label, op] of ops) {
+    const t = { before: [], after: [] };
+    for (let i = 0; i < REPEAT * 3; i++) {
+      for (const k of i % 2 === 0 ? ['before', 'after'] : ['after', 'before']) {
+        const started = performance.now();
+        await op(stores[k]);
+        t[k].push(performance.now() - started);
+      }
+    }
+    const b = stats(t.before);
+    const a = stats(t.after);
+    console.log(`  ${label.padEnd(28)} before ${fmt(b).padEnd(22)} after ${fmt(a).padEnd(22)} ${(a.median / b.median).toFixed(2)}x`);
+  }
+  for (const s of Object.values(stores)) await s.close();
+}
+
 function stats(values) {
   const v = [...values].sort((a, b) => a - b);
   return { median: v[Math.floor(v.length / 2)], min: v[0], max: v[v.length - 1] };
@@ -228,6 +262,7 @@ try {
   console.log(`\n${'reads at ' + N.toLocaleString('en') + ' events'.padEnd(10)}`.padEnd(34) + `${'JSONL (baseline)'.padStart(18)}${'ClickHouse'.padStart(14)}${'ratio'.padStart(9)}`);
   for (const [label, base, value, fmt] of rows) console.log(`${label.padEnd(34)}${fmt(base).padStart(18)}${fmt(value).padStart(14)}${(value / base).toFixed(2).padStart(9)}`);
   console.log(`\nsummaries and insights identical in both stores: yes (${SCENARIOS} scenarios, ${N.toLocaleString('en')} events; JSONL files ${(bytes / 1048576).toFixed(1)} MiB)`);
+  if (args.before !== undefined) await beforeAfter(url, database, chTable(last));
   const u = new URL(url);
   u.searchParams.set('query', `SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = '${database}' AND active`);
   const size = await fetch(u, { method: 'POST' }).then((r) => r.text()).catch(() => '?');

@@ -16,7 +16,7 @@ import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
 import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
-import { PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
+import { SMALL_READ_SETTINGS, PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
 import { sqlInsights } from './insights.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
@@ -231,14 +231,14 @@ export class ClickHouseStore implements TelemetryStore {
         // `size` smallest seqs (the stamps are the smallest of all matching rows, and every one of them is returned);
         // fewer than `size` of them means the scenario ended within the page.
         rows = await withRetry(this.config, 'reading events', (a) =>
-          this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRowsBounded(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
+          this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRowsBounded(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
         );
         const seqs = rows.map((r) => Number(r.seq)).filter((q) => q > after).sort((a, b) => a - b);
         full = seqs.length >= size;
         boundary = full ? seqs[size - 1]! : Number.POSITIVE_INFINITY;
       } else {
         const text = await withRetry(this.config, 'reading events', (a) =>
-          this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], timeoutMs: a.timeoutMs, signal: a.signal }),
+          this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
         );
         const stamps = parseTsv(text);
         full = stamps.length === size;
@@ -251,7 +251,7 @@ export class ClickHouseStore implements TelemetryStore {
             { name: 'stamps', structure: STAMPS_STRUCTURE, tsv },
             { name: 'page', structure: PAGE_STRUCTURE, rows: [page] },
           ];
-          rows = await withRetry(this.config, 'reading events', (a) => this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRows(filters.event), { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+          rows = await withRetry(this.config, 'reading events', (a) => this.writer.http.rows<StoredRow & { seq: string }>(this.sql.pageRows(filters.event), { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }));
         }
       }
       for (const row of rows) {

@@ -3,6 +3,7 @@ import type { ClickHouseHttp, ExternalTable } from '../../../exporters/clickhous
 import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry.js';
 import { identifier, qualifiedName, type TableName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
+import { SMALL_READ_SETTINGS } from './sql.js';
 
 /**
  * The hourly rollup behind summaries and insights: exact numbers without reading every event, and still exact when a
@@ -195,7 +196,7 @@ export class Rollup {
       `SELECT scenario, hour, sum(rows) AS version, toUInt64(0) AS n, toUInt64(0) AS last, materialize(toUInt16(0)) AS fi, toUInt8(1) AS isCounter, toUInt8(0) AS isEmpty FROM ${r.hours} WHERE ${where} GROUP BY scenario, hour` +
       ') GROUP BY scenario, hour, version) GROUP BY scenario FORMAT JSONEachRow';
     const rows = await withRetry(this.policy, 'reading the rollup', (a) =>
-      this.http.rows<NumbersRow>(sql, { tables: [failures, ...scoped], timeoutMs: a.timeoutMs, signal: a.signal }),
+      this.http.rows<NumbersRow>(sql, { tables: [failures, ...scoped], settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
     );
     const out = new Map<string, ScenarioNumbers>();
     const failureSet = new Set(failureEvents);

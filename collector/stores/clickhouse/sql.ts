@@ -20,6 +20,15 @@ export const PAGE_STRUCTURE = 's String, e String, since UInt64, until UInt64, a
 /** (scenario, ts_ms) of the rows a page needs. */
 export const STAMPS_STRUCTURE = 's String, t UInt64';
 
+/**
+ * Settings of the store's small reads (summaries, recent failures, query pages): ClickHouse's cache of decompressed
+ * blocks (`use_uncompressed_cache`, off by default; the stock config gives it 8 GiB) keeps the few granules these
+ * reads touch, so a repeated read skips decompressing them — measured on 18.16 at 1M events: the recent-failures
+ * statement 10 -> 7 ms, a query page 23 -> 13 ms (fastest of 25). Only reads of at most
+ * `merge_tree_max_rows_to_use_cache` rows (1M by default) use the cache, so scans do not flush it.
+ */
+export const SMALL_READ_SETTINGS: Readonly<Record<string, string>> = { use_uncompressed_cache: '1' };
+
 const SCENARIO_IS = 'scenario = (SELECT any(s) FROM params)';
 
 export interface StoreSql {

@@ -5,7 +5,7 @@ import { DEFAULT_FAILURE_EVENTS } from '../../../core/record.js';
 import { MAX_FAILURE_DETAILS_CHARS } from '../SummaryBook.js';
 import type { RecentFailure, ScenarioSummary } from '../TelemetryStore.js';
 import { HOUR_MS, type Rollup } from './rollup.js';
-import { FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, RANGES_STRUCTURE, type StoreSql } from './sql.js';
+import { SMALL_READ_SETTINGS, FAILURES_STRUCTURE, KEYS_STRUCTURE, PARAMS_STRUCTURE, RANGES_STRUCTURE, type StoreSql } from './sql.js';
 
 export interface SummaryQueryOptions {
   failureEvents: readonly string[] | undefined;
@@ -43,7 +43,7 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
   const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failures.map((e) => ({ e })) };
   const base = scoped ? [params] : [];
   const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
-    withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+    withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }));
   const wantFailures = failures.length > 0;
   const readRecent = async (): Promise<Recent[]> => {
     const keys = await read<{ scenario: string; ts_ms: string; id: string }>('recent failures', sql.recentFailureKeys(scoped, options.recentFailures), [...base, failureTable]);
@@ -114,7 +114,7 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
   out.sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
   if (ranges.length > 0) {
     const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
-      withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, timeoutMs: a.timeoutMs, signal: a.signal }));
+      withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }));
     const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failureList.map((e) => ({ e })) };
     const rangeTable: ExternalTable = { name: 'ranges', structure: RANGES_STRUCTURE, rows: ranges };
     // One statement: the keys of the newest failures (only from the hours that hold them) and their rows.
