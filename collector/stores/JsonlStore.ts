@@ -50,6 +50,11 @@ export interface JsonlStoreOptions extends StoreRuleOptions {
    * buckets older than 48 hours); beyond it the query is refused (422). Default 64 MiB.
    */
   insightsScanBytes?: number;
+  /**
+   * Estimated memory of the insights rollups, all scenarios together (default 256 MiB): past it the oldest hours are
+   * dropped from them, and a range reaching back to those is answered by the scan (within insightsScanBytes).
+   */
+  insightsMaxBytes?: number;
   /** Keep the insights rollups (default true); false saves their memory and answers every insights query by a scan. */
   insightsRollups?: boolean;
 }
@@ -100,7 +105,7 @@ export class JsonlStore implements TelemetryStore {
     this.dir = options.dir;
     this.failureEvents = options.failureEvents;
     this.book = new SummaryBook({ failureEvents: options.failureEvents, recentFailures: options.recentFailures });
-    this.rollups = options.insightsRollups === false ? undefined : new InsightsBook({ failureEvents: options.failureEvents, keys: options.insightsKeys });
+    this.rollups = options.insightsRollups === false ? undefined : new InsightsBook({ failureEvents: options.failureEvents, keys: options.insightsKeys, maxBytes: options.insightsMaxBytes });
     this.books = new BookSet(this.rollups === undefined ? [this.book] : [this.book, this.rollups]);
     this.scanBytes = options.insightsScanBytes ?? DEFAULT_INSIGHTS_SCAN_BYTES;
     this.window = new DedupWindow(options.dedupWindow ?? 100_000);

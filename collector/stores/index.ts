@@ -18,6 +18,7 @@ export function createStore(config: CollectorConfig, env: NodeJS.ProcessEnv = pr
         maxOpenFiles: config.maxOpenFiles,
         insightsKeys: config.insightsKeys,
         insightsScanBytes: config.insightsScanBytes,
+        insightsMaxBytes: config.insightsMaxMb * 1024 * 1024,
       });
     case 'clickhouse':
       // TELEMETRY_CLICKHOUSE_* come from `env` (startCollector's), or pass `customStore: new ClickHouseStore({...})`.

@@ -210,3 +210,35 @@ describe('stored lines with an odd level (issue 16 item 1, found reading the rol
     await expectInsightsEqualReference(c.url, dir, 'shop', [q]);
   });
 });
+
+describe('insights rollups: a total memory bound (TELEMETRY_INSIGHTS_MAX_MB, issue 14)', () => {
+  it('past the bound the oldest hours leave the rollups: recent ranges still from the rollups, older ones by the scan (422 without budget), all equal to computeInsights, also after a restart', { timeout: 120_000 }, async () => {
+    const dir = tmpDir('insights-bound-');
+    const hourNow = Math.floor(Date.now() / HOUR) * HOUR;
+    // 3,000 hours with one event each (about 2 MiB estimated in the rollups): twice the 1 MiB bound.
+    const events = Array.from({ length: 3000 }, (_, h) => ({
+      scenario: 'shop',
+      event: h % 9 === 0 ? 'crash' : 'app_start',
+      timestamp: new Date(hourNow - (h + 1) * HOUR + 60_000).toISOString(),
+      installation_id: `inst-${h % 17}`,
+      details: { version: `1.${h % 4}`, platform: h % 2 ? 'linux' : 'darwin' },
+      id: `e-${h}`,
+    }));
+    let c = await collector({ dir, insightsMaxMb: 1, insightsScanBytes: 0 });
+    for (let i = 0; i < events.length; i += 500) expect((await upload(c, events.slice(i, i + 500))).body.events_stored).toBe(500);
+    const recent = ['from=20d&bucket=hour&by=version', 'from=30d&bucket=day&by=level', 'from=14d&bucket=week&by=platform&top=1'];
+    const old = ['from=130d&bucket=day&by=version', 'from=125d&to=100d&bucket=week'];
+    await expectInsightsEqualReference(c.url, dir, 'shop', recent);
+    for (const q of old) {
+      // Not in the rollups any more, and no scan budget: refused, naming the range's start and the bound.
+      const res = await request(`${c.url}/api/v1/telemetry/shop/insights?${q}`);
+      expect(res.status, q).toBe(422);
+      expect(res.body.field).toBe('from');
+      expect(res.text).toContain('TELEMETRY_INSIGHTS_MAX_MB');
+    }
+    await stop(c);
+    // The same files, counted again at start under the same bound, with a scan budget: every range answered, exact.
+    c = await collector({ dir, insightsMaxMb: 1 });
+    await expectInsightsEqualReference(c.url, dir, 'shop', [...recent, ...old]);
+  });
+});

@@ -166,4 +166,61 @@ describe('InsightsBook', () => {
     const q: InsightsQuery = { scenario: 'app', from: DAY0 - 14 * D, to: DAY0 + D, bucket: 'day', by: 'event', top: 10 };
     expect(answered(book.answer(q))).toEqual(await computeInsights(q, [keep, lineOf(during)]));
   });
+
+  it('a total memory bound: past maxBytes the oldest hours are dropped; ranges reaching back to them are refused (scan), the rest equal the reference', async () => {
+    const maxBytes = 100_000;
+    const book = new InsightsBook({ now: () => NOW, maxBytes });
+    const lines: Record<string, TelemetryLine[]> = { app: [], web: [] };
+    // 1,000 hours of one event each, two scenarios interleaved: about 700 KB estimated, 7x the bound.
+    for (let h = 1000; h >= 1; h--) {
+      const scenario = h % 2 === 0 ? 'app' : 'web';
+      const e: StoreEvent = { scenario, event: h % 7 === 0 ? 'crash' : 'app_start', timestamp: DAY0 - h * H + 60_000, installationId: `i${h % 13}`, details: { version: `1.${h % 3}` } };
+      book.addEvent(scenario, e);
+      lines[scenario]!.push(lineOf(e));
+    }
+    const stats = book.stats();
+    expect(stats.droppedSlots).toBeGreaterThan(0);
+    expect(stats.estimatedBytes).toBeLessThanOrEqual(maxBytes);
+    expect(stats.hourSlots).toBeLessThan(1000);
+    // The newest hours are kept (both scenarios), the oldest gone: an old range is refused naming from and the bound.
+    const recent: InsightsQuery = { scenario: 'app', from: DAY0 - 2 * D, to: DAY0, bucket: 'hour', by: 'version', top: 10 };
+    for (const scenario of ['app', 'web']) {
+      expect(answered(book.answer({ ...recent, scenario }))).toEqual(await computeInsights({ ...recent, scenario }, lines[scenario]!));
+      const old = book.answer({ ...recent, scenario, from: DAY0 - 40 * D });
+      expect(old).toMatchObject({ field: 'from', reason: expect.stringContaining('TELEMETRY_INSIGHTS_MAX_MB') });
+    }
+    // A late event for a dropped hour is not added (the file has it; the scan answers that range); newer answers stay exact.
+    const late: StoreEvent = { scenario: 'app', event: 'late', timestamp: DAY0 - 999 * H };
+    book.addEvent('app', late);
+    lines.app!.push(lineOf(late));
+    expect(answered(book.answer(recent))).toEqual(await computeInsights(recent, lines.app!));
+  });
+
+  it('answers equal the reference across the bound for any events and queries (what it answers), and it answers the newest ranges', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbEvent, { minLength: 50, maxLength: 300 }), fc.array(arbQuery, { minLength: 1, maxLength: 4 }), fc.integer({ min: 20_000, max: 60_000 }), async (events, queries, maxBytes) => {
+        const book = new InsightsBook({ now: () => NOW, maxBytes });
+        const lines: TelemetryLine[] = [];
+        for (const { e, asLine } of events) {
+          const line = lineOf(e);
+          lines.push(line);
+          if (asLine) book.addLine('app', line, Date.parse(line.ts));
+          else book.addEvent('app', e);
+        }
+        expect(book.stats().estimatedBytes).toBeLessThanOrEqual(maxBytes);
+        for (const q of queries) {
+          const got = book.answer(q);
+          if ('reason' in got) {
+            expect(['from', 'bucket']).toContain(got.field);
+            continue;
+          }
+          expect(got).toEqual(await computeInsights(q, lines));
+        }
+        // The newest hour is always kept (the bound drops oldest first and stops below 90%).
+        const last: InsightsQuery = { scenario: 'app', from: Math.floor(NOW / H) * H + H, to: Math.floor(NOW / H) * H + 4 * H, bucket: 'hour', by: 'event', top: 10 };
+        expect(answered(book.answer(last))).toEqual(await computeInsights(last, lines));
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

@@ -13,6 +13,25 @@ export const DEFAULT_INSIGHTS_KEYS: readonly string[] = ['version', 'platform'];
 export const DEFAULT_MINUTE_HORIZON_MS = 48 * 3_600_000;
 export const DEFAULT_MAX_GROUP_VALUES = 10_000;
 export const DEFAULT_MAX_INSTALLATIONS = 1_000_000;
+/** InsightsBookOptions.maxBytes' default (TELEMETRY_INSIGHTS_MAX_MB). */
+export const DEFAULT_INSIGHTS_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Estimated heap bytes per part of the rollups (V8, 64-bit), chosen to err high: measured against heapUsed after GC
+ * for 300,000 and 1,000,000 events (3 scenarios, 30 days, 5,000 installations): estimate 27 / 58 MB for 28.7 / 50.2 MB of heap (0.94x / 1.15x).
+ * A cell holds its first event inline; from the second on a Map per grouping (MAP_BYTES each) and a Set of ids.
+ */
+const SLOT_BYTES = 160;
+const CELL_BYTES = 160;
+const MAP_BYTES = 120;
+const GROUP_BYTES = 56;
+const SET_BYTES = 100;
+const ID_BYTES = 32;
+const SKETCH_BYTES = 16_384 + 120;
+const INSTALLATION_BYTES = 160;
+const VALUE_BYTES = 72;
+/** Once over the bound, slots are dropped until the estimate is below this share of it (not one drop per event). */
+const DROP_TO = 0.9;
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -28,6 +47,12 @@ export interface InsightsBookOptions {
   maxGroupValues?: number;
   /** Distinct installation ids per scenario rolled up; beyond, installations are answered by a scan. Default 1,000,000. */
   maxInstallations?: number;
+  /**
+   * Estimated memory of all scenarios' rollups together, in bytes (default 256 MiB). Past it the oldest slots (hours,
+   * of any scenario) are dropped until the estimate is below 90% of it; ranges starting before what is kept are
+   * answered by the budgeted scan.
+   */
+  maxBytes?: number;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -54,6 +79,8 @@ type Entry = [scenario: string, ms: number, event: string | undefined, level: st
  * (1 + groups per grouping), plus each slot-event's installation ids (4 bytes each in a Set, at most 16 KiB as a
  * sketch) and one entry per distinct installation id of the scenario. Caps (maxGroupValues, maxInstallations) stop a
  * grouping, the event names or the ids from growing without bound: past a cap, that part is answered by a scan.
+ * In total, all scenarios together stay within `maxBytes` (an estimate, `bound`): the oldest slots are dropped and
+ * ranges reaching back to them are answered by a scan too.
  */
 export class InsightsBook implements RebuildableSink {
   private scenarios = new Map<string, ScenarioRollup>();
@@ -65,6 +92,16 @@ export class InsightsBook implements RebuildableSink {
   private readonly maxIds: number;
   private readonly now: () => number;
   private readonly journal = new RebuildJournal<Entry>();
+  private readonly maxBytes: number;
+  /** The most one add can grow the estimate (a new slot, cell, group of each grouping, id and installation). */
+  private readonly addBound: number;
+  /** Adds since the last measure, and how many more may come before the bound could be passed (measure then). */
+  private adds = 0;
+  private addsAllowed: number;
+  /** The estimate at the last measure. */
+  private measured = 0;
+  /** Slots dropped to stay within maxBytes (stats). */
+  private droppedSlots = 0;
   /** Scratch: one event's group per grouping (copied by a cell only when it keeps them). */
   private readonly names: string[];
   private lastScenario = '';
@@ -79,6 +116,9 @@ export class InsightsBook implements RebuildableSink {
     this.maxValues = options.maxGroupValues ?? DEFAULT_MAX_GROUP_VALUES;
     this.maxIds = options.maxInstallations ?? DEFAULT_MAX_INSTALLATIONS;
     this.now = options.now ?? Date.now;
+    this.maxBytes = options.maxBytes ?? DEFAULT_INSIGHTS_MAX_BYTES;
+    this.addBound = SLOT_BYTES + CELL_BYTES + this.groupings * (MAP_BYTES + GROUP_BYTES + VALUE_BYTES) + SET_BYTES + ID_BYTES + INSTALLATION_BYTES;
+    this.addsAllowed = Math.floor(this.maxBytes / this.addBound);
   }
 
   /** The details keys rolled up. */
@@ -105,8 +145,13 @@ export class InsightsBook implements RebuildableSink {
   private add(scenario: string, ms: number, event: string | undefined, level: unknown, dep: unknown, inst: unknown, details: Record<string, unknown> | undefined): void {
     if (this.journal.active) this.journal.record([scenario, ms, event, level as string | undefined, dep as string | undefined, inst as string | undefined, details]);
     const r = this.rollup(scenario);
-    // Lines without a time count in no bucket (the reference skips them too).
-    if (event === undefined || !Number.isFinite(ms) || r.eventsOverflowed) return;
+    // Lines without a time count in no bucket (the reference skips them too); nothing before a dropped slot's end.
+    if (event === undefined || !Number.isFinite(ms) || r.eventsOverflowed || ms < r.droppedBefore) return;
+    // One counter per add in the usual case: the slow walk runs only when the bound could have been passed.
+    if (++this.adds > this.addsAllowed) {
+      this.bound();
+      if (ms < r.droppedBefore) return;
+    }
     let table: SlotTable;
     let start: number;
     if (ms >= r.minuteCutoff) {
@@ -159,6 +204,87 @@ export class InsightsBook implements RebuildableSink {
     }
   }
 
+  /**
+   * The total memory bound: measure the estimate (a walk over every cell) and, past maxBytes, drop the oldest slots of
+   * all scenarios — oldest start first, both tables — until it is below DROP_TO of the bound. A scenario's
+   * `droppedBefore` becomes the end of the newest slot dropped from it, and its slots before that go too, so what is
+   * kept is every event from `droppedBefore` on: an answer from the rollups is never short. Should the slots all be
+   * gone and the estimate still be over (installation ids and group names alone), the largest scenarios' rollups are
+   * emptied entirely (everything answered by the scan). Then sets how many adds may come before the next measure.
+   */
+  private bound(): void {
+    const { parts, fixed, total: measured } = this.measure();
+    let total = measured;
+    // Measured before an add: leave room for it, so the estimate after any add is within the bound.
+    if (total + this.addBound > this.maxBytes) {
+      const target = Math.min(this.maxBytes * DROP_TO, this.maxBytes - this.addBound);
+      parts.sort((a, b) => a.start - b.start);
+      let left = total;
+      for (const p of parts) {
+        if (left <= target) break;
+        const end = p.start + p.table.slotMs;
+        if (end > p.r.droppedBefore) p.r.droppedBefore = end;
+        left -= p.bytes;
+      }
+      // Drop every slot that starts before its scenario's new droppedBefore (also slots of the other table that
+      // overlap: an hour's minutes not yet folded into it).
+      for (const p of parts) {
+        if (p.start >= p.r.droppedBefore) continue;
+        p.table.delete(p.start);
+        this.droppedSlots++;
+        total -= p.bytes;
+      }
+      if (total > target) {
+        const largest = [...fixed.entries()].sort((a, b) => b[1] - a[1]);
+        for (const [r, own] of largest) {
+          if (total <= target) break;
+          this.empty(r);
+          total -= own;
+        }
+      }
+    }
+    this.measured = Math.max(0, total);
+    this.adds = 0;
+    this.addsAllowed = Math.max(0, Math.floor((this.maxBytes - this.measured) / this.addBound));
+  }
+
+  /** The estimate: every slot's bytes (for dropping the oldest), each scenario's own (ids, names), the total. */
+  private measure(): { parts: { r: ScenarioRollup; table: SlotTable; start: number; bytes: number }[]; fixed: Map<ScenarioRollup, number>; total: number } {
+    const parts: { r: ScenarioRollup; table: SlotTable; start: number; bytes: number }[] = [];
+    const fixed = new Map<ScenarioRollup, number>();
+    const maps = this.groupings * MAP_BYTES;
+    let total = 0;
+    for (const r of this.scenarios.values()) {
+      let own = r.ids.size * INSTALLATION_BYTES + r.eventNames.size * VALUE_BYTES;
+      for (const v of r.values) own += (v?.size ?? 0) * VALUE_BYTES;
+      fixed.set(r, own);
+      total += own;
+      for (const table of [r.hours, r.minutes]) {
+        for (const [start, slot] of table.slots) {
+          let bytes = SLOT_BYTES;
+          for (const cell of slot.values()) {
+            const ids = cell.idCount;
+            bytes += CELL_BYTES + (cell.count > 1 ? maps : 0) + cell.groupEntries * GROUP_BYTES + (ids > 1 ? SET_BYTES : 0) + ids * ID_BYTES + (cell.sketch === undefined ? 0 : SKETCH_BYTES);
+          }
+          parts.push({ r, table, start, bytes });
+          total += bytes;
+        }
+      }
+    }
+    return { parts, fixed, total };
+  }
+
+  /** A scenario's rollups emptied for good (the bound): nothing is added, every query is answered by the scan. */
+  private empty(r: ScenarioRollup): void {
+    for (const table of [r.hours, r.minutes]) for (const start of [...table.slots.keys()]) table.delete(start);
+    r.droppedBefore = Number.POSITIVE_INFINITY;
+    r.eventNames.clear();
+    for (const v of r.values) v?.clear();
+    r.ids.clear();
+    r.lastInstallation = '';
+    r.lastInstallationId = -1;
+  }
+
   /** Fold minute slots that fell behind the horizon into their hours (once per new minute slot, and before a query). */
   private compact(r: ScenarioRollup): void {
     const cutoff = Math.floor((this.now() - this.horizon) / MINUTE) * MINUTE;
@@ -166,6 +292,11 @@ export class InsightsBook implements RebuildableSink {
     r.minuteCutoff = cutoff;
     for (const [start, slot] of r.minutes.slots) {
       if (start >= cutoff) continue;
+      if (start < r.droppedBefore) {
+        // Behind what the bound dropped: not folded into an hour that is gone.
+        r.minutes.delete(start);
+        continue;
+      }
       const hour = r.hours.slot(Math.floor(start / HOUR) * HOUR);
       for (const [event, cell] of slot) {
         const into = hour.get(event);
@@ -211,6 +342,10 @@ export class InsightsBook implements RebuildableSink {
     if (r.eventsOverflowed) return { field: 'by', reason: `more than ${this.maxValues} event names in this scenario` };
     if (grouping !== undefined && r.values[grouping] === undefined) return { field: 'by', reason: `more than ${this.maxValues} distinct ${q.by} values in this scenario` };
     if (r.idsOverflowed) return { field: 'by', reason: `more than ${this.maxIds} installations in this scenario` };
+    if (q.from < r.droppedBefore) {
+      const kept = Number.isFinite(r.droppedBefore) ? `from ${new Date(r.droppedBefore).toISOString()} on` : 'nothing of this scenario';
+      return { field: 'from', reason: `the insights rollups keep ${kept} (memory bound TELEMETRY_INSIGHTS_MAX_MB: ${Math.round(this.maxBytes / 1048576)} MiB)` };
+    }
     if (q.bucket === 'minute') {
       if (q.from % MINUTE !== 0 || q.to % MINUTE !== 0) return { field: 'from', reason: 'the range is not on minute boundaries' };
       if (q.from < r.minuteCutoff) return { field: 'bucket', reason: `minute buckets are kept for the last ${Math.round(this.horizon / HOUR)} hours (from ${new Date(r.minuteCutoff).toISOString()})` };
@@ -227,13 +362,17 @@ export class InsightsBook implements RebuildableSink {
       else book.add(scenario, ms, event, level, dep, inst, details);
     });
     this.scenarios = fresh.scenarios;
+    this.adds = fresh.adds;
+    this.addsAllowed = fresh.addsAllowed;
+    this.measured = fresh.measured;
+    this.droppedSlots += fresh.droppedSlots;
     this.lastScenario = '';
     this.last = undefined;
   }
 
   /** Sizes for the benchmark and diagnostics. */
-  stats(): { scenarios: number; hourSlots: number; minuteSlots: number; cells: number; groupEntries: number; idEntries: number; installations: number } {
-    const out = { scenarios: this.scenarios.size, hourSlots: 0, minuteSlots: 0, cells: 0, groupEntries: 0, idEntries: 0, installations: 0 };
+  stats(): { scenarios: number; hourSlots: number; minuteSlots: number; cells: number; groupEntries: number; idEntries: number; installations: number; estimatedBytes: number; droppedSlots: number } {
+    const out = { scenarios: this.scenarios.size, hourSlots: 0, minuteSlots: 0, cells: 0, groupEntries: 0, idEntries: 0, installations: 0, estimatedBytes: this.measure().total, droppedSlots: this.droppedSlots };
     for (const r of this.scenarios.values()) {
       out.hourSlots += r.hours.slots.size;
       out.minuteSlots += r.minutes.slots.size;

@@ -200,6 +200,12 @@ export class IdTable {
     return this.index.size;
   }
 
+  /** Forget every id (the memory bound emptied the scenario's rollups). */
+  clear(): void {
+    this.index.clear();
+    this.hashes = new Uint32Array(1024);
+  }
+
   intern(id: string): number {
     let n = this.index.get(id);
     if (n === undefined) {
@@ -226,6 +232,11 @@ export class ScenarioRollup {
   /** Distinct group names seen per grouping (the cap's count); undefined once the grouping overflowed. */
   readonly values: (Set<string> | undefined)[];
   readonly eventNames = new Set<string>();
+  /**
+   * Nothing before this time is rolled up (the memory bound dropped those slots, InsightsBook.bound): events older
+   * are not added, and a query starting before it is answered by the budgeted scan. -Infinity until a drop.
+   */
+  droppedBefore = Number.NEGATIVE_INFINITY;
   /** Set when a cap was passed: the event names (then nothing is answered from here) or the installation ids. */
   eventsOverflowed = false;
   idsOverflowed = false;
