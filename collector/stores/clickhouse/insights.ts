@@ -1,3 +1,4 @@
+import { ClickHouseError } from '../../../core/errors.js';
 import type { ClickHouseHttp } from '../../../exporters/clickhouse/ClickHouseHttp.js';
 import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry.js';
 import { parseTsv } from '../../../exporters/clickhouse/tsv.js';
@@ -51,15 +52,16 @@ export async function sqlInsights(http: ClickHouseHttp, policy: RetryPolicy, eve
     const byDetails = !FIXED_GROUPINGS.has(q.by);
     const read = (sql: string): Promise<(string | null)[][]> =>
       withRetry(policy, 'reading insights', async (a) => parseTsv(await http.text(sql, { tables, timeoutMs: a.timeoutMs, signal: a.signal })));
-    // Distinct installations per bucket and over the range, counted exactly in SQL.
     const countsSql = byDetails
       ? // indexOf is 0 when the key is absent ("(none)"), and a present key may hold "" (its own group).
         `SELECT ${bucket}, event, details_indexed AS x, indexOf(details_keys, (SELECT any(k) FROM p)) != 0 AS present, details_values[indexOf(details_keys, (SELECT any(k) FROM p))] AS v, uniqExact(ts_ms, id) FROM ${events} ${range} GROUP BY b, event, x, present, v FORMAT TabSeparated`
       : `SELECT ${bucket}, event, level${byDeployment ? ', deployment_id' : ''}, uniqExact(ts_ms, id) FROM ${events} ${range} GROUP BY b, event, level${byDeployment ? ', deployment_id' : ''} FORMAT TabSeparated`;
-    const [counts, distinct, distinctAll] = await Promise.all([
+    // Per bucket, and over the range as the TOTALS row of the same read (one pass over installation_id, not two).
+    const [counts, [distinct, distinctAll]] = await Promise.all([
       read(countsSql),
-      read(`SELECT ${bucket}, uniqExact(installation_id) FROM ${events} ${range} WHERE installation_id IS NOT NULL GROUP BY b FORMAT TabSeparated`),
-      read(`SELECT uniqExact(installation_id) FROM ${events} ${range} WHERE installation_id IS NOT NULL FORMAT TabSeparated`),
+      withRetry(policy, 'reading insights', async (a) =>
+        withTotals(await http.text(`SELECT ${bucket}, uniqExact(installation_id) FROM ${events} ${range} WHERE installation_id IS NOT NULL GROUP BY b WITH TOTALS FORMAT TabSeparated`, { tables, timeoutMs: a.timeoutMs, signal: a.signal })),
+      ),
     ]);
     let unindexed = false;
     for (const row of counts) {
@@ -88,7 +90,7 @@ export async function sqlInsights(http: ClickHouseHttp, policy: RetryPolicy, eve
       if (Number(n) > EXACT_INSTALLATIONS_LIMIT) over.set(Number(b), (tally.installations = new InstallationSet()));
       else tally.installations = exactCount(Number(n));
     }
-    const overall = Number(distinctAll[0]?.[0] ?? 0);
+    const overall = Number(distinctAll[1] ?? 0);
     if (over.size === 0 && overall <= EXACT_INSTALLATIONS_LIMIT) return assembleAnswer(q, starts, tallies, exactCount(overall));
     const all = new InstallationSet();
     for (const [b, id] of await read(`SELECT ${bucket}, installation_id FROM ${events} ${range} WHERE installation_id IS NOT NULL GROUP BY b, installation_id FORMAT TabSeparated`)) {
@@ -99,6 +101,18 @@ export async function sqlInsights(http: ClickHouseHttp, policy: RetryPolicy, eve
     return assembleAnswer(q, starts, tallies, all);
   }
   return assembleAnswer(q, starts, tallies, exactCount(0));
+}
+
+/**
+ * A TabSeparated answer of `GROUP BY … WITH TOTALS`: the rows, then an empty line and the totals row (its keys at
+ * their defaults). Returns the rows and the totals row's fields.
+ */
+function withTotals(text: string): [(string | null)[][], (string | null)[]] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const blank = lines.lastIndexOf('');
+  if (blank === -1 || blank !== lines.length - 2) throw new ClickHouseError(`ClickHouse answered WITH TOTALS without its totals row: ${JSON.stringify(text.slice(-200))}`, 0, false);
+  return [parseTsv(lines.slice(0, blank).join('\n')), parseTsv(lines[blank + 1]!)[0] ?? []];
 }
 
 /**
