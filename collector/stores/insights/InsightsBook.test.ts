@@ -207,7 +207,9 @@ describe('InsightsBook', () => {
           if (asLine) book.addLine('app', line, Date.parse(line.ts));
           else book.addEvent('app', e);
         }
-        expect(book.stats().estimatedBytes).toBeLessThanOrEqual(maxBytes);
+        // Walks are spaced by twice the growth per add last seen: a burst growing faster passes the bound by a little
+        // until the next walk.
+        expect(book.stats().estimatedBytes).toBeLessThanOrEqual(maxBytes * 1.25);
         for (const q of queries) {
           const got = book.answer(q);
           if ('reason' in got) {
@@ -216,7 +218,7 @@ describe('InsightsBook', () => {
           }
           expect(got).toEqual(await computeInsights(q, lines));
         }
-        // The newest hour is always kept (the bound drops oldest first and stops below 90%).
+        // The newest hour is always kept (the bound drops oldest first and stops below 80%).
         const last: InsightsQuery = { scenario: 'app', from: Math.floor(NOW / H) * H + H, to: Math.floor(NOW / H) * H + 4 * H, bucket: 'hour', by: 'event', top: 10 };
         expect(answered(book.answer(last))).toEqual(await computeInsights(last, lines));
       }),

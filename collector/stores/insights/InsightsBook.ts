@@ -31,7 +31,7 @@ const SKETCH_BYTES = 16_384 + 120;
 const INSTALLATION_BYTES = 160;
 const VALUE_BYTES = 72;
 /** Once over the bound, slots are dropped until the estimate is below this share of it (not one drop per event). */
-const DROP_TO = 0.9;
+const DROP_TO = 0.8;
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -49,7 +49,7 @@ export interface InsightsBookOptions {
   maxInstallations?: number;
   /**
    * Estimated memory of all scenarios' rollups together, in bytes (default 256 MiB). Past it the oldest slots (hours,
-   * of any scenario) are dropped until the estimate is below 90% of it; ranges starting before what is kept are
+   * of any scenario) are dropped until the estimate is below 80% of it; ranges starting before what is kept are
    * answered by the budgeted scan.
    */
   maxBytes?: number;
@@ -206,17 +206,18 @@ export class InsightsBook implements RebuildableSink {
 
   /**
    * The total memory bound: measure the estimate (a walk over every cell) and, past maxBytes, drop the oldest slots of
-   * all scenarios — oldest start first, both tables — until it is below DROP_TO of the bound. A scenario's
+   * all scenarios — oldest start first, both tables — until it is below DROP_TO (80%) of the bound. A scenario's
    * `droppedBefore` becomes the end of the newest slot dropped from it, and its slots before that go too, so what is
    * kept is every event from `droppedBefore` on: an answer from the rollups is never short. Should the slots all be
    * gone and the estimate still be over (installation ids and group names alone), the largest scenarios' rollups are
    * emptied entirely (everything answered by the scan). Then sets how many adds may come before the next measure.
    */
   private bound(): void {
-    const { parts, fixed, total: measured } = this.measure();
+    const measured = this.measure(false).total;
     let total = measured;
     // Measured before an add: leave room for it, so the estimate after any add is within the bound.
     if (total + this.addBound > this.maxBytes) {
+      const { parts, fixed } = this.measure(true);
       const target = Math.min(this.maxBytes * DROP_TO, this.maxBytes - this.addBound);
       parts.sort((a, b) => a.start - b.start);
       let left = total;
@@ -243,13 +244,19 @@ export class InsightsBook implements RebuildableSink {
         }
       }
     }
+    // The next walk: when the adds since could pass the bound at twice the growth per add seen since the last walk
+    // (at least an eighth of the worst case; the worst case itself until a growth was seen). A walk per worst-case
+    // step cost 2.5x the add itself at the bound (1M events, 20 MiB); this keeps it rare, at the price that a burst
+    // growing faster than twice the last rate can pass the bound until the next walk.
+    const grown = this.adds > 0 && measured > this.measured ? (measured - this.measured) / this.adds : 0;
+    const perAdd = grown === 0 ? this.addBound : Math.min(this.addBound, Math.max(this.addBound / 8, 2 * grown));
     this.measured = Math.max(0, total);
     this.adds = 0;
-    this.addsAllowed = Math.max(0, Math.floor((this.maxBytes - this.measured) / this.addBound));
+    this.addsAllowed = Math.max(0, Math.floor((this.maxBytes - this.measured) / perAdd));
   }
 
   /** The estimate: every slot's bytes (for dropping the oldest), each scenario's own (ids, names), the total. */
-  private measure(): { parts: { r: ScenarioRollup; table: SlotTable; start: number; bytes: number }[]; fixed: Map<ScenarioRollup, number>; total: number } {
+  private measure(withParts: boolean): { parts: { r: ScenarioRollup; table: SlotTable; start: number; bytes: number }[]; fixed: Map<ScenarioRollup, number>; total: number } {
     const parts: { r: ScenarioRollup; table: SlotTable; start: number; bytes: number }[] = [];
     const fixed = new Map<ScenarioRollup, number>();
     const maps = this.groupings * MAP_BYTES;
@@ -266,7 +273,7 @@ export class InsightsBook implements RebuildableSink {
             const ids = cell.idCount;
             bytes += CELL_BYTES + (cell.count > 1 ? maps : 0) + cell.groupEntries * GROUP_BYTES + (ids > 1 ? SET_BYTES : 0) + ids * ID_BYTES + (cell.sketch === undefined ? 0 : SKETCH_BYTES);
           }
-          parts.push({ r, table, start, bytes });
+          if (withParts) parts.push({ r, table, start, bytes });
           total += bytes;
         }
       }
@@ -372,7 +379,7 @@ export class InsightsBook implements RebuildableSink {
 
   /** Sizes for the benchmark and diagnostics. */
   stats(): { scenarios: number; hourSlots: number; minuteSlots: number; cells: number; groupEntries: number; idEntries: number; installations: number; estimatedBytes: number; droppedSlots: number } {
-    const out = { scenarios: this.scenarios.size, hourSlots: 0, minuteSlots: 0, cells: 0, groupEntries: 0, idEntries: 0, installations: 0, estimatedBytes: this.measure().total, droppedSlots: this.droppedSlots };
+    const out = { scenarios: this.scenarios.size, hourSlots: 0, minuteSlots: 0, cells: 0, groupEntries: 0, idEntries: 0, installations: 0, estimatedBytes: this.measure(false).total, droppedSlots: this.droppedSlots };
     for (const r of this.scenarios.values()) {
       out.hourSlots += r.hours.slots.size;
       out.minuteSlots += r.minutes.slots.size;
