@@ -14,9 +14,9 @@
 // Run: node bench/clickhouse-details.mjs --before DIR [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 7]
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
+import { fmt, ingestInto, stats } from './storeBench.mjs';
 
 register();
 const { values: args } = parseArgs({
@@ -76,43 +76,6 @@ function batchAt(start, n) {
   return out;
 }
 
-function procCpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-async function ingest(store, serverPid) {
-  const cpu0 = process.cpuUsage();
-  const srv0 = serverPid ? procCpuMs(serverPid) : undefined;
-  const started = performance.now();
-  let next = 0;
-  let stored = 0;
-  const worker = async () => {
-    while (next < N) {
-      const start = next;
-      const n = Math.min(BATCH, N - start);
-      next += n;
-      const r = await store.append(batchAt(start, n));
-      stored += r.stored;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const s = (performance.now() - started) / 1000;
-  if (stored !== N) throw new Error(`stored ${stored} of ${N}`);
-  const cpu = process.cpuUsage(cpu0);
-  const srv1 = serverPid ? procCpuMs(serverPid) : undefined;
-  return { rate: N / s, nodeUs: (cpu.user + cpu.system) / N, serverUs: srv0 !== undefined && srv1 !== undefined ? ((srv1 - srv0) * 1000) / N : undefined };
-}
-
-function stats(values) {
-  const v = [...values].sort((a, b) => a - b);
-  return { median: v[Math.floor(v.length / 2)], min: v[0], max: v[v.length - 1] };
-}
-const fmt = (x, d = 1) => `${x.median.toFixed(d)} (${x.min.toFixed(d)}-${x.max.toFixed(d)})`;
 
 async function sql(url, query) {
   const u = new URL(url);
@@ -171,7 +134,7 @@ try {
       const S = variant === 'before' ? Before : ClickHouseStore;
       const s = new S({ url, database, table: table(variant, r), env: {} });
       await s.open();
-      rounds[variant].push(await ingest(s, serverPid));
+      rounds[variant].push(await ingestInto(s, { n: N, batch: BATCH, concurrency: CONCURRENCY, batchAt, serverPid }));
       await s.close();
     }
     const [b, a] = [rounds.before[r], rounds.after[r]];

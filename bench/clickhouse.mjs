@@ -15,11 +15,12 @@
 //            node_modules link): the ClickHouse store's reads of that tree against this tree's, on the same table,
 //            alternating per call over --repeat x 3 calls, medians and min-max
 // Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]
-import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
+import { fmt, ingestInto, stats } from './storeBench.mjs';
 
 register();
 const { values: args } = parseArgs({
@@ -71,40 +72,6 @@ function batchAt(start, n) {
     };
   }
   return out;
-}
-
-/** CPU ms of a process from /proc (user + system), or undefined. */
-function procCpuMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-async function ingest(store, concurrency, serverPid) {
-  const cpu0 = process.cpuUsage();
-  const srv0 = serverPid ? procCpuMs(serverPid) : undefined;
-  const started = performance.now();
-  let next = 0;
-  let stored = 0;
-  const worker = async () => {
-    while (next < N) {
-      const start = next;
-      const n = Math.min(BATCH, N - start);
-      next += n;
-      // Awaited before the +=: `stored += await ...` would read `stored` before the wait and lose other workers' counts.
-      const r = await store.append(batchAt(start, n));
-      stored += r.stored;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const s = (performance.now() - started) / 1000;
-  if (stored !== N) throw new Error(`stored ${stored} of ${N}`);
-  const cpu = process.cpuUsage(cpu0);
-  const srv1 = serverPid ? procCpuMs(serverPid) : undefined;
-  return { rate: N / s, nodeUs: ((cpu.user + cpu.system) / N), serverUs: srv0 !== undefined && srv1 !== undefined ? ((srv1 - srv0) * 1000) / N : undefined };
 }
 
 async function timeIt(fn, repeat = REPEAT) {
@@ -163,7 +130,6 @@ async function beforeAfter(url, database, table) {
     ['summary(one with failures)', (s) => s.summary(`scenario-${7 % SCENARIOS}`)],
     ['query 100 lines', firstLines],
   ];
-  const fmt = (x) => `${x.median.toFixed(1)} (${x.min.toFixed(1)}-${x.max.toFixed(1)})`;
   console.log(`\nClickHouse reads, ms: before (${args.before}) vs this tree, ${REPEAT * 3} calls each alternating, median (min-max); load ${loadavg()[0].toFixed(2)}`);
   for (const [label, op] of ops) {
     const t = { before: [], after: [] };
@@ -179,11 +145,6 @@ async function beforeAfter(url, database, table) {
     console.log(`  ${label.padEnd(28)} before ${fmt(b).padEnd(22)} after ${fmt(a).padEnd(22)} ${(a.median / b.median).toFixed(2)}x`);
   }
   for (const s of Object.values(stores)) await s.close();
-}
-
-function stats(values) {
-  const v = [...values].sort((a, b) => a - b);
-  return { median: v[Math.floor(v.length / 2)], min: v[0], max: v[v.length - 1] };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'opt-bench-ch-'));
@@ -210,13 +171,13 @@ try {
       async () => {
         const s = new JsonlStore({ dir: jsonlDir(r) });
         await s.open();
-        jsonlRounds.push(await ingest(s, 1));
+        jsonlRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: 1, batchAt }));
         await s.close();
       },
       async () => {
         const s = new ClickHouseStore({ url, database, table: chTable(r), env: {} });
         await s.open();
-        chRounds.push(await ingest(s, CONCURRENCY, serverPid));
+        chRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: CONCURRENCY, batchAt, serverPid }));
         await s.close();
       },
     ];

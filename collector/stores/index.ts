@@ -1,6 +1,7 @@
 import type { CollectorConfig } from '../config.js';
 import { createClickHouseStore } from './clickhouse/fromCollectorConfig.js';
 import { JsonlStore } from './JsonlStore.js';
+import { storeRuleOptions } from './ruleOptions.js';
 import type { TelemetryStore } from './TelemetryStore.js';
 
 /** The store `TELEMETRY_STORE` names, configured from the collector's settings (issue 8 adds `clickhouse` here). */
@@ -9,12 +10,7 @@ export function createStore(config: CollectorConfig, env: NodeJS.ProcessEnv = pr
     case 'jsonl':
       return new JsonlStore({
         dir: config.dir,
-        environment: config.environment,
-        failureEvents: config.failureEvents,
-        recentFailures: config.recentFailures,
-        dedupWindow: config.dedupWindow,
-        maxEventBytes: config.maxEventBytes,
-        maxScenarios: config.maxScenarios,
+        ...storeRuleOptions(config),
         maxOpenFiles: config.maxOpenFiles,
         insightsKeys: config.insightsKeys,
         insightsScanBytes: config.insightsScanBytes,

@@ -1,4 +1,5 @@
 import type { CollectorConfig } from '../../config.js';
+import { storeRuleOptions } from '../ruleOptions.js';
 import { ClickHouseStore } from './ClickHouseStore.js';
 
 /**
@@ -7,14 +8,5 @@ import { ClickHouseStore } from './ClickHouseStore.js';
  * naming a bad variable.
  */
 export function createClickHouseStore(config: CollectorConfig, env: NodeJS.ProcessEnv = process.env): ClickHouseStore {
-  return new ClickHouseStore({
-    env,
-    environment: config.environment,
-    failureEvents: config.failureEvents,
-    recentFailures: config.recentFailures,
-    dedupWindow: config.dedupWindow,
-    maxEventBytes: config.maxEventBytes,
-    maxScenarios: config.maxScenarios,
-    retentionDays: config.retentionDays,
-  });
+  return new ClickHouseStore({ env, ...storeRuleOptions(config), retentionDays: config.retentionDays });
 }
