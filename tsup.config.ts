@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // The CLI build cannot use tsup's clean (the library build writes into the same dist/ at the same time), so its chunk
@@ -23,21 +23,51 @@ function writeDashboardPage(): void {
   writeFileSync(new URL('index.html', dir), page);
 }
 
-// One build, two module formats: OTel users still load things with --require as often as --import.
+// The library's entries (dist/<name>.js for ESM, dist/<name>.cjs for CommonJS).
+const LIBRARY_ENTRIES = {
+  index: 'index.ts',
+  'receivers/index': 'receivers/index.ts',
+  'processors/index': 'processors/index.ts',
+  'exporters/index': 'exporters/index.ts',
+  register: 'register.ts',
+  collector: 'collector.ts',
+};
+
+/**
+ * The ESM entries become one-line wrappers over the CommonJS build: `export { a, b } from './index.cjs'`.
+ * Why: every host app pays the import at start-up (issue 13's target: at most 30 ms over @opentelemetry/sdk-logs).
+ * The split ESM build is ~15 chunks that Node's ES module loader reads, compiles and links one by one; the same code
+ * as CommonJS loads synchronously and measured +16 ms against +37 ms over sdk-logs alone (bench/import.mjs, same run).
+ * It also ends the dual-package hazard: an app that `import`s the package while `--require` loaded the register entry
+ * now shares one copy of every class and module state. The cost: bundlers cannot tree-shake the ESM entries, which
+ * matters little for a Node.js package. The names come from the ESM build's own export list (so the two formats
+ * export exactly the same names; test/entry.test.ts checks it against `require`), then the ESM chunks are removed.
+ */
+function writeEsmWrappers(): void {
+  const dist = new URL('./dist/', import.meta.url);
+  for (const name of Object.keys(LIBRARY_ENTRIES)) {
+    const file = new URL(`${name}.js`, dist);
+    const built = readFileSync(file, 'utf8');
+    const list = /\nexport \{([^}]*)\};\s*(?:\/\/# sourceMappingURL=\S+\s*)?$/.exec(built);
+    if (!list) throw new Error(`ESM wrappers: no trailing export list in dist/${name}.js`);
+    const names = list[1]!.split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.split(/\s+as\s+/).pop()!);
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    writeFileSync(file, `// ESM entry over the CommonJS build (see tsup.config.ts): one copy of the code for both formats.\nexport {\n  ${names.join(',\n  ')}\n} from './${base}.cjs';\n`);
+    rmSync(new URL(`${name}.js.map`, dist), { force: true });
+  }
+  for (const f of readdirSync(dist)) if (/^chunk-[A-Za-z0-9_-]+\.js(\.map)?$/.test(f)) unlinkSync(new URL(f, dist));
+}
+
+// One build, two module formats (the ESM one over the CommonJS code, above): OTel users still load things with
+// --require as often as --import.
 // Second entry: the command line, dist/cli.cjs plus its lazily loaded chunks in dist/cli-chunks/. It is CommonJS
 // because Node starts a CommonJS program faster (no ES module loader to set up: measured ~15 ms of every command's
 // start-up, which `logs` pays in its benchmark against grep). The library build's clean leaves those files alone,
 // since both builds run at the same time.
 export default defineConfig([
   {
-    entry: {
-      index: 'index.ts',
-      'receivers/index': 'receivers/index.ts',
-      'processors/index': 'processors/index.ts',
-      'exporters/index': 'exporters/index.ts',
-      register: 'register.ts',
-      collector: 'collector.ts',
-    },
+    entry: LIBRARY_ENTRIES,
+    // Both formats are built (each gets its .d.ts / .d.cts); the ESM JavaScript is then replaced by wrappers.
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
@@ -50,6 +80,9 @@ export default defineConfig([
     // is bundled too, tree-shaken to the few keys used: its main module defines every constant (~1.6 MB of RSS for
     // every host app at import).
     noExternal: ['env-paths', '@opentelemetry/semantic-conventions'],
+    async onSuccess() {
+      writeEsmWrappers();
+    },
   },
   {
     entry: { cli: 'cli/main.ts' },

@@ -7,7 +7,10 @@ import { runNode, ROOT } from './helpers.js';
 // collector (server, routes, stores), protobuf or ClickHouse code — every app pays for what it loads at start-up.
 const FORBIDDEN = ['protobufjs', 'CollectorServer', 'JSONEachRow', 'otlpRoot'];
 
-/** Every file of dist/ reachable by static imports from an ESM entry, and the external packages it names. */
+/**
+ * Every file of dist/ reachable by static imports and top-level `require`s from an entry, and the external packages
+ * it names. The ESM entries are wrappers over the CommonJS build (tsup.config.ts), so the walk crosses into .cjs files.
+ */
 function graph(entry: string): { files: string[]; externals: Set<string> } {
   const files: string[] = [];
   const externals = new Set<string>();
@@ -15,8 +18,9 @@ function graph(entry: string): { files: string[]; externals: Set<string> } {
     if (files.includes(file)) return;
     files.push(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*["']([^"']+)["']|(?:^|\n)\s*import\s*["']([^"']+)["']/g)) {
-      const spec = (m[1] ?? m[2])!;
+    const staticSpecs = /(?:^|\n)\s*(?:import|export)[^'"]*?from\s*["']([^"']+)["']|(?:^|\n)\s*import\s*["']([^"']+)["']|(?:^|\n)var [\w$]+ = require\(["']([^"']+)["']\)/g;
+    for (const m of text.matchAll(staticSpecs)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) walk(join(dirname(file), spec));
       else externals.add(spec);
     }
@@ -39,6 +43,24 @@ describe('what an app loads', () => {
       );
     });
   }
+
+  it('each ESM entry exports exactly the names of its CommonJS twin, from the same module objects', async () => {
+    const entries = ['index', 'receivers/index', 'processors/index', 'exporters/index', 'collector'];
+    const code = entries
+      .map((e) => `{ const esm = await import(${JSON.stringify(join(ROOT, 'dist', `${e}.js`))}); const cjs = require(${JSON.stringify(join(ROOT, 'dist', `${e}.cjs`))});` +
+        ` const names = Object.keys(cjs).filter((k) => k !== '__esModule').sort(); const mismatch = names.filter((k) => esm[k] !== cjs[k]);` +
+        ` out.push({ e: ${JSON.stringify(e)}, esm: Object.keys(esm).sort(), cjs: names, mismatch }); }`)
+      .join(' ');
+    const r = await runNode('-', { input: `const { createRequire } = await import('node:module'); const require = createRequire(import.meta.url); const out = []; ${code} console.log(JSON.stringify(out));`, nodeArgs: ['--input-type=module'] });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { e: string; esm: string[]; cjs: string[]; mismatch: string[] }[];
+    expect(out.map((o) => o.e)).toEqual(entries);
+    for (const o of out) {
+      expect(o.esm.length, o.e).toBeGreaterThan(3);
+      expect(o.esm, o.e).toEqual(o.cjs);
+      expect(o.mismatch, o.e).toEqual([]);
+    }
+  });
 
   it('the collector entry has the server (and the main entry has not)', () => {
     const text = graph('collector.js').files.map((f) => readFileSync(f, 'utf8')).join('\n');
