@@ -131,6 +131,40 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     expect(after.failure_counts.crash).toBe((before.failure_counts.crash ?? 0) + 1);
   });
 
+  it('at rest a call reads only the counters: settled hours and newest failures come from memory until a write moves their hour', async () => {
+    const table = `memo_${++tables}`;
+    const s = clickhouse(table);
+    await s.open();
+    const events = batch('m', 90);
+    await s.append(events);
+    // Let the store settle the hours it wrote (a timer after the insert), so that nothing is written in the background
+    // from here on unless a call computes an hour again.
+    for (let i = 0; i < 100 && (await raw(`SELECT count() FROM ${database}.${table}_settled`)) === '0'; i++) await new Promise((r) => setTimeout(r, 100));
+    const first = JSON.stringify(await s.summaries());
+    expect(JSON.stringify(await s.summaries())).toBe(first);
+    // Empty the settled table behind the store's back: a store that read it (or computed the hours again) would
+    // answer from the events and settle them again; from memory it answers the same and writes nothing.
+    await raw(`TRUNCATE TABLE ${database}.${table}_settled`);
+    expect(JSON.stringify(await s.summaries())).toBe(first);
+    expect(JSON.stringify(await s.summary('alpha'))).toBe(JSON.stringify(JSON.parse(first).find((x: { scenario: string }) => x.scenario === 'alpha')));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await raw(`SELECT count() FROM ${database}.${table}_settled`)).toBe('0');
+    // A crash inserted from outside into the newest hour moves that hour's counter: totals, counts and the newest
+    // failures all show it on the next call, the same as the JSONL store with the same events.
+    const newest = Math.max(...events.map((e) => e.timestamp));
+    await raw(
+      `INSERT INTO ${database}.${table} (scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq) VALUES ('alpha', ${newest + 1}, 'outside-memo', 'crash', NULL, NULL, 'fatal', '{"late":true}', 1)`,
+    );
+    const jsonl = new JsonlStore({ dir: tmpDir('opt-rollup-') });
+    open.push(jsonl);
+    await jsonl.open();
+    await jsonl.append([...events, { scenario: 'alpha', event: 'crash', timestamp: newest + 1, id: 'outside-memo', details: { late: true } }]);
+    const after = JSON.stringify(await s.summaries());
+    expect(after).not.toBe(first);
+    expect(after).toBe(JSON.stringify(await jsonl.summaries()));
+    expect(JSON.parse(after).find((x: { scenario: string }) => x.scenario === 'alpha').recent_failures[0]).toMatchObject({ event: 'crash', details: { late: true } });
+  });
+
   it('a table of an earlier release (events, no rollup): the rollup is created at open and filled from the events', async () => {
     const table = `old_${++tables}`;
     const s = clickhouse(table);

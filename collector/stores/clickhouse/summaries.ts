@@ -87,7 +87,7 @@ export async function readSummaries(http: ClickHouseHttp, sql: StoreSql, policy:
  */
 async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPolicy, options: SummaryQueryOptions, scenario: string | undefined, rollup: Rollup): Promise<ScenarioSummary[]> {
   const failureList = options.failureEvents ?? DEFAULT_FAILURE_EVENTS;
-  const numbers = await rollup.numbers(scenario, failureList, options.recentFailures);
+  const numbers = await rollup.numbers(scenario, failureList);
   const out: ScenarioSummary[] = [];
   const ranges: { s: string; since: number }[] = [];
   for (const [name, e] of numbers) {
@@ -113,18 +113,47 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
   }
   out.sort((a, b) => (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
   if (ranges.length > 0) {
-    const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
-      withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }));
-    const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failureList.map((e) => ({ e })) };
-    const rangeTable: ExternalTable = { name: 'ranges', structure: RANGES_STRUCTURE, rows: ranges };
-    // One statement: the keys of the newest failures (only from the hours that hold them) and their rows.
-    const bySummary = new Map(out.map((o) => [o.scenario, o]));
-    for (const r of await read<Recent>('recent failures', sql.recentFailuresBounded(options.recentFailures), [failureTable, rangeTable])) {
-      const timestamp = isoFromMs(Number(r.ts_ms));
-      bySummary.get(r.scenario)?.recent_failures.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
+    // A scenario's newest failures depend only on the events of the hours from `since` on: while each of those hours
+    // has the counter it had when they were read (any write moves its hour's counter), the answer is the same.
+    let memo = recentMemos.get(rollup);
+    if (memo === undefined) recentMemos.set(rollup, (memo = new Map()));
+    const keys = new Map<string, string>();
+    const toRead: { s: string; since: number }[] = [];
+    for (const r of ranges) {
+      const hours = [...numbers.get(r.s)!.counters].filter(([h]) => h * HOUR_MS >= r.since).sort((a, b) => a[0] - b[0]);
+      const key = `${r.since}|${hours.map(([h, v]) => `${h}:${v}`).join(',')}`;
+      keys.set(r.s, key);
+      const known = memo.get(r.s);
+      if (known !== undefined && known.key === key) bySummary(out, r.s)?.recent_failures.push(...known.failures);
+      else toRead.push(r);
+    }
+    if (toRead.length > 0) {
+      const read = <T>(what: string, text: string, tables: ExternalTable[]): Promise<T[]> =>
+        withRetry(policy, `reading ${what}`, (a) => http.rows<T>(text, { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }));
+      const failureTable: ExternalTable = { name: 'failures', structure: FAILURES_STRUCTURE, rows: failureList.map((e) => ({ e })) };
+      const rangeTable: ExternalTable = { name: 'ranges', structure: RANGES_STRUCTURE, rows: toRead };
+      // One statement: the keys of the newest failures (only from the hours that hold them) and their rows.
+      const fresh = new Map<string, RecentFailure[]>(toRead.map((r) => [r.s, []]));
+      for (const r of await read<Recent>('recent failures', sql.recentFailuresBounded(options.recentFailures), [failureTable, rangeTable])) {
+        const timestamp = isoFromMs(Number(r.ts_ms));
+        fresh.get(r.scenario)?.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
+      }
+      for (const [name, failures] of fresh) {
+        bySummary(out, name)?.recent_failures.push(...failures);
+        if (memo.size >= MAX_RECENT_MEMO) memo.clear();
+        memo.set(name, { key: keys.get(name)!, failures });
+      }
     }
   }
   return out;
+}
+
+/** Newest failures per scenario with the hours' counters they were read at (bounded: starts again empty when full). */
+const recentMemos = new WeakMap<Rollup, Map<string, { key: string; failures: RecentFailure[] }>>();
+const MAX_RECENT_MEMO = 10_000;
+
+function bySummary(out: readonly ScenarioSummary[], scenario: string): ScenarioSummary | undefined {
+  return out.find((o) => o.scenario === scenario);
 }
 
 /** A failure's details as summaries show them: whole when small, else a marker — the JSONL store's rule (SummaryBook). */
