@@ -120,11 +120,23 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
 
     const idlePollMs = Math.max(pollMs, options.idlePollMs ?? pollMs);
     let delay = pollMs;
+    // The open file as last seen by fstat: while the path still names it at the size read up to, nothing happened.
+    let known: Stats | undefined;
     while (!signal?.aborted && !matcher.done) {
       await sleep(delay, signal);
       if (signal?.aborted) break;
-      // An idle check is two calls: fstat of the open file (grown? truncated?) and stat of the path (rotated?).
+      // Quick idle check: one stat of the path, shared by every follower of that path (sharedStat). Only when it
+      // shows the same file at the same size is the check over; anything else takes the full check below.
+      if (known !== undefined) {
+        const quick = await sharedStat(path);
+        if (quick !== null && sameFile(quick, known) && quick.size === pos) {
+          delay = Math.min(delay * 2, idlePollMs);
+          continue;
+        }
+      }
+      // The full check is two calls: fstat of the open file (grown? truncated?) and stat of the path (rotated?).
       const st = await fstatFd(fh);
+      known = st;
       const was = pos;
       if (st.size < pos) {
         warn(`${path}: file truncated; reading it again from the start`);
@@ -145,6 +157,7 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
         warn(`${path}: file replaced (rotation); following the new file`);
         scanner.reset();
         fh = await openLog(path, true, pollMs, warn, signal);
+        known = undefined;
         if (fh === undefined) break;
         pos = await scanner.readFrom(fh, 0, drain);
         delay = pollMs;
@@ -160,6 +173,26 @@ export async function readLogFile(path: string, sink: EntrySink, options: ReadLo
 
 function sameFile(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev;
+}
+
+/** How long one stat of a path answers the quick idle checks of all its followers. */
+const SHARED_STAT_MS = 100;
+const sharedStats = new Map<string, { at: number; stat: Promise<Stats | null> }>();
+
+/**
+ * A stat of `path` shared by the follow streams of that path for SHARED_STAT_MS: 300 idle followers of one file cost
+ * about one stat per window instead of two file-system calls each per check (measured in
+ * test/server/eventsBounds.test.ts: a child collector's CPU with 300 idle follow streams). Bounded to 1,000 paths.
+ */
+function sharedStat(path: string): Promise<Stats | null> {
+  const now = performance.now();
+  const hit = sharedStats.get(path);
+  if (hit !== undefined && now - hit.at < SHARED_STAT_MS) return hit.stat;
+  const stat = statOrNull(path);
+  sharedStats.delete(path);
+  if (sharedStats.size >= 1000) sharedStats.delete(sharedStats.keys().next().value!);
+  sharedStats.set(path, { at: now, stat });
+  return stat;
 }
 
 async function statOrNull(path: string): Promise<Stats | null> {
