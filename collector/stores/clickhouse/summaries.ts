@@ -115,6 +115,7 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
   if (ranges.length > 0) {
     // A scenario's newest failures depend only on the events of the hours from `since` on: while each of those hours
     // has the counter it had when they were read (any write moves its hour's counter), the answer is the same.
+    const byName = new Map(out.map((o) => [o.scenario, o]));
     let memo = recentMemos.get(rollup);
     if (memo === undefined) recentMemos.set(rollup, (memo = new Map()));
     const keys = new Map<string, string>();
@@ -124,7 +125,7 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
       const key = `${r.since}|${hours.map(([h, v]) => `${h}:${v}`).join(',')}`;
       keys.set(r.s, key);
       const known = memo.get(r.s);
-      if (known !== undefined && known.key === key) bySummary(out, r.s)?.recent_failures.push(...known.failures);
+      if (known !== undefined && known.key === key) byName.get(r.s)?.recent_failures.push(...known.failures);
       else toRead.push(r);
     }
     if (toRead.length > 0) {
@@ -139,7 +140,7 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
         fresh.get(r.scenario)?.push(r.details === '' ? { timestamp, event: r.event } : { timestamp, event: r.event, details: summaryDetails(r.details) });
       }
       for (const [name, failures] of fresh) {
-        bySummary(out, name)?.recent_failures.push(...failures);
+        byName.get(name)?.recent_failures.push(...failures);
         if (memo.size >= MAX_RECENT_MEMO) memo.clear();
         memo.set(name, { key: keys.get(name)!, failures });
       }
@@ -151,10 +152,6 @@ async function fromRollup(http: ClickHouseHttp, sql: StoreSql, policy: RetryPoli
 /** Newest failures per scenario with the hours' counters they were read at (bounded: starts again empty when full). */
 const recentMemos = new WeakMap<Rollup, Map<string, { key: string; failures: RecentFailure[] }>>();
 const MAX_RECENT_MEMO = 10_000;
-
-function bySummary(out: readonly ScenarioSummary[], scenario: string): ScenarioSummary | undefined {
-  return out.find((o) => o.scenario === scenario);
-}
 
 /** A failure's details as summaries show them: whole when small, else a marker — the JSONL store's rule (SummaryBook). */
 function summaryDetails(text: string): Record<string, unknown> {
