@@ -3,6 +3,7 @@ import type { ClickHouseHttp, ExternalTable } from '../../../exporters/clickhous
 import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry.js';
 import { identifier, qualifiedName, type TableName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
+import { HourMemo } from './hourMemo.js';
 import { SMALL_READ_SETTINGS } from './sql.js';
 
 /**
@@ -383,38 +384,5 @@ export class Rollup {
     await withRetry(this.policy, 'settling the rollup', (a) =>
       this.http.exec(`INSERT INTO ${this.tables.settled} (scenario, hour, event, level, n, last, version) FORMAT TabSeparated`, { body: tsv, timeoutMs: a.timeoutMs, signal: a.signal }),
     );
-  }
-}
-
-/** Most hours kept in memory (one per scenario and hour; ~2 KB each at most): 30 days of 100 scenarios fit. */
-const MEMO_MAX_HOURS = 100_000;
-
-/**
- * The settled hours this process has read, each with the counter it was settled at. A settled (scenario, hour, counter)
- * is immutable: the groups were computed from events that the counter stamps, and any later write moves the counter,
- * so an entry is used only while the counter read in the same call still equals it. Bounded: when full, it starts
- * again empty (the next call reads the settled rows again).
- */
-class HourMemo {
-  private readonly hours = new Map<string, Map<number, { version: number; groups: HourGroup[] }>>();
-  private size = 0;
-
-  get(scenario: string, hour: number, version: number): HourGroup[] | undefined {
-    const e = this.hours.get(scenario)?.get(hour);
-    return e !== undefined && e.version === version ? e.groups : undefined;
-  }
-
-  set(scenario: string, hour: number, version: number, groups: HourGroup[]): void {
-    let byHour = this.hours.get(scenario);
-    if (byHour === undefined) this.hours.set(scenario, (byHour = new Map()));
-    if (!byHour.has(hour)) {
-      if (this.size >= MEMO_MAX_HOURS) {
-        this.hours.clear();
-        this.size = 0;
-        this.hours.set(scenario, (byHour = new Map()));
-      }
-      this.size++;
-    }
-    byHour.set(hour, { version, groups });
   }
 }
