@@ -32,6 +32,13 @@ async function raw(sql: string): Promise<string> {
   return (await clickhouseSql(url!, sql)).trim();
 }
 
+/** A crash of scenario alpha written straight into the table, as an operator or the in-process exporter would. */
+async function insertOutside(table: string, tsMs: number, id: string, details: string): Promise<void> {
+  await raw(
+    `INSERT INTO ${database}.${table} (scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq) VALUES ('alpha', ${tsMs}, '${id}', 'crash', NULL, NULL, 'fatal', '${details}', 1)`,
+  );
+}
+
 /** Events over three hours, a few failures, all with client ids. */
 function batch(prefix: string, n: number): StoreEvent[] {
   return Array.from({ length: n }, (_, i) =>
@@ -123,9 +130,7 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     await t.open();
     const before = (await t.summary('alpha'))!;
     // A row straight into the table (an operator, the in-process exporter), into an hour that is settled.
-    await raw(
-      `INSERT INTO ${database}.${table} (scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq) VALUES ('alpha', ${Date.UTC(2025, 0, 15, 12, 0, 0, 1)}, 'outside-1', 'crash', NULL, NULL, 'fatal', '', 1)`,
-    );
+    await insertOutside(table, Date.UTC(2025, 0, 15, 12, 0, 0, 1), 'outside-1', '');
     const after = (await t.summary('alpha'))!;
     expect(after.total_events).toBe(before.total_events + 1);
     expect(after.failure_counts.crash).toBe((before.failure_counts.crash ?? 0) + 1);
@@ -152,9 +157,7 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     // A crash inserted from outside into the newest hour moves that hour's counter: totals, counts and the newest
     // failures all show it on the next call, the same as the JSONL store with the same events.
     const newest = Math.max(...events.map((e) => e.timestamp));
-    await raw(
-      `INSERT INTO ${database}.${table} (scenario, ts_ms, id, event, deployment_id, installation_id, level, details, seq) VALUES ('alpha', ${newest + 1}, 'outside-memo', 'crash', NULL, NULL, 'fatal', '{"late":true}', 1)`,
-    );
+    await insertOutside(table, newest + 1, 'outside-memo', '{"late":true}');
     const jsonl = new JsonlStore({ dir: tmpDir('opt-rollup-') });
     open.push(jsonl);
     await jsonl.open();
