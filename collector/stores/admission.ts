@@ -1,8 +1,8 @@
-import type { SerializedLine } from '../../core/line.js';
+import type { LineFields, SerializedLine } from '../../core/line.js';
 import { SeverityNumber } from '../../core/logTypes.js';
 import { isSafeScenario } from '../../core/scenario.js';
 import { millisToHrTime } from '../../core/time.js';
-import { admitFields, isDropped, policyRules, type DropReason, type PolicyRules } from '../../processors/policy/admit.js';
+import { admitDetails, admitFields, isDropped, policyRules, type DropReason, type PolicyRules } from '../../processors/policy/admit.js';
 import type { DedupWindow } from './DedupWindow.js';
 import type { AppendResult, StoreEvent, StoreRejection } from './TelemetryStore.js';
 import { ErrorCode } from '../../core/errorCodes.js';
@@ -115,24 +115,39 @@ export class StoreAdmission {
    * with the refusal in `result`.
    */
   admit(e: StoreEvent, id: string | undefined, index: number, result: AppendResult): SerializedLine | undefined {
-    const verdict = admitFields(
-      {
-        scenario: e.scenario,
-        event: e.event,
-        // As HrTime from the epoch milliseconds, as the line always had them (1970 stays 1970).
-        hrTime: millisToHrTime(e.timestamp),
-        deploymentId: e.deploymentId,
-        installationId: e.installationId,
-        id,
-        severityNumber: e.severityNumber ?? SeverityNumber.INFO,
-        details: e.details,
-      },
-      this.rules,
-    );
+    const verdict = admitFields(lineFields(e, id), this.rules);
     if (isDropped(verdict)) {
       rejectEvent(result, index, DROP_CODES[verdict.drop], verdict.message);
       return undefined;
     }
     return verdict;
   }
+
+  /**
+   * The same verdict for a store that keeps columns (processors/policy/admit.ts admitDetails): the line's `details`
+   * JSON text ('' = none), or undefined with the refusal in `result`.
+   */
+  admitDetails(e: StoreEvent, id: string | undefined, index: number, result: AppendResult): string | undefined {
+    const verdict = admitDetails(lineFields(e, id), this.rules);
+    if (typeof verdict !== 'string') {
+      rejectEvent(result, index, DROP_CODES[verdict.drop], verdict.message);
+      return undefined;
+    }
+    return verdict;
+  }
+}
+
+/** An uploaded event as the line's fields. */
+function lineFields(e: StoreEvent, id: string | undefined): LineFields {
+  return {
+    scenario: e.scenario,
+    event: e.event,
+    // As HrTime from the epoch milliseconds, as the line always had them (1970 stays 1970).
+    hrTime: millisToHrTime(e.timestamp),
+    deploymentId: e.deploymentId,
+    installationId: e.installationId,
+    id,
+    severityNumber: e.severityNumber ?? SeverityNumber.INFO,
+    details: e.details,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serializeFields } from '../../core/line.js';
-import { detailsOfLine } from '../../collector/stores/clickhouse/ClickHouseStore.js';
+import { detailsOfLine } from '../../core/line.js';
 import { encodeRowsTsv, parseTsv, tsvField, unescapeTsv } from './tsv.js';
 
 describe('TabSeparated', () => {

@@ -4,7 +4,8 @@ import { millisToHrTime } from '@opentelemetry/core';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SeverityNumber, type AnyValueMap, type LogAttributes } from '../../core/logTypes.js';
 import { ATTR_APP_INSTALLATION_ID, ATTR_DEPLOYMENT_ID, ATTR_EVENT_ID, ATTR_SCENARIO, CRASH_EVENT, TELEMETRY_SCOPE } from '../../core/record.js';
-import { admitFields, admitRecord, isDropped, policyRules, type Verdict } from './admit.js';
+import { detailsIfFits, detailsOfLine } from '../../core/line.js';
+import { admitDetails, admitFields, admitRecord, isDropped, policyRules, type Verdict } from './admit.js';
 
 interface Case {
   scenario: string;
@@ -82,5 +83,62 @@ describe('admitFields: the same verdict and line, byte for byte, as admitRecord 
       return isDropped(f) ? f.drop : undefined;
     });
     expect(reasons).toEqual(['crash_outside_production', 'invalid', 'invalid', 'too_large']);
+  });
+});
+
+describe('admitDetails (stores that keep columns): admitFields\' verdict, with the line\'s details text in place of the line', () => {
+  /** What admitDetails must answer: admitFields' verdict, the line reduced to its details text. */
+  function expected(c: Case, rules: ReturnType<typeof policyRules>): string | Verdict {
+    const v = viaFields(c, rules);
+    return isDropped(v) ? v : detailsOfLine(v.line);
+  }
+  function viaDetails(c: Case, rules: ReturnType<typeof policyRules>): string | Verdict {
+    return admitDetails({ scenario: c.scenario, event: c.event, hrTime: millisToHrTime(c.ms), deploymentId: c.deploymentId, installationId: c.installationId, id: c.id, severityNumber: c.severityNumber, details: c.details }, rules);
+  }
+
+  it('agrees on the fixed cases and on 3,000 random events around the size limit (escapes, non-ASCII, odd times and ids)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const pieces = ['a', 'é', '🎉', '"', '\\', '\n', '\u0001', '\ud800', 'x'.repeat(40), '\u2028'];
+    const text = (max: number) => {
+      let s = '';
+      const n = Math.floor(rand() * max);
+      for (let i = 0; i < n; i++) s += pick(pieces);
+      return s;
+    };
+    let fast = 0;
+    for (const maxEventBytes of [300, 1000, 4000, 256 * 1024]) {
+      const rules = policyRules({ environment: pick(['production', 'development']), maxEventBytes });
+      for (const c of cases) expect(viaDetails(c, rules)).toEqual(expected(c, rules));
+      for (let i = 0; i < 750; i++) {
+        const c: Case = {
+          scenario: pick(['shop', 'Shop_2', 'a', '../x', '']),
+          event: pick(['app_start', CRASH_EVENT, '', text(20)]),
+          ms: pick([T, 0, -1, 253402300799999, 253402300800000, T + rand(), Number.NaN, 8.64e15 + 1]),
+          id: pick([undefined, 'plain', '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', text(10)]),
+          deploymentId: pick([undefined, 'd', text(30)]),
+          installationId: pick([undefined, 'inst-1', text(30)]),
+          severityNumber: pick([undefined, SeverityNumber.INFO, SeverityNumber.WARN, SeverityNumber.ERROR, SeverityNumber.FATAL]),
+          details: pick([undefined, {}, 'text body', [1, 2], { k: text(60) }, { n: 1, b: true, nested: { s: text(200) } }, { big: text(2000) }, { t: { toJSON: () => 'x' } }, { n: 10n }]),
+        };
+        const rulesNow = rules;
+        const want = expected(c, rulesNow);
+        expect(viaDetails(c, rulesNow), JSON.stringify({ ...c, details: String(c.details) })).toEqual(want);
+        const f = { scenario: c.scenario, event: c.event, hrTime: millisToHrTime(c.ms), deploymentId: c.deploymentId, installationId: c.installationId, id: c.id, details: c.details };
+        if (detailsIfFits(f, maxEventBytes) !== undefined) fast++;
+      }
+    }
+    // Lines crossing the limit by multi-byte text (3 UTF-8 bytes per unit: U+2028; 2 per unit: emoji): the bound must
+    // count bytes, not units, or it would admit lines over the limit.
+    const tight = policyRules({ maxEventBytes: 1000 });
+    for (const piece of ['\u2028', '🎉', 'a']) {
+      for (let n = 0; n <= 1200; n += 3) {
+        const c: Case = { scenario: 'a', event: 'e', ms: T, id: 'i', details: { k: piece.repeat(n) } };
+        expect(viaDetails(c, tight), `${n} x ${piece}`).toEqual(expected(c, tight));
+      }
+    }
+    // The fast path is taken (else this compares admitFields with itself): a sixth of these events are ordinary enough for it.
+    expect(fast).toBeGreaterThan(100);
   });
 });

@@ -1,5 +1,5 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { serializeFields, serializeRecord, type LineFields, type SerializedLine } from '../../core/line.js';
+import { detailsIfFits, detailsOfLine, serializeFields, serializeRecord, type LineFields, type SerializedLine } from '../../core/line.js';
 import { CRASH_EVENT } from '../../core/record.js';
 
 export type DropReason = 'crash_outside_production' | 'invalid' | 'too_large';
@@ -79,6 +79,19 @@ export function admitFields(fields: LineFields, rules: PolicyRules): Verdict {
     return { drop: 'invalid', message: (err as Error).message };
   }
   return sized(line, rules);
+}
+
+/**
+ * `admitFields` for a store that keeps columns, not lines (ClickHouse): the same verdict, with the line's `details`
+ * JSON text ('' = none) in place of the line. The line is written only when a bound cannot prove it fits
+ * (core/line.ts detailsIfFits) — an event near the size limit, or one the checks may refuse.
+ */
+export function admitDetails(fields: LineFields, rules: PolicyRules): string | Dropped {
+  if (!rules.production && fields.event === CRASH_EVENT) return { drop: 'crash_outside_production', message: CRASH_MESSAGE };
+  const fits = detailsIfFits(fields, rules.maxEventBytes);
+  if (fits !== undefined) return fits;
+  const verdict = admitFields(fields, rules);
+  return isDropped(verdict) ? verdict : detailsOfLine(verdict.line);
 }
 
 function sized(line: SerializedLine, rules: PolicyRules): Verdict {
