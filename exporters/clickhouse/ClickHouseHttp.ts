@@ -30,7 +30,7 @@ const gzipAsync = promisify(gzip);
 
 export interface RequestOptions {
   /** Request body (an INSERT's rows). Exclusive with `tables`. */
-  body?: string;
+  body?: string | Buffer;
   /**
    * Send the body gzip-compressed (`Content-Encoding: gzip`, which every ClickHouse version reads; compressed on
    * libuv's thread pool, off the event loop). Pays off when the network, not the CPU, is the limit.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupOf } from '../../query/insights/groups.js';
 import { NO_GROUP } from '../../query/insights/types.js';
-import { detailsIndex, detailsIndexTsv } from './detailsIndex.js';
+import { detailsIndex } from './detailsIndex.js';
 
 describe('details index (the columns insights group by a details key in SQL)', () => {
   const cases: Record<string, unknown>[] = [
@@ -27,13 +27,5 @@ describe('details index (the columns insights group by a details key in SQL)', (
     expect(detailsIndex(JSON.stringify(cases[3]))).toEqual({ keys: [], values: [] });
     expect(detailsIndex(JSON.stringify(cases[1]))).toEqual({ keys: ['version', 'beta', 'ratio', 'big', 'neg'], values: ['3', 'true', '1.5e-7', '1e+21', '0'] });
     expect(detailsIndex('')).toEqual({ keys: [], values: [] });
-  });
-
-  it('encodes the arrays in ClickHouse\'s quoted form, the same for a cached text', () => {
-    const text = JSON.stringify(cases[4]);
-    const first = detailsIndexTsv(text);
-    expect(first).toBe(String.raw`['it\'s','ü','']` + '\t' + String.raw`['a\tb\nc\\d','🚀','empty key']`);
-    expect(detailsIndexTsv(text)).toBe(first);
-    expect(detailsIndexTsv('')).toBe('[]\t[]');
   });
 });

@@ -30,7 +30,7 @@ export interface StoredRow {
   id: string;
 }
 
-/** One JSONEachRow line (with its newline), with the details index (detailsIndex.ts) like the TabSeparated rows. */
+/** One JSONEachRow line (with its newline), with the details index (detailsIndex.ts) like the RowBinary rows. */
 export function encodeRow(r: EventRow): string {
   const index = detailsIndex(r.details);
   return (

@@ -4,6 +4,8 @@
  * store.
  */
 import { SeverityNumber } from '../../core/logTypes.js';
+import { serializeFields } from '../../core/line.js';
+import { millisToHrTime } from '../../core/time.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryLine } from '../../core/record.js';
 import type { StoreEvent, TelemetryStore } from '../../collector/stores/TelemetryStore.js';
@@ -84,6 +86,19 @@ export function storeContract(sut: StoreUnderTest): void {
         `{"ts":"${iso(20)}","scenario":"shop","event":"slow","level":"warn","id":"e-3"}`,
         `{"ts":"${iso(30)}","scenario":"shop","deployment_id":"","event":"no_id","id":"${lines[3]!.id}"}`,
       ]);
+    });
+
+    it('returns awkward text exactly as the serialiser wrote it: escapes, tabs, non-ASCII, long fields', async () => {
+      const make = await fresh();
+      const s = await make();
+      const long = 'x'.repeat(150) + 'é'.repeat(20_000);
+      const events = [
+        ev('text', 'ünïcødé 🎉 \u2028', 1, { id: 'tab\there "q" \\ \n', deploymentId: 'dép\t1', installationId: long, details: { 'k\'ey': 'vä\tl\r', emoji: '🎉', n: -1.5e-7, deep: { a: ['\\N', null] } } }),
+        ev('text', 'long', 2, { id: 'l-1', details: { big: long } }),
+      ];
+      expect(await s.append(events)).toEqual({ stored: 2, duplicates: 0, dropped: 0, rejections: [] });
+      const lines = (await collect(s, { scenario: 'text' })).map((l) => JSON.stringify(l) + '\n');
+      expect(lines).toEqual(events.map((e) => serializeFields({ scenario: e.scenario, event: e.event, hrTime: millisToHrTime(e.timestamp), deploymentId: e.deploymentId, installationId: e.installationId, id: e.id, severityNumber: e.severityNumber ?? SeverityNumber.INFO, details: e.details }).line));
     });
 
     it('keeps installation_id top-level, right after deployment_id; events without it have none', async () => {
