@@ -1,7 +1,7 @@
 // ClickHouse store benchmark (issues 8, 16, 14): the collector's two stores side by side in one run, on the same events.
 //   ingest   events/s appending N events (batches of --batch events, as uploads arrive; --concurrency appends in
-//            flight for ClickHouse, whose group commit merges them; the JSONL store is synchronous). An append counts
-//            when its promise resolved: for ClickHouse, after ClickHouse answered the INSERT (acknowledged = stored).
+//            flight for both stores, whose group commits merge them). An append counts when its promise resolved: for
+//            JSONL once its lines are written, for ClickHouse once ClickHouse answered the INSERT (acknowledged = stored).
 //            --rounds interleaved rounds (fresh dir / fresh table each; the order alternates), medians and min-max,
 //            with CPU time per event of this process (both stores) and of the ClickHouse server (when started here).
 //   restart  time to open a store over the N stored events (JSONL rebuilds summaries and the id window from the files)
@@ -13,9 +13,16 @@
 // The JSONL store is the baseline; the ratio is ClickHouse / JSONL (for latencies, > 1 means ClickHouse is slower).
 // ClickHouse: TELEMETRY_CLICKHOUSE_URL if set, else a throw-away clickhouse-server is started (as the tests do).
 //   before   with --before DIR (a checkout of an earlier commit, e.g. `git archive <commit> | tar -x -C DIR` and a
-//            node_modules link): the ClickHouse store's reads of that tree against this tree's, on the same table,
-//            alternating per call over --repeat x 3 calls, medians and min-max
+//            node_modules link): that tree's ClickHouse store ingests too, a third variant of every round (the
+//            order rotates), and its reads are timed against this tree's on the same table, alternating per call over
+//            --repeat x 3 calls, medians and min-max
+//   data-dir with --data-dir DIR, the JSONL store's files and the throw-away ClickHouse server's data go under DIR
+//            (default the OS temp dir). On this project's VMs the root file system is ext4 without a journal, where
+//            creating a file scans for recently deleted inodes: ClickHouse creates ~40 files per inserted part and
+//            spends most of its CPU there (perf), the JSONL store appends to a few files. `--data-dir /dev/shm`
+//            (tmpfs) shows both stores without that cost of this machine's disk.
 // Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]
+//        [--data-dir DIR]
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +42,7 @@ const { values: args } = parseArgs({
     installations: { type: 'string', default: '5000' },
     days: { type: 'string', default: '30' },
     before: { type: 'string' },
+    'data-dir': { type: 'string' },
   },
 });
 const N = Number(args.events);
@@ -151,23 +159,33 @@ async function beforeAfter(url, database, table) {
   for (const s of Object.values(stores)) await s.close();
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'opt-bench-ch-'));
+const dataParent = args['data-dir'] ?? tmpdir();
+const dir = mkdtempSync(join(dataParent, 'opt-bench-ch-'));
 let started;
 let url = process.env.TELEMETRY_CLICKHOUSE_URL;
 try {
   if (!url) {
     const bin = server.findClickHouseBinary();
     if (!bin) throw new Error('clickhouse-server is not installed (apt-get install -y clickhouse-server clickhouse-client), and TELEMETRY_CLICKHOUSE_URL is unset');
-    started = await server.startClickHouseServer(bin);
+    started = await server.startClickHouseServer(bin, dataParent);
     url = started.url;
   }
   const serverPid = started?.child.pid;
   const database = `bench_${process.pid}`;
   console.log(
-    `ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (ClickHouse: ${CONCURRENCY} appends in flight), ${SCENARIOS} scenarios, ${DAYS} days, ${INSTALLATIONS} installations, ${ROUNDS} interleaved rounds; ClickHouse at ${url}; load average at start ${loadavg()[0].toFixed(2)}`,
+    `ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (${CONCURRENCY} appends in flight, both stores), ${SCENARIOS} scenarios, ${DAYS} days, ${INSTALLATIONS} installations, ${ROUNDS} interleaved rounds; ClickHouse at ${url}; data (JSONL files, ClickHouse's path) under ${dataParent}; load average at start ${loadavg()[0].toFixed(2)}`,
   );
   const jsonlRounds = [];
   const chRounds = [];
+  const beforeRounds = [];
+  const Before = args.before !== undefined ? (await import(join(args.before, 'collector/stores/clickhouse/ClickHouseStore.ts'))).ClickHouseStore : undefined;
+  const dropTables = async (table) => {
+    const u = new URL(url);
+    for (const t of [`${table}_hours_mv`, `${table}_hours`, `${table}_settled`, table]) {
+      u.searchParams.set('query', `DROP TABLE IF EXISTS ${database}.${t}`);
+      await fetch(u, { method: 'POST' });
+    }
+  };
   const jsonlDir = (r) => join(dir, `jsonl-${r}`);
   const chTable = (r) => `events_${r}`;
   for (let r = 0; r < ROUNDS; r++) {
@@ -175,7 +193,7 @@ try {
       async () => {
         const s = new JsonlStore({ dir: jsonlDir(r) });
         await s.open();
-        jsonlRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: 1, batchAt }));
+        jsonlRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: CONCURRENCY, batchAt }));
         await s.close();
       },
       async () => {
@@ -185,19 +203,31 @@ try {
         await s.close();
       },
     ];
+    if (Before !== undefined) {
+      variants.push(async () => {
+        const s = new Before({ url, database, table: `${chTable(r)}_before`, env: {} });
+        await s.open();
+        beforeRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: CONCURRENCY, batchAt, serverPid }));
+        await s.close();
+        await dropTables(`${chTable(r)}_before`);
+      });
+    }
+    // Each round in another order, so that no variant always runs first (or right after the same one).
+    for (let k = 0; k < r % variants.length; k++) variants.push(variants.shift());
     if (r % 2 === 1) variants.reverse();
     for (const v of variants) await v();
     const j = jsonlRounds[jsonlRounds.length - 1];
     const c = chRounds[chRounds.length - 1];
-    console.log(`  round ${r + 1}: JSONL ${Math.round(j.rate).toLocaleString('en')}/s, ClickHouse ${Math.round(c.rate).toLocaleString('en')}/s (${(c.rate / j.rate).toFixed(2)}x); load ${loadavg()[0].toFixed(2)}`);
+    const b = Before !== undefined ? beforeRounds[beforeRounds.length - 1] : undefined;
+    console.log(
+      `  round ${r + 1}: JSONL ${Math.round(j.rate).toLocaleString('en')}/s, ClickHouse ${Math.round(c.rate).toLocaleString('en')}/s (${(c.rate / j.rate).toFixed(2)}x)` +
+        (b !== undefined ? `, ClickHouse before ${Math.round(b.rate).toLocaleString('en')}/s (${(b.rate / j.rate).toFixed(2)}x)` : '') +
+        `; load ${loadavg()[0].toFixed(2)}`,
+    );
     // Only the last round's data is read; the others are removed to save disk.
     if (r < ROUNDS - 1) {
       rmSync(jsonlDir(r), { recursive: true, force: true });
-      const u = new URL(url);
-      for (const t of [`${chTable(r)}_hours_mv`, `${chTable(r)}_hours`, `${chTable(r)}_settled`, chTable(r)]) {
-        u.searchParams.set('query', `DROP TABLE IF EXISTS ${database}.${t}`);
-        await fetch(u, { method: 'POST' });
-      }
+      await dropTables(chTable(r));
     }
   }
   const last = ROUNDS - 1;
@@ -216,6 +246,19 @@ try {
   const srv = chRounds.every((x) => x.serverUs !== undefined) ? `, ClickHouse server ${stats(chRounds.map((x) => x.serverUs)).median.toFixed(1)} µs CPU/event` : '';
   console.log(`  ClickHouse  ${fmtRate(ci.median)} (${fmtRate(ci.min)}-${fmtRate(ci.max)})   this process ${stats(chRounds.map((x) => x.nodeUs)).median.toFixed(1)} µs CPU/event${srv}`);
   console.log(`  ratio ClickHouse/JSONL per round: median ${ratios.median.toFixed(2)}x (${ratios.min.toFixed(2)}-${ratios.max.toFixed(2)})`);
+  if (beforeRounds.length > 0) {
+    const bi = stats(beforeRounds.map((x) => x.rate));
+    const br = stats(beforeRounds.map((b, i) => b.rate / jsonlRounds[i].rate));
+    const bsrv = beforeRounds.every((x) => x.serverUs !== undefined) ? `, ClickHouse server ${stats(beforeRounds.map((x) => x.serverUs)).median.toFixed(1)} µs CPU/event` : '';
+    console.log(`  ClickHouse, the tree before (${args.before}): ${fmtRate(bi.median)} (${fmtRate(bi.min)}-${fmtRate(bi.max)})   this process ${stats(beforeRounds.map((x) => x.nodeUs)).median.toFixed(1)} µs CPU/event${bsrv}`);
+    console.log(`  ratio before/JSONL per round: median ${br.median.toFixed(2)}x (${br.min.toFixed(2)}-${br.max.toFixed(2)}); this tree / before: ${stats(chRounds.map((c, i) => c.rate / beforeRounds[i].rate)).median.toFixed(2)}x`);
+  }
+  if (srv !== '') {
+    // All the CPU an event costs, wherever it runs: what decides the rate when the cores are shared.
+    const total = stats(chRounds.map((x) => x.nodeUs + x.serverUs)).median;
+    const jsonlTotal = stats(jsonlRounds.map((x) => x.nodeUs)).median;
+    console.log(`  CPU per event, all processes: JSONL ${jsonlTotal.toFixed(1)} µs (${fmtRate(1e6 / jsonlTotal)} events per CPU-second), ClickHouse ${total.toFixed(1)} µs (${fmtRate(1e6 / total)})`);
+  }
 
   const rows = [
     ['open / restart (ms)', jsonl.open, ch.open, (v) => v.toFixed(1)],

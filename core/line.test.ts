@@ -14,6 +14,19 @@ describe('time formatting', () => {
     }
   });
 
+  it('matches Date#toISOString before 1970, before year 1 and after 9999, and around day and second boundaries', () => {
+    let seed = 9;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const times = [0, -1, -1000, -86_400_000, 86_399_999, 86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, -62_135_596_800_001, 8.64e15];
+    for (let i = 0; i < 3000; i++) times.push(Math.floor((rand() - 0.5) * 6e14));
+    for (const ms of times) {
+      const hr: [number, number] = [Math.floor(ms / 1000), (ms - Math.floor(ms / 1000) * 1000) * 1e6];
+      expect(formatHrTime(hr), String(ms)).toBe(new Date(ms).toISOString());
+    }
+    // Beyond the Date range it throws, as toISOString does (the line is then invalid).
+    expect(() => formatHrTime([8.64e12 + 1, 0])).toThrow(RangeError);
+  });
+
   it('parses ISO 8601 and rejects what is not', () => {
     expect(parseIsoTimestamp('2025-01-15T12:00:00Z')).toBe(Date.UTC(2025, 0, 15, 12));
     expect(parseIsoTimestamp('2025-01-15T12:00:00.123+02:00')).toBe(Date.UTC(2025, 0, 15, 10, 0, 0, 123));

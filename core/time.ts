@@ -4,19 +4,38 @@ import type { HrTime } from '@opentelemetry/api';
  * ISO-8601 formatting from an OTel HrTime without `new Date().toISOString()` per event (which costs about as much
  * as the rest of serialisation): the `YYYY-MM-DDTHH:MM:SS.` prefix is cached per second and the milliseconds come
  * from a 1000-entry table. The prefix cache is direct-mapped over 64 seconds, so a batch of events from different
- * seconds (an upload to the collector) does not miss on every event.
+ * seconds (an upload to the collector) does not miss on every event; a miss builds the prefix from the day's
+ * `YYYY-MM-DDT` (cached per day, direct-mapped over 16 days) and two-digit tables, again without a Date: uploads
+ * spread over hours missed on nearly every event (bench/clickhouse.mjs, ~1.2 µs per event in the profile).
  */
 const MS = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(3, '0')}Z`);
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 const SLOTS = 64;
 const cachedSeconds = new Float64Array(SLOTS).fill(Number.NaN);
 const cachedPrefixes: string[] = new Array<string>(SLOTS).fill('');
+const DAY_SLOTS = 16;
+const cachedDays = new Float64Array(DAY_SLOTS).fill(Number.NaN);
+const cachedDayPrefixes: string[] = new Array<string>(DAY_SLOTS).fill('');
 
 export function formatHrTime(t: HrTime): string {
   const sec = t[0];
   const slot = sec & (SLOTS - 1);
   if (cachedSeconds[slot] !== sec) {
+    // Beyond the Date range (and for NaN) toISOString throws, and the line is invalid: the same here.
+    if (!(Math.abs(sec) <= 8.64e12)) throw new RangeError('Invalid time value');
+    const day = Math.floor(sec / 86_400);
+    const daySlot = day & (DAY_SLOTS - 1);
+    if (cachedDays[daySlot] !== day) {
+      // Up to the `T`: years outside 0000-9999 are written with a sign and six digits.
+      const iso = new Date(day * 86_400_000).toISOString();
+      cachedDayPrefixes[daySlot] = iso.slice(0, iso.indexOf('T') + 1);
+      cachedDays[daySlot] = day;
+    }
+    const inDay = sec - day * 86_400;
+    const hour = Math.floor(inDay / 3600);
+    const minute = Math.floor((inDay - hour * 3600) / 60);
+    cachedPrefixes[slot] = cachedDayPrefixes[daySlot]! + TWO[hour]! + ':' + TWO[minute]! + ':' + TWO[inDay - hour * 3600 - minute * 60]! + '.';
     cachedSeconds[slot] = sec;
-    cachedPrefixes[slot] = new Date(sec * 1000).toISOString().slice(0, 20);
   }
   return cachedPrefixes[slot]! + MS[Math.floor(t[1] / 1e6)];
 }

@@ -73,8 +73,9 @@ export interface StartedClickHouse {
   dir: string;
 }
 
-export async function startClickHouseServer(bin: string): Promise<StartedClickHouse> {
-  const dir = mkdtempSync(join(tmpdir(), 'opt-clickhouse-'));
+/** Start a throw-away server with its data in a new directory under `parent` (default: the OS temp dir). */
+export async function startClickHouseServer(bin: string, parent = tmpdir()): Promise<StartedClickHouse> {
+  const dir = mkdtempSync(join(parent, 'opt-clickhouse-'));
   for (const sub of ['tmp', 'uf', 'fs']) mkdirSync(join(dir, sub));
   const [http, tcp, inter] = [await freePort(), await freePort(), await freePort()];
   const args = [
