@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHrTime, parseIsoTimestamp } from './time.js';
+import { formatHrTime, millisToHrTime, parseIsoTimestamp } from './time.js';
 import { uuidv7 } from './id.js';
 import { isSafeScenario, scenarioFromPackageName } from './scenario.js';
 
@@ -23,6 +23,11 @@ describe('time formatting', () => {
       const hr: [number, number] = [Math.floor(ms / 1000), (ms - Math.floor(ms / 1000) * 1000) * 1e6];
       expect(formatHrTime(hr), String(ms)).toBe(new Date(ms).toISOString());
     }
+    // Before 1970 millisToHrTime gives negative nanoseconds: the same instant, floored to the millisecond.
+    for (const ms of [-1, -999, -1000, -1500, -86_399_999, -86_400_001, -62_135_596_800_001]) {
+      expect(formatHrTime(millisToHrTime(ms)), String(ms)).toBe(new Date(ms).toISOString());
+    }
+    expect(formatHrTime(millisToHrTime(-1.5))).toBe(new Date(-2).toISOString());
     // Beyond the Date range it throws, as toISOString does (the line is then invalid).
     expect(() => formatHrTime([8.64e12 + 1, 0])).toThrow(RangeError);
   });

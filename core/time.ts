@@ -18,7 +18,15 @@ const cachedDays = new Float64Array(DAY_SLOTS).fill(Number.NaN);
 const cachedDayPrefixes: string[] = new Array<string>(DAY_SLOTS).fill('');
 
 export function formatHrTime(t: HrTime): string {
-  const sec = t[0];
+  let sec = t[0];
+  let ns = t[1];
+  // Before 1970, millisToHrTime (as @opentelemetry/core's) gives negative nanoseconds ([-1, -5e8] for -1.5 s): borrow
+  // a second, so that the milliseconds are an index of MS (it wrote ".undefined" before) and the time is floored, as
+  // hrTimeToMillis and the stores' ts_ms are.
+  if (ns < 0) {
+    sec -= 1;
+    ns += 1e9;
+  }
   const slot = sec & (SLOTS - 1);
   if (cachedSeconds[slot] !== sec) {
     // Beyond the Date range (and for NaN) toISOString throws, and the line is invalid: the same here.
@@ -37,7 +45,7 @@ export function formatHrTime(t: HrTime): string {
     cachedPrefixes[slot] = cachedDayPrefixes[daySlot]! + TWO[hour]! + ':' + TWO[minute]! + ':' + TWO[inDay - hour * 3600 - minute * 60]! + '.';
     cachedSeconds[slot] = sec;
   }
-  return cachedPrefixes[slot]! + MS[Math.floor(t[1] / 1e6)];
+  return cachedPrefixes[slot]! + MS[Math.floor(ns / 1e6)];
 }
 
 /**
