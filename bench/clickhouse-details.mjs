@@ -14,33 +14,13 @@
 // Run: node bench/clickhouse-details.mjs --before DIR [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 7]
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
-import { fmt, ingestInto, stats } from './storeBench.mjs';
+import { fmt, ingestInto, stats, storeBenchArgs, uploadedEvents } from './storeBench.mjs';
 
 register();
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '1000000' },
-    rounds: { type: 'string', default: '3' },
-    batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '8' },
-    repeat: { type: 'string', default: '7' },
-    scenarios: { type: 'string', default: '3' },
-    installations: { type: 'string', default: '5000' },
-    days: { type: 'string', default: '30' },
-    before: { type: 'string' },
-  },
-});
+const args = storeBenchArgs({ repeat: 7, scenarios: 3 });
 if (args.before === undefined) throw new Error('--before DIR is required (a checkout of the tree to compare with)');
-const N = Number(args.events);
-const ROUNDS = Number(args.rounds);
-const BATCH = Number(args.batch);
-const CONCURRENCY = Number(args.concurrency);
-const REPEAT = Number(args.repeat);
-const SCENARIOS = Number(args.scenarios);
-const INSTALLATIONS = Number(args.installations);
-const DAYS = Number(args.days);
+const { events: N, rounds: ROUNDS, batch: BATCH, concurrency: CONCURRENCY, repeat: REPEAT, scenarios: SCENARIOS, installations: INSTALLATIONS, days: DAYS } = args;
 
 const { ClickHouseStore } = await import('../collector/stores/clickhouse/ClickHouseStore.ts');
 const { ClickHouseStore: Before } = await import(join(resolve(args.before), 'collector/stores/clickhouse/ClickHouseStore.ts'));
@@ -48,33 +28,22 @@ const { computeInsights } = await import('../query/insights/compute.ts');
 const { uuidv7 } = await import('../core/id.ts');
 const server = await import('../test/clickhouse/server.ts');
 
-const T0 = Date.UTC(2025, 0, 1);
-const STEP = (DAYS * 86_400_000) / N;
-const FAILURES = ['crash', 'dependency_unreachable', 'migration_failed', 'health_check_failed'];
 const PLATFORMS = ['linux-x64', 'darwin-arm64', 'win32-x64', 'linux-arm64'];
-function batchAt(start, n) {
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = start + i;
-    const failure = k % 50 === 7;
-    const ts = T0 + Math.floor(k * STEP);
-    const inst = (k * 7919) % INSTALLATIONS;
-    out[i] = {
-      scenario: `scenario-${k % SCENARIOS}`,
-      event: failure ? FAILURES[k % FAILURES.length] : k % 3 === 0 ? 'app_start' : 'page_view',
-      timestamp: ts,
-      deploymentId: `deploy-${k % 7}`,
-      installationId: `inst-${inst}`,
-      id: uuidv7(ts),
-      details: failure
-        ? { error: `failure ${k}`, attempt: k % 5, meta: { version: 'nested' } }
-        : k % 17 === 0
-          ? undefined
-          : { version: `1.${(inst + Math.floor(k / 50_000)) % 9}.${inst % 3}`, platform: PLATFORMS[inst % 4], startup_ms: 5000 + (k % 1000), beta: inst % 5 === 0 },
-    };
-  }
-  return out;
-}
+// Uploaded events (storeBench.mjs) whose details vary by installation: version and platform, some events without
+// details, failures with a nested `version` (not a top-level value: no group).
+const { batchAt, T0 } = uploadedEvents({
+  n: N,
+  days: DAYS,
+  scenarios: SCENARIOS,
+  installations: INSTALLATIONS,
+  uuidv7,
+  details: (k, inst, failure) =>
+    failure
+      ? { error: `failure ${k}`, attempt: k % 5, meta: { version: 'nested' } }
+      : k % 17 === 0
+        ? undefined
+        : { version: `1.${(inst + Math.floor(k / 50_000)) % 9}.${inst % 3}`, platform: PLATFORMS[inst % 4], startup_ms: 5000 + (k % 1000), beta: inst % 5 === 0 },
+});
 
 
 async function sql(url, query) {

@@ -26,62 +26,28 @@
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
-import { fmt, ingestInto, stats } from './storeBench.mjs';
+import { fmt, ingestInto, stats, storeBenchArgs, uploadedEvents } from './storeBench.mjs';
 
 register();
-const { values: args } = parseArgs({
-  options: {
-    events: { type: 'string', default: '1000000' },
-    rounds: { type: 'string', default: '3' },
-    batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '8' },
-    repeat: { type: 'string', default: '5' },
-    scenarios: { type: 'string', default: '5' },
-    installations: { type: 'string', default: '5000' },
-    days: { type: 'string', default: '30' },
-    before: { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
-});
-const N = Number(args.events);
-const ROUNDS = Number(args.rounds);
-const BATCH = Number(args.batch);
-const CONCURRENCY = Number(args.concurrency);
-const REPEAT = Number(args.repeat);
-const SCENARIOS = Number(args.scenarios);
-const INSTALLATIONS = Number(args.installations);
-const DAYS = Number(args.days);
+const args = storeBenchArgs({}, { 'data-dir': { type: 'string' } });
+const { events: N, rounds: ROUNDS, batch: BATCH, concurrency: CONCURRENCY, repeat: REPEAT, scenarios: SCENARIOS, installations: INSTALLATIONS, days: DAYS } = args;
 
 const { JsonlStore } = await import('../collector/stores/JsonlStore.ts');
 const { ClickHouseStore } = await import('../collector/stores/clickhouse/ClickHouseStore.ts');
 const { uuidv7 } = await import('../core/id.ts');
 const server = await import('../test/clickhouse/server.ts');
 
-// Uploaded events as the collector's routes hand them to a store: client ids (UUIDv7, as the uploader assigns),
-// 2% failures, a small details object, spread evenly over --days days, --installations installations.
-const T0 = Date.UTC(2025, 0, 1);
-const STEP = (DAYS * 86_400_000) / N;
-const FAILURES = ['crash', 'dependency_unreachable', 'migration_failed', 'health_check_failed'];
-function batchAt(start, n) {
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = start + i;
-    const failure = k % 50 === 7;
-    const ts = T0 + Math.floor(k * STEP);
-    out[i] = {
-      scenario: `scenario-${k % SCENARIOS}`,
-      event: failure ? FAILURES[k % FAILURES.length] : k % 3 === 0 ? 'app_start' : 'page_view',
-      timestamp: ts,
-      deploymentId: `deploy-${k % 7}`,
-      installationId: `inst-${(k * 7919) % INSTALLATIONS}`,
-      id: uuidv7(ts),
-      details: failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) },
-    };
-  }
-  return out;
-}
+// Uploaded events (storeBench.mjs) with a small details object: the failure and its attempt, else version, platform
+// and start-up time.
+const { batchAt, T0 } = uploadedEvents({
+  n: N,
+  days: DAYS,
+  scenarios: SCENARIOS,
+  installations: INSTALLATIONS,
+  uuidv7,
+  details: (k, _inst, failure) => (failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) }),
+});
 
 async function timeIt(fn, repeat = REPEAT) {
   const times = [];

@@ -1,6 +1,55 @@
-// Pieces the store benchmarks share (bench/clickhouse.mjs, bench/clickhouse-details.mjs): CPU of another process,
-// concurrent ingest into a store with its CPU per event, and median/min-max.
+// Pieces the store benchmarks share (bench/clickhouse.mjs, bench/clickhouse-details.mjs): their common options, the
+// uploaded events they ingest, CPU of another process, concurrent ingest into a store with its CPU per event, and
+// median/min-max.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+/**
+ * The options both store benchmarks take (--events --rounds --batch --concurrency --repeat --scenarios --installations
+ * --days --before), with `defaults` and `extra` options of their own; numbers come back as numbers.
+ */
+export function storeBenchArgs(defaults = {}, extra = {}) {
+  const d = { events: 1_000_000, rounds: 3, batch: 1000, concurrency: 8, repeat: 5, scenarios: 5, installations: 5000, days: 30, ...defaults };
+  const options = { before: { type: 'string' }, ...extra };
+  for (const [k, v] of Object.entries(d)) options[k] = { type: 'string', default: String(v) };
+  const { values } = parseArgs({ options });
+  const out = { ...values };
+  for (const k of Object.keys(d)) out[k] = Number(values[k]);
+  return out;
+}
+
+const FAILURES = ['crash', 'dependency_unreachable', 'migration_failed', 'health_check_failed'];
+
+/**
+ * Uploaded events as the collector's routes hand them to a store: event k of `n` at an even spread over `days` days
+ * from 2025-01-01, scenario k mod `scenarios`, installation (k * 7919) mod `installations`, 2% failures (the four
+ * failure events in turn), a third `app_start` and the rest `page_view`, seven deployments, client ids (UUIDv7, as
+ * the uploader assigns), and `details(k, installation, failure)`. Returns `batchAt(start, count)` and the first time.
+ */
+export function uploadedEvents({ n, days, scenarios, installations, uuidv7, details }) {
+  const T0 = Date.UTC(2025, 0, 1);
+  const step = (days * 86_400_000) / n;
+  const batchAt = (start, count) => {
+    const out = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const k = start + i;
+      const failure = k % 50 === 7;
+      const ts = T0 + Math.floor(k * step);
+      const inst = (k * 7919) % installations;
+      out[i] = {
+        scenario: `scenario-${k % scenarios}`,
+        event: failure ? FAILURES[k % FAILURES.length] : k % 3 === 0 ? 'app_start' : 'page_view',
+        timestamp: ts,
+        deploymentId: `deploy-${k % 7}`,
+        installationId: `inst-${inst}`,
+        id: uuidv7(ts),
+        details: details(k, inst, failure),
+      };
+    }
+    return out;
+  };
+  return { batchAt, T0 };
+}
 
 /** CPU ms of a process from /proc (user + system), or undefined. */
 export function procCpuMs(pid) {
