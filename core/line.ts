@@ -130,8 +130,9 @@ function lineOf(scenario: string, hrTime: HrTime, dep: unknown, installation: un
  * and a bound proves the line is at most `maxBytes` UTF-8 bytes; else undefined, and the caller serialises, so that
  * serializeFields and the policy decide and word every refusal. The bound follows lineOf piece by piece: a JSON
  * string is at most 6 units per unit plus its quotes (`\u001f`, lone surrogates), a unit at most 3 UTF-8 bytes; the
- * level is at most `,"level":"fatal"`. Skipping the line saves the time formatting and the concatenation
- * (bench/clickhouse.mjs: about a fifth of the ClickHouse store's CPU per event).
+ * level is at most `,"level":"fatal"`. Skipping the line saves the time formatting, the concatenation and cutting the
+ * details back out (about a fifth of the ClickHouse store's main-thread time in a profile of bench/clickhouse.mjs's
+ * ingest, measured before formatHrTime's day cache made the time cheaper).
  */
 export function detailsIfFits(fields: LineFields, maxBytes: number): string | undefined {
   const { scenario, event, id, deploymentId, installationId } = fields;
