@@ -31,19 +31,13 @@ const server = await import('../test/clickhouse/server.ts');
 const PLATFORMS = ['linux-x64', 'darwin-arm64', 'win32-x64', 'linux-arm64'];
 // Uploaded events (storeBench.mjs) whose details vary by installation: version and platform, some events without
 // details, failures with a nested `version` (not a top-level value: no group).
-const { batchAt, T0 } = uploadedEvents({
-  n: N,
-  days: DAYS,
-  scenarios: SCENARIOS,
-  installations: INSTALLATIONS,
-  uuidv7,
-  details: (k, inst, failure) =>
-    failure
-      ? { error: `failure ${k}`, attempt: k % 5, meta: { version: 'nested' } }
-      : k % 17 === 0
-        ? undefined
-        : { version: `1.${(inst + Math.floor(k / 50_000)) % 9}.${inst % 3}`, platform: PLATFORMS[inst % 4], startup_ms: 5000 + (k % 1000), beta: inst % 5 === 0 },
-});
+const { batchAt, T0 } = uploadedEvents(args, uuidv7, (k, inst, failure) =>
+  failure
+    ? { error: `failure ${k}`, attempt: k % 5, meta: { version: 'nested' } }
+    : k % 17 === 0
+      ? undefined
+      : { version: `1.${(inst + Math.floor(k / 50_000)) % 9}.${inst % 3}`, platform: PLATFORMS[inst % 4], startup_ms: 5000 + (k % 1000), beta: inst % 5 === 0 },
+);
 
 
 async function sql(url, query) {

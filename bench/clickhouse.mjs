@@ -40,14 +40,9 @@ const server = await import('../test/clickhouse/server.ts');
 
 // Uploaded events (storeBench.mjs) with a small details object: the failure and its attempt, else version, platform
 // and start-up time.
-const { batchAt, T0 } = uploadedEvents({
-  n: N,
-  days: DAYS,
-  scenarios: SCENARIOS,
-  installations: INSTALLATIONS,
-  uuidv7,
-  details: (k, _inst, failure) => (failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) }),
-});
+const { batchAt, T0 } = uploadedEvents(args, uuidv7, (k, _inst, failure) =>
+  failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) },
+);
 
 async function timeIt(fn, repeat = REPEAT) {
   const times = [];

@@ -24,9 +24,10 @@ const FAILURES = ['crash', 'dependency_unreachable', 'migration_failed', 'health
  * Uploaded events as the collector's routes hand them to a store: event k of `n` at an even spread over `days` days
  * from 2025-01-01, scenario k mod `scenarios`, installation (k * 7919) mod `installations`, 2% failures (the four
  * failure events in turn), a third `app_start` and the rest `page_view`, seven deployments, client ids (UUIDv7, as
- * the uploader assigns), and `details(k, installation, failure)`. Returns `batchAt(start, count)` and the first time.
+ * the uploader assigns), and `details(k, installation, failure)`. The sizes come from `storeBenchArgs` (`events`,
+ * `days`, `scenarios`, `installations`). Returns `batchAt(start, count)` and the first time.
  */
-export function uploadedEvents({ n, days, scenarios, installations, uuidv7, details }) {
+export function uploadedEvents({ events: n, days, scenarios, installations }, uuidv7, details) {
   const T0 = Date.UTC(2025, 0, 1);
   const step = (days * 86_400_000) / n;
   const batchAt = (start, count) => {

@@ -17,9 +17,8 @@ const KEY_STRUCTURE = 's String, t UInt64, i String';
 const INSERT_SETTINGS = { insert_distributed_sync: '1' } as const;
 
 /**
- * Writes rows to the events table: one `INSERT ... FORMAT RowBinary` per call (rowBinary.ts: one byte string, one
- * conversion to a Buffer, nothing to escape or parse; measured against TabSeparated, exporters/clickhouse/rowBinary.ts), retried
- * under the retry policy.
+ * Writes rows to the events table: one `INSERT ... FORMAT RowBinary` per call (rowBinary.ts: nothing to escape or
+ * parse; measured against TabSeparated there), retried under the retry policy.
  *
  * A failed attempt may still have stored the rows (the answer was lost, a timeout hit after the insert, a block was
  * split across partitions). Before sending again, the writer asks which of the rows are there and sends only the

@@ -28,14 +28,14 @@ function varint(n: number): string {
 }
 
 /** A String column: its UTF-8 byte length, then the bytes. */
-export function rbString(s: string): string {
+function rbString(s: string): string {
   if (!NON_ASCII.test(s)) return varint(s.length) + s;
   const bytes = Buffer.from(s, 'utf8');
   return varint(bytes.length) + bytes.toString('latin1');
 }
 
 /** A UInt64 column from a safe integer (below 2^53), little-endian. */
-export function rbUInt64(n: number): string {
+function rbUInt64(n: number): string {
   const lo = n % 0x1_0000_0000;
   const hi = Math.floor(n / 0x1_0000_0000);
   return String.fromCharCode(lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24);
