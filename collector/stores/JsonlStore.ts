@@ -11,7 +11,7 @@ import type { InsightsAnswer, InsightsQuery } from '../../query/insights/types.j
 import { activeFileName } from '../../core/storeFiles.js';
 import { JsonlFileWriter } from '../../exporters/jsonl/writer.js';
 import { millisFromIso } from '../isoTime.js';
-import { isDuplicate, newAppendResult, StoreAdmission } from './admission.js';
+import { isDuplicate, newAppendResult, SeenIds, StoreAdmission } from './admission.js';
 import { BookSet } from './books.js';
 import { bookkeepingFault } from './bookkeepingFault.js';
 import { DedupWindow } from './DedupWindow.js';
@@ -219,7 +219,7 @@ export class JsonlStore implements TelemetryStore {
     const admission = this.admission;
     const window = this.window;
     const commits = this.commits;
-    let seen: Set<string> | undefined;
+    let seen: SeenIds | undefined;
     let duplicateOf: Batch[] | undefined;
     // The usual call has one or two files: a linear search beats a map.
     const files: string[] = [];
@@ -233,7 +233,7 @@ export class JsonlStore implements TelemetryStore {
       // The file this event goes to: its scenario, or the first-stored spelling of it in another case.
       const file = admission.keyOf(e.scenario);
       if (id !== undefined) {
-        if (isDuplicate(window, (seen ??= new Set()), file, id)) {
+        if (isDuplicate(window, (seen ??= new SeenIds()), file, id)) {
           result.duplicates++;
           continue;
         }

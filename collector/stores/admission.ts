@@ -40,14 +40,33 @@ function rejectEvent(result: AppendResult, index: number, code: string, error: s
 }
 
 /**
+ * The client ids met so far in one batch (or one group commit), per key (scenario or file). Held as one Set of ids per
+ * key, so no "key + id" string is built and hashed per event, and the last key's Set is kept at hand (batches run in
+ * long stretches of one scenario).
+ */
+export class SeenIds {
+  private readonly byKey = new Map<string, Set<string>>();
+  private lastKey: string | undefined;
+  private last: Set<string> | undefined;
+
+  /** Whether (key, id) was met before; if not, it is now. */
+  seenBefore(key: string, id: string): boolean {
+    let set = key === this.lastKey ? this.last : this.byKey.get(key);
+    if (set === undefined) this.byKey.set(key, (set = new Set()));
+    this.lastKey = key;
+    this.last = set;
+    if (set.has(id)) return true;
+    set.add(id);
+    return false;
+  }
+}
+
+/**
  * De-duplication by client id: whether `id` is stored for `key` (its scenario or file) within the window, or came
  * earlier in the same batch (`seen`, which it joins when not).
  */
-export function isDuplicate(window: DedupWindow, seen: Set<string>, key: string, id: string): boolean {
-  const k = key + '\n' + id;
-  if (window.has(key, id) || seen.has(k)) return true;
-  seen.add(k);
-  return false;
+export function isDuplicate(window: DedupWindow, seen: SeenIds, key: string, id: string): boolean {
+  return window.has(key, id) || seen.seenBefore(key, id);
 }
 
 /**

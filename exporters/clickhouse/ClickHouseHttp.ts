@@ -9,7 +9,7 @@ import type { ClickHouseConfig } from './config.js';
  * Values travel to ClickHouse as an external-data table (HTTP multipart, one file field per table), never inside SQL
  * text: the query reads them with `... IN (SELECT s FROM params)` or a scalar `(SELECT any(s) FROM params)`.
  */
-export type ExternalTable = JsonTable | TsvTable;
+export type ExternalTable = JsonTable | TsvTable | RowBinaryTable;
 
 interface TableBase {
   /** Table name inside the query, e.g. `params`. A constant of our code. */
@@ -21,9 +21,13 @@ interface TableBase {
 export interface JsonTable extends TableBase {
   readonly rows: readonly Record<string, string | number | null>[];
 }
-/** Rows already encoded as TabSeparated (large tables: keys; see tsv.ts). */
+/** Rows already encoded as TabSeparated (see tsv.ts). */
 export interface TsvTable extends TableBase {
   readonly tsv: string;
+}
+/** Rows already encoded as RowBinary (rowBinary.ts): an INSERT's own body, read back as a table by its key lookup. */
+export interface RowBinaryTable extends TableBase {
+  readonly rowBinary: Buffer;
 }
 
 const gzipAsync = promisify(gzip);
@@ -87,22 +91,28 @@ export class ClickHouseHttp {
     let body: string | Buffer | undefined = options.body;
     let headers = this.headers;
     if (options.tables !== undefined && options.tables.length > 0) {
-      // multipart/form-data written by hand (one string): FormData and Blob cost more than the rows themselves. The
-      // boundary is random per request, so no value can end a part early.
+      // multipart/form-data written by hand: FormData and Blob cost more than the rows themselves. The boundary is
+      // random per request, so no value can end a part early. Text parts are joined as one string; a RowBinary part
+      // is bytes, so then the pieces are joined as Buffers.
       const boundary = `opt-${randomBytes(12).toString('hex')}`;
-      let text = '';
+      const parts: (string | Buffer)[] = [];
+      let binary = false;
       for (const t of options.tables) {
         url.searchParams.set(`${t.name}_structure`, t.structure);
-        url.searchParams.set(`${t.name}_format`, 'tsv' in t ? 'TabSeparated' : 'JSONEachRow');
-        let data: string;
+        url.searchParams.set(`${t.name}_format`, 'tsv' in t ? 'TabSeparated' : 'rowBinary' in t ? 'RowBinary' : 'JSONEachRow');
+        let data: string | Buffer;
         if ('tsv' in t) data = t.tsv;
-        else {
+        else if ('rowBinary' in t) {
+          data = t.rowBinary;
+          binary = true;
+        } else {
           data = '';
           for (const row of t.rows) data += JSON.stringify(row) + '\n';
         }
-        text += `--${boundary}\r\nContent-Disposition: form-data; name="${t.name}"; filename="${t.name}"\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n`;
+        parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${t.name}"; filename="${t.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`, data, '\r\n');
       }
-      body = text + `--${boundary}--\r\n`;
+      parts.push(`--${boundary}--\r\n`);
+      body = binary ? Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))) : parts.join('');
       headers = { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` };
     } else if (options.gzip === true && body !== undefined) {
       body = await gzipAsync(body, { level: 1 });

@@ -4,8 +4,8 @@ import type { ClickHouseConfig } from './config.js';
 import { withRetry, type Attempt } from './retry.js';
 import { rowKey, type EventRow } from './rows.js';
 import { qualifiedName } from './schema.js';
-import { encodeRowsRowBinary } from './rowBinary.js';
-import { INSERT_COLUMNS, parseTsv, tsvField } from './tsv.js';
+import { encodeKeysRowBinary, encodeRowsRowBinary } from './rowBinary.js';
+import { INSERT_COLUMNS, parseTsv } from './tsv.js';
 
 const KEY_STRUCTURE = 's String, t UInt64, i String';
 
@@ -71,13 +71,14 @@ export class RowWriter {
     return preexisting;
   }
 
-  /** The keys (rowKey) among `rows` that the table already holds. One indexed lookup (scenario, ts_ms lead the key). */
+  /**
+   * The keys (rowKey) among `rows` that the table already holds. One indexed lookup (scenario, ts_ms lead the key);
+   * the keys travel as a RowBinary external table (rowBinary.ts: nothing to escape, nothing for ClickHouse to parse).
+   */
   async existingKeys(rows: readonly Pick<EventRow, 'scenario' | 'ts_ms' | 'id'>[], a?: Pick<Attempt, 'timeoutMs' | 'signal'>): Promise<Set<string>> {
     const found = new Set<string>();
     if (rows.length === 0) return found;
-    let tsv = '';
-    for (const r of rows) tsv += tsvField(r.scenario) + '\t' + r.ts_ms + '\t' + tsvField(r.id) + '\n';
-    const text = await this.http.text(this.existingSql, { tables: [{ name: 'keys', structure: KEY_STRUCTURE, tsv }], timeoutMs: a?.timeoutMs, signal: a?.signal });
+    const text = await this.http.text(this.existingSql, { tables: [{ name: 'keys', structure: KEY_STRUCTURE, rowBinary: encodeKeysRowBinary(rows) }], timeoutMs: a?.timeoutMs, signal: a?.signal });
     for (const [scenario, ts, id] of parseTsv(text)) found.add(rowKey(scenario!, ts!, id!));
     return found;
   }

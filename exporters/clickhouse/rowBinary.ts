@@ -100,3 +100,10 @@ export function encodeRowsRowBinary(rows: readonly EventRow[]): Buffer {
   }
   return Buffer.from(s, 'latin1');
 }
+
+/** Row keys (scenario, ts_ms, id: the structure `s String, t UInt64, i String`) as one RowBinary body. */
+export function encodeKeysRowBinary(rows: readonly Pick<EventRow, 'scenario' | 'ts_ms' | 'id'>[]): Buffer {
+  let s = '';
+  for (const r of rows) s += cachedString(r.scenario) + rbUInt64(r.ts_ms) + rbString(r.id);
+  return Buffer.from(s, 'latin1');
+}

@@ -28,6 +28,10 @@ export class ClickHouseProxy {
   decide: (sql: string) => ProxyAction = () => 'forward';
   /** Called when ClickHouse has answered a statement held by `forward-then-hold` (its answer is not passed on). */
   onHeld: (sql: string) => void = () => undefined;
+  /** Before a forwarded statement goes to ClickHouse: a promise holds it back until it settles. */
+  gate: (sql: string) => Promise<void> | undefined = () => undefined;
+  /** Called when ClickHouse's answer to a forwarded statement has been passed on. */
+  onAnswered: (sql: string) => void = () => undefined;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly target: URL;
@@ -93,14 +97,16 @@ export class ClickHouseProxy {
           const h = { ...upRes.headers };
           delete h['transfer-encoding'];
           res.writeHead(upRes.statusCode ?? 502, { ...h, 'content-length': Buffer.concat(body).length });
-          res.end(Buffer.concat(body));
+          res.end(Buffer.concat(body), () => this.onAnswered(sql));
         });
       });
       up.on('error', () => {
         res.writeHead(502);
         res.end('proxy: upstream error');
       });
-      up.end(Buffer.concat(chunks));
+      const gate = this.gate(sql);
+      if (gate === undefined) up.end(Buffer.concat(chunks));
+      else void gate.then(() => up.end(Buffer.concat(chunks)));
     });
   }
 }

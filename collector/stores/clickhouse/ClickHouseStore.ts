@@ -12,11 +12,12 @@ import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exp
 import { ensureSchema, qualifiedName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
 import { SequenceClock } from '../../../exporters/clickhouse/sequence.js';
-import { isDuplicate, newAppendResult, StoreAdmission } from '../admission.js';
+import { isDuplicate, newAppendResult, SeenIds, StoreAdmission } from '../admission.js';
 import { DedupWindow } from '../DedupWindow.js';
 import type { AppendResult, ScenarioSummary, StoreEvent, StoreQuery, StoreReadiness, StoreRuleOptions, TelemetryStore } from '../TelemetryStore.js';
 import { loadClickHouseStoreConfig, type ClickHouseStoreConfig, type ClickHouseStoreSettingsOptions } from './config.js';
 import { SMALL_READ_SETTINGS, PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE, storeSql, type StoreSql } from './sql.js';
+import { EarlyLookups, type EarlyAnswer } from './earlyLookup.js';
 import { sqlInsights } from './insights.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
@@ -28,11 +29,19 @@ export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions, 
   retentionDays?: number;
 }
 
+/** A row as the store queues it. */
+interface QueuedRow extends EventRow {
+  /** The id came from the client: the only rows that can be duplicates. */
+  client: boolean;
+  /** Looked up in the table already (an early answer that still holds): no precheck before the INSERT. */
+  checked: boolean;
+}
+
 /** One `append` call waiting for its INSERT. */
 interface PendingAppend {
-  readonly rows: EventRow[];
-  /** Rows whose id came from the client (the only ones that can be duplicates). */
-  readonly clientRows: Set<EventRow>;
+  readonly rows: QueuedRow[];
+  /** The early duplicate check of its client rows (earlyLookup.ts); undefined without `dedupCheck` or client ids. */
+  readonly early: Promise<EarlyAnswer | undefined> | undefined;
   readonly newScenarios: string[];
   readonly result: AppendResult;
   resolve(result: AppendResult): void;
@@ -53,7 +62,8 @@ interface PendingAppend {
  * De-duplication by client id, exactly as far as it goes:
  * 1. within one group and against the newest `dedupWindow` client ids this store stored (same scenario, any time);
  * 2. with `dedupCheck` (default), against the table: events whose (scenario, ts, id) is stored are not inserted —
- *    a retried upload (the same line again) is never stored twice, however old;
+ *    a retried upload (the same line again) is never stored twice, however old. The lookup starts when the append
+ *    arrives (earlyLookup.ts), so it runs beside the INSERT before, not between admitting and inserting;
  * 3. what still gets in twice (two collectors racing on the same event; with the check off, a client re-sending an
  *    upload answered 503 after its rows landed) has the same sorting key and collapses when ClickHouse merges;
  *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
@@ -74,6 +84,9 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly sql: StoreSql;
   private readonly summaryOptions: SummaryQueryOptions;
   private readonly window: DedupWindow;
+  /** Additions to the window so far (earlyLookup.ts: whether an early answer still holds). */
+  private windowAdds = 0;
+  private readonly early: EarlyLookups;
   private readonly seq = new SequenceClock();
   private readonly admission: StoreAdmission;
   private readonly queue: PendingAppend[] = [];
@@ -98,6 +111,7 @@ export class ClickHouseStore implements TelemetryStore {
     this.summaryOptions = { failureEvents: failureEvents ?? undefined, recentFailures: recentFailures ?? 10 };
     this.window = new DedupWindow(dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment, maxEventBytes, maxScenarios });
+    this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => this.windowAdds, this.config.maxInsertRows);
   }
 
   /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
@@ -128,8 +142,8 @@ export class ClickHouseStore implements TelemetryStore {
     if (this.closePromise !== undefined) return Promise.reject(new StoreError('the store is closed'));
     const result = newAppendResult();
     const admission = this.admission;
-    const rows: EventRow[] = [];
-    const clientRows = new Set<EventRow>();
+    const rows: QueuedRow[] = [];
+    let clients = 0;
     const newScenarios: string[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -140,7 +154,7 @@ export class ClickHouseStore implements TelemetryStore {
       const details = admission.admitDetails(e, id, i, result);
       if (details === undefined) continue;
       const severity = e.severityNumber ?? SeverityNumber.INFO;
-      const row: EventRow = {
+      const row: QueuedRow = {
         scenario: e.scenario,
         ts_ms: Math.floor(e.timestamp),
         id,
@@ -150,9 +164,11 @@ export class ClickHouseStore implements TelemetryStore {
         level: levelOf(severity) ?? '',
         details,
         seq: 0,
+        client: e.id !== undefined,
+        checked: false,
       };
       rows.push(row);
-      if (e.id !== undefined) clientRows.add(row);
+      if (row.client) clients++;
     }
     if (rows.length === 0) return Promise.resolve(result);
     // Bounded memory: while ClickHouse is slow, at most two INSERTs' worth of rows wait (one append alone always may).
@@ -161,8 +177,9 @@ export class ClickHouseStore implements TelemetryStore {
       for (const s of newScenarios) this.admission.forget(s);
       return Promise.reject(new StoreError(`ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted (limit ${limit}); try again later`));
     }
+    const early = this.config.dedupCheck && clients > 0 ? this.early.request(clients === rows.length ? rows : rows.filter((r) => r.client)) : undefined;
     return new Promise<AppendResult>((resolve, rejectAppend) => {
-      this.queue.push({ rows, clientRows, newScenarios, result, resolve, reject: rejectAppend });
+      this.queue.push({ rows, early, newScenarios, result, resolve, reject: rejectAppend });
       this.queuedRows += rows.length;
       this.pump();
     });
@@ -379,19 +396,29 @@ export class ClickHouseStore implements TelemetryStore {
 
   /** One INSERT for a group of appends; settles each of them. Never throws. */
   private async commit(group: PendingAppend[]): Promise<void> {
-    const rows: EventRow[] = [];
+    const rows: QueuedRow[] = [];
     const owners: PendingAppend[] = [];
-    const clientRows = new Set<EventRow>();
-    const seen = new Set<string>();
+    const seen = new SeenIds();
     const window = this.window;
     for (const p of group) {
+      // Mostly answered already (it ran beside the INSERT before); never rejects.
+      const early = p.early === undefined ? undefined : await p.early;
+      // It holds while every row inserted since it was sent is still in the window (earlyLookup.ts).
+      const holds = early !== undefined && this.windowAdds - early.windowAddsBefore <= window.capacity;
       for (const row of p.rows) {
-        if (p.clientRows.has(row)) {
+        if (row.client) {
           if (isDuplicate(window, seen, row.scenario, row.id)) {
             p.result.duplicates++;
             continue;
           }
-          clientRows.add(row);
+          if (holds) {
+            if (early.found.size > 0 && early.found.has(rowKey(row.scenario, row.ts_ms, row.id))) {
+              p.result.duplicates++;
+              this.addToWindow(row);
+              continue;
+            }
+            row.checked = true;
+          }
         }
         row.seq = this.seq.next();
         rows.push(row);
@@ -399,12 +426,12 @@ export class ClickHouseStore implements TelemetryStore {
       }
     }
     try {
-      const preexisting = await this.writer.insert(rows, { precheck: this.config.dedupCheck ? (r) => clientRows.has(r) : undefined });
+      const preexisting = await this.writer.insert(rows, { precheck: this.config.dedupCheck ? (r) => (r as QueuedRow).client && !(r as QueuedRow).checked : undefined });
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
         if (preexisting.size > 0 && preexisting.has(rowKey(r.scenario, r.ts_ms, r.id))) owners[i]!.result.duplicates++;
         else owners[i]!.result.stored++;
-        if (clientRows.has(r)) window.add(r.scenario, r.id);
+        if (r.client) this.addToWindow(r);
       }
       for (const p of group) p.resolve(p.result);
       this.touch(rows);
@@ -419,5 +446,10 @@ export class ClickHouseStore implements TelemetryStore {
         p.reject(e);
       }
     }
+  }
+
+  private addToWindow(row: EventRow): void {
+    this.window.add(row.scenario, row.id);
+    this.windowAdds++;
   }
 }

@@ -1,0 +1,77 @@
+import { diag } from '../../../core/diag.js';
+import type { EventRow } from '../../../exporters/clickhouse/rows.js';
+
+/**
+ * The answer of an early key lookup: the keys (rowKey) of the rows that the table held, and the store's count of
+ * de-duplication window additions when the lookup was sent (`windowAdds`).
+ */
+export interface EarlyAnswer {
+  readonly found: ReadonlySet<string>;
+  readonly windowAddsBefore: number;
+}
+
+interface Waiting {
+  readonly rows: readonly EventRow[];
+  resolve(answer: EarlyAnswer | undefined): void;
+}
+
+/**
+ * The insert-time duplicate check, started when an append arrives instead of when its INSERT starts: appends that
+ * arrive while a lookup runs are looked up together by the next one (a group, as the INSERTs are), so ClickHouse
+ * answers lookups while the collector admits more events and while the previous INSERT runs, instead of between
+ * admitting and inserting. One attempt each, no retries: an append whose lookup failed is looked up again, with
+ * retries, just before its INSERT (RowWriter's precheck), as when there is no early answer at all.
+ *
+ * Why an early answer stays true enough: it holds every row stored before it was sent. Rows this store inserted since
+ * then are in its de-duplication window, as long as the window has not dropped them — which the caller checks by
+ * comparing its count of window additions with `windowAddsBefore` (more additions than the window holds: look up
+ * again). Rows another collector inserts in between are the race the check never covered (two collectors storing
+ * the same event at once); ReplacingMergeTree and the exact reads cover it.
+ */
+export class EarlyLookups {
+  private readonly lookup: (rows: readonly EventRow[]) => Promise<Set<string>>;
+  private readonly windowAdds: () => number;
+  private readonly maxRows: number;
+  private readonly waiting: Waiting[] = [];
+  private running = false;
+
+  constructor(lookup: (rows: readonly EventRow[]) => Promise<Set<string>>, windowAdds: () => number, maxRows: number) {
+    this.lookup = lookup;
+    this.windowAdds = windowAdds;
+    this.maxRows = maxRows;
+  }
+
+  /** Look these rows up as soon as the lookup before has answered; resolves undefined when the lookup failed. Never rejects. */
+  request(rows: readonly EventRow[]): Promise<EarlyAnswer | undefined> {
+    return new Promise((resolve) => {
+      this.waiting.push({ rows, resolve });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.running || this.waiting.length === 0) return;
+    this.running = true;
+    const group: Waiting[] = [];
+    let n = 0;
+    while (this.waiting.length > 0 && (group.length === 0 || n + this.waiting[0]!.rows.length <= this.maxRows)) {
+      const w = this.waiting.shift()!;
+      n += w.rows.length;
+      group.push(w);
+    }
+    const rows = group.length === 1 ? group[0]!.rows : group.flatMap((w) => w.rows);
+    const windowAddsBefore = this.windowAdds();
+    this.lookup(rows).then(
+      (found) => {
+        for (const w of group) w.resolve({ found, windowAddsBefore });
+      },
+      (err: unknown) => {
+        diag.debug(`ClickHouse store: early duplicate lookup failed, looking up again before inserting: ${(err as Error).message}`);
+        for (const w of group) w.resolve(undefined);
+      },
+    ).finally(() => {
+      this.running = false;
+      this.next();
+    });
+  }
+}
