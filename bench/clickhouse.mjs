@@ -4,6 +4,9 @@
 //            JSONL once its lines are written, for ClickHouse once ClickHouse answered the INSERT (acknowledged = stored).
 //            --rounds interleaved rounds (fresh dir / fresh table each; the order alternates), medians and min-max,
 //            with CPU time per event of this process (both stores) and of the ClickHouse server (when started here).
+//            Each append runs in a task of its own, as uploads arrive (storeBench.mjs). Every round's data stays until
+//            the end of the run: removing a round's files made the next round's file creation dearer (on this
+//            project's VMs, see data-dir), a cost of the benchmark and not of the store.
 //   restart  time to open a store over the N stored events (JSONL rebuilds summaries and the id window from the files)
 //   summary  latency of summaries() (all scenarios) and summary(one) with N stored events, median of --repeat; and the
 //            first summaries() after open (ClickHouse: settled hours not yet in the store's memory, rollup.ts)
@@ -140,13 +143,7 @@ try {
   const chRounds = [];
   const beforeRounds = [];
   const Before = args.before !== undefined ? (await import(join(args.before, 'collector/stores/clickhouse/ClickHouseStore.ts'))).ClickHouseStore : undefined;
-  const dropTables = async (table) => {
-    const u = new URL(url);
-    for (const t of [`${table}_hours_mv`, `${table}_hours`, `${table}_settled`, table]) {
-      u.searchParams.set('query', `DROP TABLE IF EXISTS ${database}.${t}`);
-      await fetch(u, { method: 'POST' });
-    }
-  };
+
   const jsonlDir = (r) => join(dir, `jsonl-${r}`);
   const chTable = (r) => `events_${r}`;
   for (let r = 0; r < ROUNDS; r++) {
@@ -170,7 +167,6 @@ try {
         await s.open();
         beforeRounds.push(await ingestInto(s, { n: N, batch: BATCH, concurrency: CONCURRENCY, batchAt, serverPid }));
         await s.close();
-        await dropTables(`${chTable(r)}_before`);
       });
     }
     // Each round in another order, so that no variant always runs first (or right after the same one).
@@ -185,11 +181,6 @@ try {
         (b !== undefined ? `, ClickHouse before ${Math.round(b.rate).toLocaleString('en')}/s (${(b.rate / j.rate).toFixed(2)}x)` : '') +
         `; load ${loadavg()[0].toFixed(2)}`,
     );
-    // Only the last round's data is read; the others are removed to save disk.
-    if (r < ROUNDS - 1) {
-      rmSync(jsonlDir(r), { recursive: true, force: true });
-      await dropTables(chTable(r));
-    }
   }
   const last = ROUNDS - 1;
   const jsonl = await reads('jsonl', () => new JsonlStore({ dir: jsonlDir(last) }));
@@ -234,7 +225,7 @@ try {
   console.log(`\nsummaries and insights identical in both stores: yes (${SCENARIOS} scenarios, ${N.toLocaleString('en')} events; JSONL files ${(bytes / 1048576).toFixed(1)} MiB)`);
   if (args.before !== undefined) await beforeAfter(url, database, chTable(last));
   const u = new URL(url);
-  u.searchParams.set('query', `SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = '${database}' AND active`);
+  u.searchParams.set('query', `SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = '${database}' AND active AND table IN ('${chTable(last)}', '${chTable(last)}_hours', '${chTable(last)}_settled')`);
   const size = await fetch(u, { method: 'POST' }).then((r) => r.text()).catch(() => '?');
   console.log(`ClickHouse tables on disk (events and rollup): ${size.trim()}; load average at the end ${loadavg()[0].toFixed(2)}`);
   u.searchParams.set('query', `DROP DATABASE IF EXISTS ${database}`);

@@ -77,6 +77,10 @@ export async function ingestInto(store, { n, batch, concurrency, batchAt, server
       const start = next;
       const count = Math.min(batch, n - start);
       next += count;
+      // Each append in a task of its own, as in the collector (an upload's append runs in its request's I/O callback):
+      // an append that resolves does not start the next one in the same run of microtasks, so a store's network I/O
+      // (the ClickHouse store's lookups and INSERTs) can go out between appends, as it does when uploads arrive.
+      await new Promise(setImmediate);
       // Awaited before the +=: `stored += await ...` would read `stored` before the wait and lose other workers' counts.
       const r = await store.append(batchAt(start, count));
       stored += r.stored;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { detailsIndex } from './detailsIndex.js';
-import { encodeRowsRowBinary } from './rowBinary.js';
+import { encodeKeysRowBinary, encodeRowsRowBinary } from './rowBinary.js';
 import type { EventRow } from './rows.js';
 
 /** A RowBinary reader for INSERT_COLUMNS, written from the format's description (not from the encoder). */
-function decode(buf: Buffer): unknown[][] {
+function decode(buf: Buffer, keysOnly = false): unknown[][] {
   let pos = 0;
   const varint = () => {
     let n = 0;
@@ -30,6 +30,7 @@ function decode(buf: Buffer): unknown[][] {
   const nullable = () => (buf[pos++] === 1 ? null : str());
   const array = () => Array.from({ length: varint() }, str);
   const rows: unknown[][] = [];
+  while (pos < buf.length && keysOnly) rows.push([str(), u64(), str()]);
   while (pos < buf.length) rows.push([str(), u64(), str(), str(), nullable(), nullable(), str(), str(), array(), array(), buf[pos++], u64()]);
   return rows;
 }
@@ -56,5 +57,10 @@ describe('RowBinary rows', () => {
   it('writes a lone surrogate as U+FFFD, as UTF-8 encoding does everywhere else', () => {
     const [r] = decode(encodeRowsRowBinary([row({ event: 'a\ud800b' })]));
     expect(r![3]).toBe('a\ufffdb');
+  });
+
+  it('writes lookup keys (scenario, ts_ms, id) that decode to the same values', () => {
+    const rows = [row({ scenario: 'shop', ts_ms: 1_735_689_600_123, id: 'a-1' }), row({ scenario: 'ünï', ts_ms: 2 ** 40 + 5, id: 'x'.repeat(300) })];
+    expect(decode(encodeKeysRowBinary(rows), true)).toEqual(rows.map((r) => [r.scenario, r.ts_ms, r.id]));
   });
 });
