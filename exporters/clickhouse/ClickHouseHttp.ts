@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ClickHouseError } from '../../core/errors.js';
@@ -49,11 +51,14 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+const IDLE_SOCKET_MS = 2000;
+
 /** Most of an error body kept for the message. */
 const MAX_ERROR_CHARS = 2000;
 
 /**
- * The HTTP interface of ClickHouse, spoken with plain `fetch`.
+ * The HTTP interface of ClickHouse: node:http for statements whose whole answer is read (INSERTs, lookups, DDL),
+ * `fetch` for streamed reads.
  *
  * Why not `@clickhouse/client`: it passes values as query parameters (`{x:String}` placeholders, `param_x=` in the
  * URL), which ClickHouse 18.16 — Debian's package — does not know ("Unknown setting param_x"). External data (a
@@ -64,6 +69,13 @@ const MAX_ERROR_CHARS = 2000;
 export class ClickHouseHttp {
   readonly config: ClickHouseConfig;
   private readonly headers: Record<string, string>;
+  /**
+   * Kept-alive connections for sendWhole (fetch keeps its own). Idle ones close after 2 s, before ClickHouse's own
+   * `keep_alive_timeout` (3 s by default) would close them under a request; the agent unrefs idle sockets, so they
+   * never hold the process open.
+   */
+  private readonly httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS });
 
   constructor(config: ClickHouseConfig) {
     this.config = config;
@@ -79,12 +91,8 @@ export class ClickHouseHttp {
     return this.config.url;
   }
 
-  /**
-   * Send one statement; resolves with the 200 response and its timer (cleared by the caller once it has read what it
-   * needs). Throws ClickHouseError: retryable for network errors, timeouts, 408, 429 and 5xx; not retryable for
-   * other answers (bad SQL, unknown table, wrong credentials).
-   */
-  private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: Response; timer: NodeJS.Timeout }> {
+  /** The statement's URL, body and headers (external tables as multipart, or the body gzip-compressed). */
+  private async prepare(sql: string, options: RequestOptions): Promise<{ url: URL; body: string | Buffer | undefined; headers: Record<string, string> }> {
     const url = new URL(this.config.url);
     url.searchParams.set('query', sql);
     if (options.settings !== undefined) for (const [k, v] of Object.entries(options.settings)) url.searchParams.set(k, v);
@@ -118,6 +126,11 @@ export class ClickHouseHttp {
       body = await gzipAsync(body, { level: 1 });
       headers = { ...headers, 'content-encoding': 'gzip' };
     }
+    return { url, body, headers };
+  }
+
+  /** The statement's timeout: a timer (unref'd) aborting a signal, joined with the caller's signals. */
+  private deadline(options: RequestOptions, extraSignal?: AbortSignal): { timeoutMs: number; timeout: AbortController; timer: NodeJS.Timeout; signal: AbortSignal } {
     const timeoutMs = Math.max(1, options.timeoutMs ?? this.config.timeoutMs);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -126,50 +139,93 @@ export class ClickHouseHttp {
     if (options.signal) signals.push(options.signal);
     if (extraSignal) signals.push(extraSignal);
     const signal = signals.length === 1 ? timeout.signal : AbortSignal.any(signals);
+    return { timeoutMs, timeout, timer, signal };
+  }
+
+  private networkError(err: unknown, timeoutMs: number, timeout: AbortController, options: RequestOptions): ClickHouseError {
+    const reason = timeout.signal.aborted ? `no answer within ${timeoutMs} ms` : options.signal?.aborted ? 'aborted' : describe(err);
+    return new ClickHouseError(`ClickHouse at ${this.where}: ${reason}`, 0, !options.signal?.aborted, undefined, { cause: err });
+  }
+
+  /** An answer other than 200 → ClickHouseError: retryable for 408, 429 and 5xx; not for bad SQL, unknown tables, credentials. */
+  private statusError(status: number, statusText: string, body: string): ClickHouseError {
+    const text = body.slice(0, MAX_ERROR_CHARS).trim();
+    const code = /^Code: (\d+)/.exec(text);
+    const retryable = status === 408 || status === 429 || status >= 500;
+    return new ClickHouseError(`ClickHouse at ${this.where} answered ${status}: ${text || statusText}`, status, retryable, code ? Number(code[1]) : undefined);
+  }
+
+  /**
+   * Send one statement and read its whole answer, with node:http (INSERTs and key lookups: the hot path). `fetch`
+   * copies a Buffer body into a web stream before sending it, and costs more per request than the rows' own
+   * encoding; node:http writes the Buffer as it is, over kept-alive connections. The timeout covers the whole
+   * exchange. Throws ClickHouseError: retryable for network errors, timeouts, 408, 429 and 5xx; not retryable for
+   * other answers.
+   */
+  private async sendWhole(sql: string, options: RequestOptions): Promise<string> {
+    const { url, body, headers } = await this.prepare(sql, options);
+    const { timeoutMs, timeout, timer, signal } = this.deadline(options);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      const { status, statusText, text } = await new Promise<{ status: number; statusText: string; text: string }>((resolve, reject) => {
+        const req = (url.protocol === 'https:' ? https : http).request(
+          url,
+          { method: 'POST', agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent, signal, headers: payload === undefined ? headers : { ...headers, 'content-length': String(payload.length) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+            res.on('aborted', () => reject(new Error('the answer was cut off')));
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+      if (status === 200) return text;
+      throw this.statusError(status, statusText, text);
+    } catch (err) {
+      if (err instanceof ClickHouseError) throw err;
+      throw this.networkError(err, timeoutMs, timeout, options);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Send one statement with fetch (streamed reads); resolves with the 200 response and its timer (cleared by the
+   * caller once it has read what it needs). Throws ClickHouseError as sendWhole does.
+   */
+  private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: Response; timer: NodeJS.Timeout }> {
+    const { url, body, headers } = await this.prepare(sql, options);
+    const { timeoutMs, timeout, timer, signal } = this.deadline(options, extraSignal);
     let res: Response;
     try {
       res = await fetch(url, { method: 'POST', headers, body, signal });
     } catch (err) {
       clearTimeout(timer);
-      const reason = timeout.signal.aborted ? `no answer within ${timeoutMs} ms` : options.signal?.aborted ? 'aborted' : describe(err);
-      throw new ClickHouseError(`ClickHouse at ${this.where}: ${reason}`, 0, !options.signal?.aborted, undefined, { cause: err });
+      throw this.networkError(err, timeoutMs, timeout, options);
     }
     if (res.status === 200) return { res, timer };
     let text = '';
     try {
-      text = (await res.text()).slice(0, MAX_ERROR_CHARS).trim();
+      text = await res.text();
     } catch {
       // the body is only for the message
     } finally {
       clearTimeout(timer);
     }
-    const code = /^Code: (\d+)/.exec(text);
-    const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-    throw new ClickHouseError(`ClickHouse at ${this.where} answered ${res.status}: ${text || res.statusText}`, res.status, retryable, code ? Number(code[1]) : undefined);
+    throw this.statusError(res.status, res.statusText, text);
   }
 
   /** Run a statement whose answer is not needed (DDL, INSERT); the timeout covers the whole exchange. */
   async exec(sql: string, options: RequestOptions = {}): Promise<void> {
-    const { res, timer } = await this.send(sql, options);
-    try {
-      await res.arrayBuffer();
-    } catch (err) {
-      throw new ClickHouseError(`ClickHouse at ${this.where}: reading the answer failed: ${describe(err)}`, 0, true, undefined, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.sendWhole(sql, options);
   }
 
   /** Run a `... FORMAT TabSeparated` query and return its answer's text (parse with tsv.ts); the timeout covers the whole exchange. */
-  async text(sql: string, options: RequestOptions = {}): Promise<string> {
-    const { res, timer } = await this.send(sql, options);
-    try {
-      return await res.text();
-    } catch (err) {
-      throw new ClickHouseError(`ClickHouse at ${this.where}: reading the answer failed: ${describe(err)}`, 0, true, undefined, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+  text(sql: string, options: RequestOptions = {}): Promise<string> {
+    return this.sendWhole(sql, options);
   }
 
   /** Run a `... FORMAT JSONEachRow` query and return its rows; the timeout covers the whole exchange. */
