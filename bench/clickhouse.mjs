@@ -5,8 +5,9 @@
 //            --rounds interleaved rounds (fresh dir / fresh table each; the order alternates), medians and min-max,
 //            with CPU time per event of this process (both stores) and of the ClickHouse server (when started here).
 //            Each append runs in a task of its own, as uploads arrive (storeBench.mjs). Every round's data stays until
-//            the end of the run: removing a round's files made the next round's file creation dearer (on this
-//            project's VMs, see data-dir), a cost of the benchmark and not of the store.
+//            the ingest rounds' end: removing a round's files made the next round's file creation dearer (on this
+//            project's VMs, see data-dir), a cost of the benchmark and not of the store. The reads wait (at most
+//            60 s) until ClickHouse's merges of the ingest are over.
 //   restart  time to open a store over the N stored events (JSONL rebuilds summaries and the id window from the files)
 //   summary  latency of summaries() (all scenarios) and summary(one) with N stored events, median of --repeat; and the
 //            first summaries() after open (ClickHouse: settled hours not yet in the store's memory, rollup.ts)
@@ -183,6 +184,20 @@ try {
     );
   }
   const last = ROUNDS - 1;
+  // Only the last round's data is read: the others go now that no round is timed (see the header), and the reads wait
+  // (at most 60 s) for ClickHouse's merges of the ingest to end, so that they time the table and not the merging.
+  const sql = async (query) => {
+    const u = new URL(url);
+    u.searchParams.set('query', query);
+    return (await fetch(u, { method: 'POST' })).text();
+  };
+  for (let r = 0; r < last; r++) {
+    rmSync(jsonlDir(r), { recursive: true, force: true });
+    for (const t of [chTable(r), `${chTable(r)}_before`]) for (const x of [`${t}_hours_mv`, `${t}_hours`, `${t}_settled`, t]) await sql(`DROP TABLE IF EXISTS ${database}.${x}`);
+  }
+  const waitStarted = performance.now();
+  while (performance.now() - waitStarted < 60_000 && Number((await sql('SELECT count() FROM system.merges')).trim()) > 0) await new Promise((r) => setTimeout(r, 250));
+  console.log(`\n(reads start after ${((performance.now() - waitStarted) / 1000).toFixed(1)} s waiting for ClickHouse's merges; load ${loadavg()[0].toFixed(2)})`);
   const jsonl = await reads('jsonl', () => new JsonlStore({ dir: jsonlDir(last) }));
   const ch = await reads('clickhouse', () => new ClickHouseStore({ url, database, table: chTable(last), env: {} }));
   if (ch.summaryJson !== jsonl.summaryJson) throw new Error('the two stores disagree on the summaries');
