@@ -136,6 +136,27 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     expect(after.failure_counts.crash).toBe((before.failure_counts.crash ?? 0) + 1);
   });
 
+  it('settles an hour only once inserts into it have paused for a full interval, not while it is being written', async () => {
+    const table = `quiet_${++tables}`;
+    const s = clickhouse(table);
+    await s.open();
+    const settled = async (): Promise<number> => Number(await raw(`SELECT count() FROM ${database}.${table}_settled`));
+    // Inserts into the same hour every 300 ms for 2.7 s: every settling tick (1 s) sees the hour written again.
+    const started = Date.now();
+    let n = 0;
+    for (let i = 0; Date.now() - started < 2700; i = ++n) {
+      await s.append([ev('alpha', 'page_view', i * 1000, { id: `q-${i}` })]);
+      expect(await settled()).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(await settled()).toBe(0);
+    // Paused: settled within a few ticks (no read in between, which would compute and settle it itself), and the
+    // summary read from the settled hour counts every event.
+    for (let i = 0; i < 60 && (await settled()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await settled()).toBeGreaterThan(0);
+    expect((await s.summary('alpha'))!.total_events).toBe(n);
+  });
+
   it('at rest a call reads only the counters: settled hours and newest failures come from memory until a write moves their hour', async () => {
     const table = `memo_${++tables}`;
     const s = clickhouse(table);

@@ -74,7 +74,11 @@ const MAX_PAGED_LIMIT = 10_000;
 /** Extra rows per page, so that a few duplicate copies do not cost a second page. */
 const PAGE_SLACK = 16;
 
-/** How long after an insert the store settles the hours it wrote to (rollup.ts): inserts in between share the work. */
+/**
+ * The settling tick (rollup.ts): an hour this store inserted into is settled at the first tick after a full interval
+ * without inserts into it. Settling an hour that is still being written is wasted work — the next insert makes it
+ * dirty again — and during a bulk ingest it cost ~10% of the ingest rate (300k events, measured against no settling).
+ */
 const SETTLE_DELAY_MS = 1000;
 
 export class ClickHouseStore implements TelemetryStore {
@@ -97,8 +101,10 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly retentionDays: number;
   /** The hourly rollup (rollup.ts); undefined when its tables are not there (operators own the DDL): then reads scan. */
   private rollup: Rollup | undefined;
-  /** Hours this store inserted into since the last settling, per scenario. */
+  /** Hours this store inserted into since the last settling tick, per scenario. */
   private touched = new Map<string, Set<number>>();
+  /** Hours inserted into before the last tick and not settled yet: settled at the next tick unless touched again. */
+  private waiting = new Map<string, Set<number>>();
   private settleTimer: NodeJS.Timeout | undefined;
   private settling: Promise<void> | undefined;
 
@@ -302,7 +308,7 @@ export class ClickHouseStore implements TelemetryStore {
       clearTimeout(this.settleTimer);
       this.settleTimer = undefined;
       await this.settling;
-      await this.settle();
+      await this.settleAll();
     })();
     return this.closePromise;
   }
@@ -327,19 +333,48 @@ export class ClickHouseStore implements TelemetryStore {
     if (this.settleTimer === undefined && this.settling === undefined && this.closePromise === undefined) {
       this.settleTimer = setTimeout(() => {
         this.settleTimer = undefined;
-        this.settling = this.settle().finally(() => {
+        this.settling = this.settleQuiet().finally(() => {
           this.settling = undefined;
-          if (this.touched.size > 0 && this.closePromise === undefined) this.touch([]);
+          if ((this.touched.size > 0 || this.waiting.size > 0) && this.closePromise === undefined) this.touch([]);
         });
       }, SETTLE_DELAY_MS);
       this.settleTimer.unref();
     }
   }
 
-  private async settle(): Promise<void> {
-    if (this.rollup === undefined || this.touched.size === 0) return;
-    const pairs = this.touched;
+  /** A tick: settle the waiting hours not touched since the last tick; the hours touched since then wait. */
+  private async settleQuiet(): Promise<void> {
+    const recent = this.touched;
     this.touched = new Map();
+    const quiet = new Map<string, Set<number>>();
+    for (const [scenario, hours] of this.waiting) {
+      const again = recent.get(scenario);
+      for (const h of hours) {
+        if (again?.has(h) === true) continue;
+        let set = quiet.get(scenario);
+        if (set === undefined) quiet.set(scenario, (set = new Set()));
+        set.add(h);
+      }
+    }
+    this.waiting = recent;
+    await this.settle(quiet);
+  }
+
+  /** Settle every hour inserted into and not settled yet (at close). */
+  private settleAll(): Promise<void> {
+    const all = this.waiting;
+    for (const [scenario, hours] of this.touched) {
+      let set = all.get(scenario);
+      if (set === undefined) all.set(scenario, (set = new Set()));
+      for (const h of hours) set.add(h);
+    }
+    this.waiting = new Map();
+    this.touched = new Map();
+    return this.settle(all);
+  }
+
+  private async settle(pairs: ReadonlyMap<string, ReadonlySet<number>>): Promise<void> {
+    if (this.rollup === undefined || pairs.size === 0) return;
     try {
       await this.rollup.settle(pairs);
     } catch (err) {
