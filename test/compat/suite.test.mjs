@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,7 +14,12 @@ const LINE = process.env.OTEL_LINE ?? '?';
 const CLI = join(HERE, 'node_modules/otel-product-telemetry/dist/cli.cjs');
 const SCENARIO = `compat-app-${LINE}`; // the default scenario: the host package's name
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'opt-compat-t-'));
+const made = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'opt-compat-t-'));
+  made.push(d);
+  return d;
+};
 const lines = (dir, scenario) => {
   const f = join(dir, `${scenario}.jsonl`);
   return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
@@ -59,7 +64,14 @@ before(async () => {
     collector.on('exit', (code) => reject(new Error(`collector exited ${code}: ${out}`)));
   });
 });
-after(() => collector?.kill('SIGTERM'));
+after(async () => {
+  if (collector && collector.exitCode === null && collector.signalCode === null) {
+    const gone = new Promise((r) => collector.once('exit', r));
+    collector.kill('SIGTERM');
+    await gone;
+  }
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 async function poll(check, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
