@@ -70,7 +70,6 @@ const DISABLED = Promise.resolve(DISABLED_ACK);
 const NO_PIPELINE = Promise.resolve(NO_PIPELINE_ACK);
 const NOT_TAKEN = Promise.resolve(NOT_TAKEN_ACK);
 const CRASH_SKIPPED = Promise.resolve(CRASH_OUTSIDE_PRODUCTION_ACK);
-const TRUE = Promise.resolve(true);
 const FALSE = Promise.resolve(false);
 
 /**

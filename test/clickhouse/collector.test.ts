@@ -4,7 +4,6 @@
  * process started from the environment alone that keeps its numbers across a SIGTERM restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, parseLines } from '../cli/cliProcess.js';
 import { ROOT, SERVE_ARGS, tmpDir } from '../helpers.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { tmpDir, ROOT, SERVE_ARGS } from '../helpers.js';
+import { tmpDir, SERVE_ARGS } from '../helpers.js';
 import { Uploader } from '../../exporters/upload/Uploader.js';
 import { LINGER_MAX_BYTES, LINGER_MAX_MS } from '../../collector/http/respond.js';
 import { range, storedIds, UPLOAD_PATH } from '../upload/collector.js';
