@@ -204,6 +204,32 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
     expect(eventInserts() - before).toBe(1);
   });
 
+  it('an INSERT that failed after storing its rows voids the early answers sent before: the retry is looked up again, stored once', async () => {
+    const { proxy, store, table } = await setup({ retryDeadlineMs: 300 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inserts = 0;
+    let lookups = 0;
+    let firstFailed = false;
+    // The first INSERT waits until the second append's early lookup is answered, then lands but its answer is lost;
+    // lookups after the two early ones, and INSERTs, fail until the first append has given up.
+    proxy.gate = (sql) => (isEventsInsert(sql) && inserts === 1 ? held : undefined);
+    proxy.decide = (sql) => {
+      if (isEventsInsert(sql)) return ++inserts === 1 ? 'forward-then-drop' : firstFailed ? 'forward' : 'fail';
+      if (isLookup(sql)) return ++lookups <= 2 || firstFailed ? 'forward' : 'fail';
+      return 'forward';
+    };
+    proxy.onAnswered = (sql) => {
+      if (isLookup(sql) && lookups === 2) release();
+    };
+    const first = store.append([event('lost-answer')]);
+    const second = store.append([event('lost-answer')]);
+    await expect(first).rejects.toBeInstanceOf(ClickHouseError);
+    firstFailed = true;
+    expect(await second).toEqual({ stored: 0, duplicates: 1, dropped: 0, rejections: [] });
+    expect(await rawCount(table)).toBe(1);
+  });
+
   it('when the early lookup fails, the rows are looked up (with retries) before their INSERT: stored once', async () => {
     const { proxy, store, table } = await setup({ dedupWindow: 0 });
     expect(await store.append([event('f-1')])).toMatchObject({ stored: 1 });

@@ -88,8 +88,9 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly sql: StoreSql;
   private readonly summaryOptions: SummaryQueryOptions;
   private readonly window: DedupWindow;
-  /** Additions to the window so far (earlyLookup.ts: whether an early answer still holds). */
+  /** Additions to the window, and failed INSERTs, so far (earlyLookup.ts: whether an early answer still holds). */
   private windowAdds = 0;
+  private failedInserts = 0;
   private readonly early: EarlyLookups;
   private readonly seq = new SequenceClock();
   private readonly admission: StoreAdmission;
@@ -117,7 +118,7 @@ export class ClickHouseStore implements TelemetryStore {
     this.summaryOptions = { failureEvents: failureEvents ?? undefined, recentFailures: recentFailures ?? 10 };
     this.window = new DedupWindow(dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment, maxEventBytes, maxScenarios });
-    this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => this.windowAdds, this.config.maxInsertRows);
+    this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => ({ windowAdds: this.windowAdds, failedInserts: this.failedInserts }), this.config.maxInsertRows);
   }
 
   /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
@@ -438,8 +439,9 @@ export class ClickHouseStore implements TelemetryStore {
     for (const p of group) {
       // Mostly answered already (it ran beside the INSERT before); never rejects.
       const early = p.early === undefined ? undefined : await p.early;
-      // It holds while every row inserted since it was sent is still in the window (earlyLookup.ts).
-      const holds = early !== undefined && this.windowAdds - early.windowAddsBefore <= window.capacity;
+      // It holds while every row inserted since it was sent is still in the window, and no INSERT failed since (whose
+      // rows may be stored, in no window): earlyLookup.ts.
+      const holds = early !== undefined && this.windowAdds - early.before.windowAdds <= window.capacity && this.failedInserts === early.before.failedInserts;
       for (const row of p.rows) {
         if (row.client) {
           if (isDuplicate(window, seen, row.scenario, row.id)) {
@@ -471,6 +473,7 @@ export class ClickHouseStore implements TelemetryStore {
       for (const p of group) p.resolve(p.result);
       this.touch(rows);
     } catch (err) {
+      this.failedInserts++;
       // Rows of a failed insert may be in the table without the view having counted them (it runs after the table
       // is written): move their hours' counters on, so that no settled hour hides them.
       if (this.rollup !== undefined) this.rollup.bump(rows).catch(() => undefined);

@@ -1,13 +1,16 @@
 import { diag } from '../../../core/diag.js';
 import type { EventRow } from '../../../exporters/clickhouse/rows.js';
 
-/**
- * The answer of an early key lookup: the keys (rowKey) of the rows that the table held, and the store's count of
- * de-duplication window additions when the lookup was sent (`windowAdds`).
- */
+/** What the store had done when a lookup was sent: window additions, and INSERTs that failed. */
+export interface StoreMark {
+  readonly windowAdds: number;
+  readonly failedInserts: number;
+}
+
+/** The answer of an early key lookup: the keys (rowKey) of the rows that the table held, and the store's mark when it was sent. */
 export interface EarlyAnswer {
   readonly found: ReadonlySet<string>;
-  readonly windowAddsBefore: number;
+  readonly before: StoreMark;
 }
 
 interface Waiting {
@@ -24,20 +27,21 @@ interface Waiting {
  *
  * Why an early answer stays true enough: it holds every row stored before it was sent. Rows this store inserted since
  * then are in its de-duplication window, as long as the window has not dropped them — which the caller checks by
- * comparing its count of window additions with `windowAddsBefore` (more additions than the window holds: look up
- * again). Rows another collector inserts in between are the race the check never covered (two collectors storing
- * the same event at once); ReplacingMergeTree and the exact reads cover it.
+ * comparing its count of window additions with the mark (more additions than the window holds: look up again). An
+ * INSERT of this store that failed since may have stored rows that are in no window: then too the caller looks up
+ * again. Rows another collector inserts in between are the race the check never covered (two collectors storing the
+ * same event at once); ReplacingMergeTree and the exact reads cover it.
  */
 export class EarlyLookups {
   private readonly lookup: (rows: readonly EventRow[]) => Promise<Set<string>>;
-  private readonly windowAdds: () => number;
+  private readonly mark: () => StoreMark;
   private readonly maxRows: number;
   private readonly waiting: Waiting[] = [];
   private running = false;
 
-  constructor(lookup: (rows: readonly EventRow[]) => Promise<Set<string>>, windowAdds: () => number, maxRows: number) {
+  constructor(lookup: (rows: readonly EventRow[]) => Promise<Set<string>>, mark: () => StoreMark, maxRows: number) {
     this.lookup = lookup;
-    this.windowAdds = windowAdds;
+    this.mark = mark;
     this.maxRows = maxRows;
   }
 
@@ -60,10 +64,10 @@ export class EarlyLookups {
       group.push(w);
     }
     const rows = group.length === 1 ? group[0]!.rows : group.flatMap((w) => w.rows);
-    const windowAddsBefore = this.windowAdds();
+    const before = this.mark();
     this.lookup(rows).then(
       (found) => {
-        for (const w of group) w.resolve({ found, windowAddsBefore });
+        for (const w of group) w.resolve({ found, before });
       },
       (err: unknown) => {
         diag.debug(`ClickHouse store: early duplicate lookup failed, looking up again before inserting: ${(err as Error).message}`);
