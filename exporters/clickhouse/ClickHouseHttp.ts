@@ -176,7 +176,10 @@ export class ClickHouseHttp {
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
             res.on('error', reject);
-            res.on('aborted', () => reject(new Error('the answer was cut off')));
+            // A connection cut mid-answer: 'close' without the whole message ('end' settled the promise otherwise).
+            res.on('close', () => {
+              if (!res.complete) reject(new Error('the answer was cut off'));
+            });
           },
         );
         req.on('error', reject);
