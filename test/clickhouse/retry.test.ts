@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ClickHouseError } from '../../core/errors.js';
 import { ClickHouseStore } from '../../collector/stores/clickhouse/ClickHouseStore.js';
-import type { StoreEvent } from '../../collector/stores/TelemetryStore.js';
+import type { AppendResult, StoreEvent } from '../../collector/stores/TelemetryStore.js';
 import { collector, request, upload } from '../server/setup.js';
 import { clickhouseSql, clickhouseUrl, dropDatabase, uniqueDatabase } from './clickhouse.js';
 import { ClickHouseProxy } from './proxy.js';
@@ -82,13 +82,22 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
     expect(await rawCount(table)).toBe(10);
   });
 
-  it('groups appends that arrive while an INSERT runs into one INSERT (group commit), each answered for its own events', async () => {
+  it('groups appends into one INSERT (group commit): those made together, and those that arrive while an INSERT runs; each answered for its own events', async () => {
     const { proxy, store, table } = await setup();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(events(10, `g${i}`))));
+    const together = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(events(10, `t${i}`))));
+    expect(together.every((r) => r.stored === 10 && r.duplicates === 0)).toBe(true);
+    expect(proxy.count(eventsInsert(table))).toBe(1);
+    // 19 more appends arrive while the next INSERT (of one append) is on its way: they share the INSERT after it.
+    let later: Promise<unknown>[] = [];
+    proxy.gate = (sql) => {
+      if (isEventsInsert(sql) && later.length === 0) later = Array.from({ length: 19 }, (_, i) => store.append(events(10, `g${i}`)));
+      return undefined;
+    };
+    expect(await store.append(events(10, 'first'))).toMatchObject({ stored: 10 });
+    const results = (await Promise.all(later)) as { stored: number; duplicates: number }[];
     expect(results.every((r) => r.stored === 10 && r.duplicates === 0)).toBe(true);
-    // The first append goes alone; the 19 queued behind it share the next INSERT.
-    expect(proxy.count(eventsInsert(table))).toBe(2);
-    expect(await rawCount(table)).toBe(200);
+    expect(proxy.count(eventsInsert(table))).toBe(3);
+    expect(await rawCount(table)).toBe(400);
   });
 
   it('fails to open, naming the server, when ClickHouse cannot be reached within the retry deadline', async () => {
@@ -161,14 +170,20 @@ const event = (id: string): StoreEvent => ({ scenario: 'app', event: 'tick', tim
 async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id: string): Promise<{ stored: number; duplicates: number }> {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  let inserts = 0;
+  let second: Promise<AppendResult> | undefined;
   let lookups = 0;
-  proxy.gate = (sql) => (isEventsInsert(sql) && inserts++ === 0 ? held : undefined);
+  // The retry arrives once the first INSERT is on its way, which waits until the retry's early lookup is answered.
+  proxy.gate = (sql) => {
+    if (!isEventsInsert(sql) || second !== undefined) return undefined;
+    second = store.append([event(id)]);
+    return held;
+  };
   proxy.onAnswered = (sql) => {
     if (isLookup(sql) && ++lookups === 2) release();
   };
-  const results = await Promise.all([store.append([event(id)]), store.append([event(id)])]);
-  return { stored: results[0]!.stored + results[1]!.stored, duplicates: results[0]!.duplicates + results[1]!.duplicates };
+  const first = await store.append([event(id)]);
+  const other = await second!;
+  return { stored: first.stored + other.stored, duplicates: first.duplicates + other.duplicates };
 }
 
 /**
@@ -213,7 +228,12 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
     let firstFailed = false;
     // The first INSERT waits until the second append's early lookup is answered, then lands but its answer is lost;
     // lookups after the two early ones, and INSERTs, fail until the first append has given up.
-    proxy.gate = (sql) => (isEventsInsert(sql) && inserts === 1 ? held : undefined);
+    let second: Promise<AppendResult> | undefined;
+    proxy.gate = (sql) => {
+      if (!isEventsInsert(sql) || inserts !== 1 || second !== undefined) return undefined;
+      second = store.append([event('lost-answer')]);
+      return held;
+    };
     proxy.decide = (sql) => {
       if (isEventsInsert(sql)) return ++inserts === 1 ? 'forward-then-drop' : firstFailed ? 'forward' : 'fail';
       if (isLookup(sql)) return ++lookups <= 2 || firstFailed ? 'forward' : 'fail';
@@ -223,10 +243,9 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
       if (isLookup(sql) && lookups === 2) release();
     };
     const first = store.append([event('lost-answer')]);
-    const second = store.append([event('lost-answer')]);
     await expect(first).rejects.toBeInstanceOf(ClickHouseError);
     firstFailed = true;
-    expect(await second).toEqual({ stored: 0, duplicates: 1, dropped: 0, rejections: [] });
+    expect(await second!).toEqual({ stored: 0, duplicates: 1, dropped: 0, rejections: [] });
     expect(await rawCount(table)).toBe(1);
   });
 

@@ -402,9 +402,9 @@ export class ClickHouseStore implements TelemetryStore {
   }
 
   /**
-   * Group commit: one INSERT at a time, holding every append queued while the last one ran. Its callers are answered
-   * first, and what they append at once joins the next INSERT: so under load each INSERT is as large as the appends in
-   * flight. Measured against starting the next INSERT before answering (so that ClickHouse writes one group while the
+   * Group commit: one INSERT at a time, holding every append queued while the last one ran, and starting a turn of the
+   * event loop after the append that woke it, so that the appends of that turn join it too: under load each INSERT is
+   * as large as the appends in flight. Measured against starting the next INSERT before answering (so that ClickHouse writes one group while the
    * next is admitted, with groups of half the rows): that made twice the INSERTs (81 against 44 per 300k events), so
    * twice the parts, 40% more rows merged and ~30% more ClickHouse CPU per event — faster on tmpfs (1.06x), slower on
    * this VM's disk (0.88x, bench/clickhouse.mjs). ClickHouse wants few large inserts; this keeps them large.
@@ -413,6 +413,10 @@ export class ClickHouseStore implements TelemetryStore {
     if (this.pumping !== undefined) return;
     this.pumping = (async () => {
       try {
+        // Start on the next turn of the event loop, not at the first append: the appends whose uploads arrived in this
+        // turn join the same INSERT (one INSERT of 1 upload then one of the rest made twice the INSERTs, and ~25% more
+        // ClickHouse CPU per event, at the same ingest rate; measured at 300k events, 8 appends in flight).
+        await new Promise<void>((r) => setImmediate(r));
         while (this.queue.length > 0) {
           const group: PendingAppend[] = [];
           let n = 0;
