@@ -12,7 +12,7 @@ export const clickhouseStoreSettings = {
   dedupCheck: booleanSetting(
     'TELEMETRY_CLICKHOUSE_DEDUP_CHECK',
     true,
-    'Before inserting events that carry a client id, look up which are stored already (one indexed query per insert), so a retried upload is never stored twice however old. Off: only the in-memory window (`TELEMETRY_DEDUP_WINDOW`) is checked; ReplacingMergeTree merges and exact reads still hide duplicates.',
+    'Before inserting events that carry a client id, look up which are stored already (one indexed query per group of uploads, started as they arrive), so a retried upload is never stored twice however old. Off: only the in-memory window (`TELEMETRY_DEDUP_WINDOW`) is checked; ReplacingMergeTree merges and exact reads still hide duplicates.',
   ),
 } as const;
 
