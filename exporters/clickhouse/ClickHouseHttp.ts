@@ -57,8 +57,7 @@ const IDLE_SOCKET_MS = 2000;
 const MAX_ERROR_CHARS = 2000;
 
 /**
- * The HTTP interface of ClickHouse: node:http for statements whose whole answer is read (INSERTs, lookups, DDL),
- * `fetch` for streamed reads.
+ * The HTTP interface of ClickHouse, spoken with node:http over kept-alive connections.
  *
  * Why not `@clickhouse/client`: it passes values as query parameters (`{x:String}` placeholders, `param_x=` in the
  * URL), which ClickHouse 18.16 — Debian's package — does not know ("Unknown setting param_x"). External data (a
@@ -70,7 +69,7 @@ export class ClickHouseHttp {
   readonly config: ClickHouseConfig;
   private readonly headers: Record<string, string>;
   /**
-   * Kept-alive connections for sendWhole (fetch keeps its own). Idle ones close after 2 s, before ClickHouse's own
+   * Kept-alive connections. Idle ones close after 2 s, before ClickHouse's own
    * `keep_alive_timeout` (3 s by default) would close them under a request; the agent unrefs idle sockets, so they
    * never hold the process open.
    */
@@ -156,69 +155,54 @@ export class ClickHouseHttp {
   }
 
   /**
-   * Send one statement and read its whole answer, with node:http (INSERTs and key lookups: the hot path). `fetch`
-   * copies a Buffer body into a web stream before sending it, and costs more per request than the rows' own
-   * encoding; node:http writes the Buffer as it is, over kept-alive connections. The timeout covers the whole
-   * exchange. Throws ClickHouseError: retryable for network errors, timeouts, 408, 429 and 5xx; not retryable for
-   * other answers.
+   * Send one statement with node:http over kept-alive connections; resolves with the 200 response and its timer
+   * (cleared by the caller once it has read what it needs). node:http rather than `fetch`, which copied every Buffer
+   * body into a web stream before sending it and cost more per request than the rows' own encoding. Throws
+   * ClickHouseError: retryable for network errors, timeouts, 408, 429 and 5xx; not retryable for other answers (bad
+   * SQL, unknown table, wrong credentials).
    */
-  private async sendWhole(sql: string, options: RequestOptions): Promise<string> {
+  private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: http.IncomingMessage; timer: NodeJS.Timeout }> {
     const { url, body, headers } = await this.prepare(sql, options);
-    const { timeoutMs, timeout, timer, signal } = this.deadline(options);
+    const { timeoutMs, timeout, timer, signal } = this.deadline(options, extraSignal);
     const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const secure = url.protocol === 'https:';
+    let res: http.IncomingMessage;
     try {
-      const { status, statusText, text } = await new Promise<{ status: number; statusText: string; text: string }>((resolve, reject) => {
-        const req = (url.protocol === 'https:' ? https : http).request(
+      res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = (secure ? https : http).request(
           url,
-          { method: 'POST', agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent, signal, headers: payload === undefined ? headers : { ...headers, 'content-length': String(payload.length) } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-            // A connection cut mid-answer: 'close' without the whole message ('end' settled the promise otherwise).
-            res.on('close', () => {
-              if (!res.complete) reject(new Error('the answer was cut off'));
-            });
-          },
+          { method: 'POST', agent: secure ? this.httpsAgent : this.httpAgent, signal, headers: payload === undefined ? headers : { ...headers, 'content-length': String(payload.length) } },
+          resolve,
         );
         req.on('error', reject);
         req.end(payload);
       });
-      if (status === 200) return text;
-      throw this.statusError(status, statusText, text);
-    } catch (err) {
-      if (err instanceof ClickHouseError) throw err;
-      throw this.networkError(err, timeoutMs, timeout, options);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Send one statement with fetch (streamed reads); resolves with the 200 response and its timer (cleared by the
-   * caller once it has read what it needs). Throws ClickHouseError as sendWhole does.
-   */
-  private async send(sql: string, options: RequestOptions, extraSignal?: AbortSignal): Promise<{ res: Response; timer: NodeJS.Timeout }> {
-    const { url, body, headers } = await this.prepare(sql, options);
-    const { timeoutMs, timeout, timer, signal } = this.deadline(options, extraSignal);
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body, signal });
     } catch (err) {
       clearTimeout(timer);
       throw this.networkError(err, timeoutMs, timeout, options);
     }
-    if (res.status === 200) return { res, timer };
+    if (res.statusCode === 200) return { res, timer };
     let text = '';
     try {
-      text = await res.text();
+      text = await readAll(res);
     } catch {
       // the body is only for the message
     } finally {
       clearTimeout(timer);
     }
-    throw this.statusError(res.status, res.statusText, text);
+    throw this.statusError(res.statusCode ?? 0, res.statusMessage ?? '', text);
+  }
+
+  /** Send one statement and read its whole answer; the timeout covers the whole exchange. */
+  private async sendWhole(sql: string, options: RequestOptions): Promise<string> {
+    const { res, timer } = await this.send(sql, options);
+    try {
+      return await readAll(res);
+    } catch (err) {
+      throw new ClickHouseError(`ClickHouse at ${this.where}: reading the answer failed: ${describe(err)}`, 0, true, undefined, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Run a statement whose answer is not needed (DDL, INSERT); the timeout covers the whole exchange. */
@@ -250,8 +234,7 @@ export class ClickHouseHttp {
     const decoder = new TextDecoder();
     let carry = '';
     try {
-      if (res.body === null) return;
-      for await (const chunk of res.body) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         const text = carry + decoder.decode(chunk, { stream: true });
         let start = 0;
         for (;;) {
@@ -281,6 +264,13 @@ export class ClickHouseHttp {
       throw new ClickHouseError(`ClickHouse at ${this.where} sent a line that is not a JSON row: ${line.slice(0, 500)}`, 200, false, undefined, { cause: err });
     }
   }
+}
+
+/** A response's whole body as text; rejects when the connection is cut before its end. */
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describe(err: unknown): string {

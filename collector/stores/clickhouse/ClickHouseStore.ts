@@ -323,10 +323,7 @@ export class ClickHouseStore implements TelemetryStore {
     for (const r of rows) {
       const hour = Math.floor(r.ts_ms / HOUR_MS);
       if (r.scenario === lastScenario && hour === lastHour) continue;
-      if (r.scenario !== lastScenario || set === undefined) {
-        set = this.touched.get(r.scenario);
-        if (set === undefined) this.touched.set(r.scenario, (set = new Set()));
-      }
+      if (r.scenario !== lastScenario || set === undefined) set = hoursOf(this.touched, r.scenario);
       set.add(hour);
       lastScenario = r.scenario;
       lastHour = hour;
@@ -350,12 +347,7 @@ export class ClickHouseStore implements TelemetryStore {
     const quiet = new Map<string, Set<number>>();
     for (const [scenario, hours] of this.waiting) {
       const again = recent.get(scenario);
-      for (const h of hours) {
-        if (again?.has(h) === true) continue;
-        let set = quiet.get(scenario);
-        if (set === undefined) quiet.set(scenario, (set = new Set()));
-        set.add(h);
-      }
+      for (const h of hours) if (again?.has(h) !== true) hoursOf(quiet, scenario).add(h);
     }
     this.waiting = recent;
     await this.settle(quiet);
@@ -364,11 +356,7 @@ export class ClickHouseStore implements TelemetryStore {
   /** Settle every hour inserted into and not settled yet (at close). */
   private settleAll(): Promise<void> {
     const all = this.waiting;
-    for (const [scenario, hours] of this.touched) {
-      let set = all.get(scenario);
-      if (set === undefined) all.set(scenario, (set = new Set()));
-      for (const h of hours) set.add(h);
-    }
+    for (const [scenario, hours] of this.touched) for (const h of hours) hoursOf(all, scenario).add(h);
     this.waiting = new Map();
     this.touched = new Map();
     return this.settle(all);
@@ -494,4 +482,11 @@ export class ClickHouseStore implements TelemetryStore {
     this.window.add(row.scenario, row.id);
     this.windowAdds++;
   }
+}
+
+/** The set of hours of `scenario` in a map of hours per scenario, made when missing. */
+function hoursOf(map: Map<string, Set<number>>, scenario: string): Set<number> {
+  let set = map.get(scenario);
+  if (set === undefined) map.set(scenario, (set = new Set()));
+  return set;
 }
