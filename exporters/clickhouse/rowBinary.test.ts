@@ -54,6 +54,15 @@ describe('RowBinary rows', () => {
     );
   });
 
+  it('decodes strings at every length where the encoder changes path (char by char, one-byte length, longer lengths) and bodies that outgrow the first buffer', () => {
+    const lengths = [0, 1, 15, 16, 17, 42, 43, 44, 127, 128, 129, 5000];
+    const texts = lengths.flatMap((n) => ['a'.repeat(n), 'é'.repeat(n), 'a'.repeat(Math.max(0, n - 1)) + '🎉', '\u2028'.repeat(n)]);
+    const rows = texts.map((t, i) => row({ scenario: t.slice(0, 100), ts_ms: i, id: t, event: t, installation_id: t, level: t.slice(0, 20), details: JSON.stringify({ t }), seq: i }));
+    const decoded = decode(encodeRowsRowBinary(rows));
+    expect(decoded.map((r) => [r[0], r[2], r[3], r[5], r[6], r[7], r[8], r[9]])).toEqual(rows.map((r) => [r.scenario, r.id, r.event, r.installation_id, r.level, r.details, ['t'], [JSON.parse(r.details).t]]));
+    expect(decode(encodeKeysRowBinary(rows), true)).toEqual(rows.map((r) => [r.scenario, r.ts_ms, r.id]));
+  });
+
   it('writes a lone surrogate as U+FFFD, as UTF-8 encoding does everywhere else', () => {
     const [r] = decode(encodeRowsRowBinary([row({ event: 'a\ud800b' })]));
     expect(r![3]).toBe('a\ufffdb');
