@@ -109,19 +109,22 @@ class ByteSink {
   }
 
   /**
-   * `string` by Buffer's UTF-8 encoder, written after room for the length: 1 byte when the most bytes the text can
-   * take (3 per unit) has a 1-byte length, else as many as that bound's length takes; when the text took fewer, its
-   * bytes move back to sit right after its length. A lone surrogate becomes U+FFFD, as in every UTF-8 encoding here.
+   * `string` by Buffer's UTF-8 encoder, written after room for the length its ASCII text would have (one byte a
+   * unit); when the text took more bytes and so a longer length, its bytes move on to make room for it. A lone
+   * surrogate becomes U+FFFD, as in every UTF-8 encoding here.
    */
   private encoded(s: string): void {
     const buf = this.buf as NodeBuffer;
     const p = this.pos;
-    const room = varintSize(s.length * 3);
+    const n = s.length;
+    const room = n < 0x80 ? 1 : varintSize(n);
     const written = buf.utf8Write(s, p + room);
-    const size = varintSize(written);
-    if (size !== room) buf.copyWithin(p + size, p + room, p + room + written);
-    this.pos = p;
-    this.varint(written);
+    if (written !== n) {
+      const size = varintSize(written);
+      if (size !== room) buf.copyWithin(p + size, p + room, p + room + written);
+      this.varint(written);
+    } else if (room === 1) buf[this.pos++] = n;
+    else this.varint(n);
     this.pos += written;
   }
 
