@@ -82,11 +82,14 @@ describe.skipIf(url === undefined)('ClickHouse store failures', () => {
     expect(await rawCount(table)).toBe(10);
   });
 
-  it('groups appends into one INSERT (group commit): those made together, and those that arrive while an INSERT runs; each answered for its own events', async () => {
+  it('groups appends into one INSERT (group commit) and one early lookup: those made together, and those that arrive while an INSERT runs; each answered for its own events', async () => {
     const { proxy, store, table } = await setup();
+    const lookup = `SELECT scenario, ts_ms, id FROM \`${database}\`.\`${table}\` WHERE (scenario, ts_ms, id) IN`;
     const together = await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(events(10, `t${i}`))));
     expect(together.every((r) => r.stored === 10 && r.duplicates === 0)).toBe(true);
     expect(proxy.count(eventsInsert(table))).toBe(1);
+    // The duplicate check of those 20 appends: one lookup, not one for the first append and one for the rest.
+    expect(proxy.count(lookup)).toBe(1);
     // 19 more appends arrive while the next INSERT (of one append) is on its way: they share the INSERT after it.
     let later: Promise<unknown>[] = [];
     proxy.gate = (sql) => {

@@ -38,6 +38,7 @@ export class EarlyLookups {
   private readonly maxRows: number;
   private readonly waiting: Waiting[] = [];
   private running = false;
+  private scheduled = false;
 
   constructor(lookup: (rows: readonly EventRow[]) => Promise<Set<string>>, mark: () => StoreMark, maxRows: number) {
     this.lookup = lookup;
@@ -49,7 +50,15 @@ export class EarlyLookups {
   request(rows: readonly EventRow[]): Promise<EarlyAnswer | undefined> {
     return new Promise((resolve) => {
       this.waiting.push({ rows, resolve });
-      this.next();
+      // When idle, start on the next turn of the event loop, so that the appends whose uploads arrived in this turn
+      // share one lookup (as they share one INSERT, ClickHouseStore.pump), instead of the first going alone.
+      if (!this.running && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.next();
+        });
+      }
     });
   }
 
