@@ -44,9 +44,10 @@ export class RowWriter {
    * Insert all rows (retrying); resolves when ClickHouse has them, with the keys (rowKey) of the rows that were in the
    * table before this call and so were not inserted — only rows for which `precheck` says yes are looked up first
    * (rows with fresh ids cannot be there). Throws ClickHouseError when it gave up; then some rows may be stored (a
-   * later call with the same rows finds them and does not store them again).
+   * later call with the same rows finds them and does not store them again). `body`: the rows already encoded
+   * (`encodeRowsRowBinary(rows)`), sent as long as every row is to be sent.
    */
-  async insert(rows: readonly EventRow[], options: { precheck?: (row: EventRow) => boolean; signal?: AbortSignal } = {}): Promise<Set<string>> {
+  async insert(rows: readonly EventRow[], options: { precheck?: (row: EventRow) => boolean; signal?: AbortSignal; body?: Buffer } = {}): Promise<Set<string>> {
     const preexisting = new Set<string>();
     if (rows.length === 0) return preexisting;
     let pending = rows;
@@ -66,7 +67,9 @@ export class RowWriter {
       if (pending.length === 0) return;
       // From here a failure may have stored some rows: the next attempt looks them up first.
       phase = 'maybe-stored';
-      await this.http.exec(this.insertSql, { body: encodeRowsRowBinary(pending), gzip: this.config.gzip, timeoutMs: a.timeoutMs, signal: a.signal, settings: INSERT_SETTINGS });
+      // The caller's body (`encodeRowsRowBinary(rows)`, written ahead) while every row is still to be sent.
+      const body = options.body !== undefined && pending === rows ? options.body : encodeRowsRowBinary(pending);
+      await this.http.exec(this.insertSql, { body, gzip: this.config.gzip, timeoutMs: a.timeoutMs, signal: a.signal, settings: INSERT_SETTINGS });
     }, options.signal);
     return preexisting;
   }

@@ -8,6 +8,7 @@ import { isSafeScenario } from '../../../core/scenario.js';
 import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/types.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
+import { encodeRowsRowBinary } from '../../../exporters/clickhouse/rowBinary.js';
 import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
 import { ensureSchema, qualifiedName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
@@ -424,38 +425,64 @@ export class ClickHouseStore implements TelemetryStore {
 
   /** One INSERT for a group of appends; settles each of them. Never throws. */
   private async commit(group: PendingAppend[]): Promise<void> {
-    const rows: QueuedRow[] = [];
-    const owners: PendingAppend[] = [];
+    let rows: QueuedRow[] = [];
+    /** The append of each row; undefined once a lookup found the row stored. */
+    let owners: (PendingAppend | undefined)[] = [];
     const seen = new SeenIds();
     const window = this.window;
+    // Duplicates the window or the group itself shows; the window changes only when an INSERT of this store is
+    // answered, and this is the only one running.
     for (const p of group) {
-      // Mostly answered already (it ran beside the INSERT before); never rejects.
-      const early = p.early === undefined ? undefined : await p.early;
-      // It holds while every row inserted since it was sent is still in the window, and no INSERT failed since (whose
-      // rows may be stored, in no window): earlyLookup.ts.
-      const holds = early !== undefined && this.windowAdds - early.before.windowAdds <= window.capacity && this.failedInserts === early.before.failedInserts;
       for (const row of p.rows) {
-        if (row.client) {
-          if (isDuplicate(window, seen, row.scenario, row.id)) {
-            p.result.duplicates++;
-            continue;
-          }
-          if (holds) {
-            if (early.found.size > 0 && early.found.has(rowKey(row.scenario, row.ts_ms, row.id))) {
-              p.result.duplicates++;
-              this.addToWindow(row);
-              continue;
-            }
-            row.checked = true;
-          }
+        if (row.client && isDuplicate(window, seen, row.scenario, row.id)) {
+          p.result.duplicates++;
+          continue;
         }
         row.seq = this.seq.next();
         rows.push(row);
         owners.push(p);
       }
     }
+    // The body is written while the early lookups are still on their way (they started a turn ago, earlyLookup.ts),
+    // so that the collector writes it while ClickHouse looks the keys up instead of after; it is written again only
+    // when a lookup found some of the rows stored (a retried upload). `seq` skips the rows left out: it only orders.
+    let body: Buffer | undefined = rows.length > 0 ? encodeRowsRowBinary(rows) : undefined;
+    let dropped = 0;
+    let index = 0;
+    for (const p of group) {
+      // Mostly answered already (it ran beside the INSERT before); never rejects.
+      const early = p.early === undefined ? undefined : await p.early;
+      // It holds while every row inserted since it was sent is still in the window, and no INSERT failed since (whose
+      // rows may be stored, in no window): earlyLookup.ts.
+      const holds = early !== undefined && this.windowAdds - early.before.windowAdds <= window.capacity && this.failedInserts === early.before.failedInserts;
+      for (; index < rows.length && owners[index] === p; index++) {
+        const row = rows[index]!;
+        if (!row.client || !holds) continue;
+        if (early.found.size > 0 && early.found.has(rowKey(row.scenario, row.ts_ms, row.id))) {
+          p.result.duplicates++;
+          this.addToWindow(row);
+          owners[index] = undefined;
+          dropped++;
+          continue;
+        }
+        row.checked = true;
+      }
+    }
+    if (dropped > 0) {
+      const keptRows: QueuedRow[] = [];
+      const keptOwners: PendingAppend[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        const owner = owners[i];
+        if (owner === undefined) continue;
+        keptRows.push(rows[i]!);
+        keptOwners.push(owner);
+      }
+      rows = keptRows;
+      owners = keptOwners;
+      body = undefined;
+    }
     try {
-      const preexisting = await this.writer.insert(rows, { precheck: this.config.dedupCheck ? (r) => (r as QueuedRow).client && !(r as QueuedRow).checked : undefined });
+      const preexisting = await this.writer.insert(rows, { precheck: this.config.dedupCheck ? (r) => (r as QueuedRow).client && !(r as QueuedRow).checked : undefined, body });
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
         if (preexisting.size > 0 && preexisting.has(rowKey(r.scenario, r.ts_ms, r.id))) owners[i]!.result.duplicates++;
