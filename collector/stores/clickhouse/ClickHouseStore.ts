@@ -446,7 +446,13 @@ export class ClickHouseStore implements TelemetryStore {
     // The body is written while the early lookups are still on their way (they started a turn ago, earlyLookup.ts),
     // so that the collector writes it while ClickHouse looks the keys up instead of after; it is written again only
     // when a lookup found some of the rows stored (a retried upload). `seq` skips the rows left out: it only orders.
-    let body: Buffer | undefined = rows.length > 0 ? encodeRowsRowBinary(rows) : undefined;
+    let body: Buffer | undefined;
+    try {
+      body = rows.length > 0 ? encodeRowsRowBinary(rows) : undefined;
+    } catch {
+      // (Out of memory, say.) Written again inside the INSERT below, whose failure rejects the appends: commit never throws.
+      body = undefined;
+    }
     let dropped = 0;
     let index = 0;
     for (const p of group) {
