@@ -118,14 +118,13 @@ class ByteSink {
     const buf = this.buf as NodeBuffer;
     const p = this.pos;
     const n = s.length;
-    const room = n < 0x80 ? 1 : varintSize(n);
+    const room = varintSize(n);
     const written = buf.utf8Write(s, p + room);
     if (written !== n) {
       const size = varintSize(written);
       if (size !== room) buf.copyWithin(p + size, p + room, p + room + written);
-      this.varint(written);
-    } else if (room === 1) buf[this.pos++] = n;
-    else this.varint(n);
+    }
+    this.varint(written);
     this.pos += written;
   }
 

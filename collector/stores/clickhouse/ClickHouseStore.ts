@@ -63,8 +63,9 @@ interface PendingAppend {
  * De-duplication by client id, exactly as far as it goes:
  * 1. within one group and against the newest `dedupWindow` client ids this store stored (same scenario, any time);
  * 2. with `dedupCheck` (default), against the table: events whose (scenario, ts, id) is stored are not inserted —
- *    a retried upload (the same line again) is never stored twice, however old. The lookup starts when the append
- *    arrives (earlyLookup.ts), so it runs beside the INSERT before, not between admitting and inserting;
+ *    a retried upload (the same line again) is never stored twice, however old. The lookup starts one turn of the
+ *    event loop after the append arrives, shared by that turn's appends (earlyLookup.ts), so it runs beside the INSERT
+ *    before and while the group's INSERT body is written, not between admitting and inserting;
  * 3. what still gets in twice (two collectors racing on the same event; with the check off, a client re-sending an
  *    upload answered 503 after its rows landed) has the same sorting key and collapses when ClickHouse merges;
  *    until then reads are exact anyway (`uniqExact(ts_ms, id)`, `FINAL`).
