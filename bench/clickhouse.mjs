@@ -21,16 +21,19 @@
 //            order rotates), and its reads are timed against this tree's on the same table, alternating per call over
 //            --repeat x 3 calls, medians and min-max
 //   data-dir with --data-dir DIR, the JSONL store's files and the throw-away ClickHouse server's data go under DIR
-//            (default the OS temp dir). On this project's VMs the root file system is ext4 without a journal, where
-//            creating a file scans for recently deleted inodes: ClickHouse creates ~40 files per inserted part and
-//            spends most of its CPU there (perf), the JSONL store appends to a few files. `--data-dir /dev/shm`
-//            (tmpfs) shows both stores without that cost of this machine's disk.
+//            (default the OS temp dir); the header names DIR's file system (filesystem.mjs). On this project's VMs the
+//            root file system is ext4 without a journal, where creating a file scans for recently deleted inodes:
+//            ClickHouse creates ~40 files per inserted part and spends much of its CPU there (perf), the JSONL store
+//            appends to a few files. `--data-dir /dev/shm` (tmpfs) shows both stores without that cost, and
+//            `--data-dir $(bash bench/journaled-ext4.sh)` on an ext4 with a journal (mkfs.ext4's default, as on a
+//            ClickHouse host) in an image file on this machine's disk (root; README, "Ingest, fifth change").
 // Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]
 //        [--data-dir DIR]
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
+import { describeFilesystem } from './filesystem.mjs';
 import { fmt, ingestInto, stats, storeBenchArgs, uploadedEvents } from './storeBench.mjs';
 
 register();
@@ -138,7 +141,7 @@ try {
   const serverPid = started?.child.pid;
   const database = `bench_${process.pid}`;
   console.log(
-    `ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (${CONCURRENCY} appends in flight, both stores), ${SCENARIOS} scenarios, ${DAYS} days, ${INSTALLATIONS} installations, ${ROUNDS} interleaved rounds; ClickHouse at ${url}; data (JSONL files, ClickHouse's path) under ${dataParent}; load average at start ${loadavg()[0].toFixed(2)}`,
+    `ClickHouse store vs JSONL store: ${N.toLocaleString('en')} events in batches of ${BATCH} (${CONCURRENCY} appends in flight, both stores), ${SCENARIOS} scenarios, ${DAYS} days, ${INSTALLATIONS} installations, ${ROUNDS} interleaved rounds; ClickHouse at ${url}; data (JSONL files, ClickHouse's path) under ${describeFilesystem(dataParent)}; load average at start ${loadavg()[0].toFixed(2)}`,
   );
   const jsonlRounds = [];
   const chRounds = [];

@@ -1,6 +1,6 @@
 /**
  * ClickHouse's `TabSeparated` format, both ways, for the external tables of key lookups and the answers read back
- * (no quoting: only `\\`, tab, newline and carriage return are escaped). Inserts use RowBinary (rowBinary.ts).
+ * (no quoting: only `\\`, tab, newline and carriage return are escaped). Inserts use Native (native.ts).
  */
 
 const SPECIAL = /[\t\n\r\\]/;
@@ -12,7 +12,7 @@ export function tsvField(s: string): string {
   return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s;
 }
 
-/** The columns an insert names, in the order rowBinary.ts writes them. */
+/** The columns an insert names, in the order the encoders (native.ts, rowBinary.ts) write them. */
 export const INSERT_COLUMNS = 'scenario, ts_ms, id, event, deployment_id, installation_id, level, details, details_keys, details_values, details_indexed, seq';
 
 const UNESCAPES: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', '0': '\0', "'": "'", '\\': '\\', a: '\x07', v: '\v' };

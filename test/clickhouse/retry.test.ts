@@ -252,6 +252,30 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
     expect(await rawCount(table)).toBe(1);
   });
 
+  it('with a window smaller than the INSERT that landed after an early answer, looks the rows up again: stored once', async () => {
+    // Six events in a window of four: the first two are gone from it when the retry of one of them is checked, and the
+    // retry's early answer was given before their INSERT landed. Six additions since the answer, more than the window
+    // holds: the answer no longer holds, and the retry is looked up again.
+    const { proxy, store, table } = await setup({ dedupWindow: 4 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let second: Promise<AppendResult> | undefined;
+    let lookups = 0;
+    proxy.gate = (sql) => {
+      if (!isEventsInsert(sql) || second !== undefined) return undefined;
+      second = store.append([event('w-0')]);
+      return held;
+    };
+    proxy.onAnswered = (sql) => {
+      if (isLookup(sql) && ++lookups === 2) release();
+    };
+    expect(await store.append(Array.from({ length: 6 }, (_, i) => event(`w-${i}`)))).toMatchObject({ stored: 6, duplicates: 0 });
+    expect(await second!).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await rawCount(table)).toBe(6);
+    // The first append's early lookup, the retry's (answered before the INSERT landed), and the retry's again.
+    expect(lookups).toBe(3);
+  });
+
   it('when the early lookup fails, the rows are looked up (with retries) before their INSERT: stored once', async () => {
     const { proxy, store, table } = await setup({ dedupWindow: 0 });
     expect(await store.append([event('f-1')])).toMatchObject({ stored: 1 });

@@ -8,7 +8,7 @@ import { isSafeScenario } from '../../../core/scenario.js';
 import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/types.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
-import { encodeRowsRowBinary } from '../../../exporters/clickhouse/rowBinary.js';
+import { encodeRowsNative } from '../../../exporters/clickhouse/native.js';
 import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
 import { ensureSchema, qualifiedName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
@@ -449,7 +449,7 @@ export class ClickHouseStore implements TelemetryStore {
     // when a lookup found some of the rows stored (a retried upload). `seq` skips the rows left out: it only orders.
     let body: Buffer | undefined;
     try {
-      body = rows.length > 0 ? encodeRowsRowBinary(rows) : undefined;
+      body = rows.length > 0 ? encodeRowsNative(rows) : undefined;
     } catch {
       // (Out of memory, say.) Written again inside the INSERT below, whose failure rejects the appends: commit never throws.
       body = undefined;
