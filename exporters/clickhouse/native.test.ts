@@ -4,64 +4,44 @@ import { encodeRowsNative } from './native.js';
 import type { EventRow } from './rows.js';
 import { EVENT_COLUMNS } from './schema.js';
 import { INSERT_COLUMNS } from './tsv.js';
+import { BinaryReader } from '../../test/binaryReader.js';
 
 /**
  * A Native block reader for the events table's column types, written from the format's description (not from the
  * encoder): the block's column and row counts, then per column its name, type and values.
  */
 function decode(buf: Buffer): { columns: [string, string][]; rows: unknown[][] } {
-  let pos = 0;
-  const varint = (): number => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[pos++]!;
-      n += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return n;
-      shift += 7;
-    }
-  };
-  const str = (): string => {
-    const n = varint();
-    const s = buf.toString('utf8', pos, pos + n);
-    pos += n;
-    return s;
-  };
-  const u64 = (): number => {
-    const v = buf.readBigUInt64LE(pos);
-    pos += 8;
-    return Number(v);
-  };
+  const r = new BinaryReader(buf);
   const times = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
   const column = (type: string, n: number): unknown[] => {
-    if (type === 'String') return times(n, str);
-    if (type === 'UInt64') return times(n, u64);
-    if (type === 'UInt8') return times(n, () => buf[pos++]);
+    if (type === 'String') return times(n, () => r.string());
+    if (type === 'UInt64') return times(n, () => r.uint64());
+    if (type === 'UInt8') return times(n, () => r.uint8());
     const nullable = /^Nullable\((.+)\)$/.exec(type);
     if (nullable) {
-      const isNull = times(n, () => buf[pos++] === 1);
+      const isNull = times(n, () => r.uint8() === 1);
       const values = column(nullable[1]!, n);
       return values.map((v, i) => (isNull[i] ? null : v));
     }
     const array = /^Array\((.+)\)$/.exec(type);
     if (array) {
-      const ends = times(n, u64);
+      const ends = times(n, () => r.uint64());
       const elements = column(array[1]!, ends[n - 1] ?? 0);
       return ends.map((end, i) => elements.slice(i === 0 ? 0 : ends[i - 1], end));
     }
     throw new Error(`no reader for ${type}`);
   };
-  const count = varint();
-  const n = varint();
+  const count = r.varint();
+  const n = r.varint();
   const columns: [string, string][] = [];
   const values: unknown[][] = [];
   for (let c = 0; c < count; c++) {
-    const name = str();
-    const type = str();
+    const name = r.string();
+    const type = r.string();
     columns.push([name, type]);
     values.push(column(type, n));
   }
-  if (pos !== buf.length) throw new Error(`${buf.length - pos} bytes after the block`);
+  if (!r.atEnd) throw new Error(`${r.left} bytes after the block`);
   return { columns, rows: times(n, () => []).map((_, i) => values.map((v) => v[i])) };
 }
 

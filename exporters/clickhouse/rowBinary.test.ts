@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeKeysRowBinary } from './rowBinary.js';
 import type { EventRow } from './rows.js';
+import { BinaryReader } from '../../test/binaryReader.js';
 
-/** A RowBinary reader for the lookup keys (`s String, t UInt64, i String`), written from the format's description (not from the encoder). */
+/** The lookup keys (`s String, t UInt64, i String`) as RowBinary rows. */
 function decode(buf: Buffer): unknown[][] {
-  let pos = 0;
-  const varint = () => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[pos++]!;
-      n += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return n;
-      shift += 7;
-    }
-  };
-  const str = () => {
-    const n = varint();
-    const s = buf.toString('utf8', pos, pos + n);
-    pos += n;
-    return s;
-  };
-  const u64 = () => {
-    const v = buf.readBigUInt64LE(pos);
-    pos += 8;
-    return Number(v);
-  };
+  const r = new BinaryReader(buf);
   const rows: unknown[][] = [];
-  while (pos < buf.length) rows.push([str(), u64(), str()]);
+  while (!r.atEnd) rows.push([r.string(), r.uint64(), r.string()]);
   return rows;
 }
 

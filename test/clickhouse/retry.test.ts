@@ -166,11 +166,11 @@ const isLookup = (sql: string): boolean => /^SELECT scenario, ts_ms, id FROM .* 
 const event = (id: string): StoreEvent => ({ scenario: 'app', event: 'tick', timestamp: Date.UTC(2025, 0, 15, 12), id });
 
 /**
- * Two appends of the same event (a client retrying while its first request is in flight), ordered by the proxy so that
- * the second one's early lookup is answered before the first one's INSERT reaches ClickHouse: that answer cannot see
- * the event.
+ * Two appends of the same event (a client retrying while its first request is in flight; the first may hold more
+ * events), ordered by the proxy so that the second one's early lookup is answered before the first one's INSERT reaches
+ * ClickHouse: that answer cannot see the event.
  */
-async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id: string): Promise<{ stored: number; duplicates: number }> {
+async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id: string, first: StoreEvent[] = [event(id)]): Promise<{ stored: number; duplicates: number }> {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let second: Promise<AppendResult> | undefined;
@@ -184,9 +184,9 @@ async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id:
   proxy.onAnswered = (sql) => {
     if (isLookup(sql) && ++lookups === 2) release();
   };
-  const first = await store.append([event(id)]);
+  const one = await store.append(first);
   const other = await second!;
-  return { stored: first.stored + other.stored, duplicates: first.duplicates + other.duplicates };
+  return { stored: one.stored + other.stored, duplicates: one.duplicates + other.duplicates };
 }
 
 /**
@@ -257,23 +257,11 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
     // retry's early answer was given before their INSERT landed. Six additions since the answer, more than the window
     // holds: the answer no longer holds, and the retry is looked up again.
     const { proxy, store, table } = await setup({ dedupWindow: 4 });
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let second: Promise<AppendResult> | undefined;
-    let lookups = 0;
-    proxy.gate = (sql) => {
-      if (!isEventsInsert(sql) || second !== undefined) return undefined;
-      second = store.append([event('w-0')]);
-      return held;
-    };
-    proxy.onAnswered = (sql) => {
-      if (isLookup(sql) && ++lookups === 2) release();
-    };
-    expect(await store.append(Array.from({ length: 6 }, (_, i) => event(`w-${i}`)))).toMatchObject({ stored: 6, duplicates: 0 });
-    expect(await second!).toMatchObject({ stored: 0, duplicates: 1 });
+    const six = Array.from({ length: 6 }, (_, i) => event(`w-${i}`));
+    expect(await raceSameEvent(proxy, store, 'w-0', six)).toEqual({ stored: 6, duplicates: 1 });
     expect(await rawCount(table)).toBe(6);
     // The first append's early lookup, the retry's (answered before the INSERT landed), and the retry's again.
-    expect(lookups).toBe(3);
+    expect(proxy.requests.filter((r) => isLookup(r.sql))).toHaveLength(3);
   });
 
   it('when the early lookup fails, the rows are looked up (with retries) before their INSERT: stored once', async () => {
