@@ -30,7 +30,6 @@ function varintSize(n: number): number {
   return size;
 }
 
-/** A growing byte buffer that binary values are written into. */
 export class ByteSink {
   buf: Buffer;
   pos = 0;
@@ -122,14 +121,6 @@ export class ByteSink {
     }
     this.varint(written);
     this.pos += written;
-  }
-
-  nullableString(s: string | null): void {
-    if (s === null) this.byte(1);
-    else {
-      this.byte(0);
-      this.string(s);
-    }
   }
 
   /** `n` bytes of the value `b` (a UInt8 column of one value). */
