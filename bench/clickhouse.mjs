@@ -23,8 +23,9 @@
 //   data-dir with --data-dir DIR, the JSONL store's files and the throw-away ClickHouse server's data go under DIR
 //            (default the OS temp dir); the header names DIR's file system (filesystem.mjs). On this project's VMs the
 //            root file system is ext4 without a journal, where creating a file scans for recently deleted inodes:
-//            ClickHouse creates ~40 files per inserted part and spends much of its CPU there (perf), the JSONL store
-//            appends to a few files. `--data-dir /dev/shm` (tmpfs) shows both stores without that cost, and
+//            ClickHouse creates ~40 files per inserted part, and after mass deletions (earlier runs' data) spends much
+//            of its CPU there (perf); in this benchmark's own runs it spent about as much as on a journaled ext4. The
+//            JSONL store appends to a few files. `--data-dir /dev/shm` (tmpfs) shows both stores without that cost, and
 //            `--data-dir $(bash bench/journaled-ext4.sh)` on an ext4 with a journal (mkfs.ext4's default, as on a
 //            ClickHouse host) in an image file on this machine's disk (root; README, "Ingest, fifth change").
 // Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]

@@ -27,7 +27,7 @@ export interface JsonTable extends TableBase {
 export interface TsvTable extends TableBase {
   readonly tsv: string;
 }
-/** Rows already encoded as RowBinary (rowBinary.ts): an INSERT's own body, read back as a table by its key lookup. */
+/** Rows already encoded as RowBinary (rowBinary.ts): the duplicate check's keys (RowWriter.existingKeys). */
 export interface RowBinaryTable extends TableBase {
   readonly rowBinary: Buffer;
 }

@@ -12,7 +12,7 @@ export function tsvField(s: string): string {
   return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s;
 }
 
-/** The columns an insert names, in the order the encoders (native.ts, rowBinary.ts) write them. */
+/** The columns an insert names, in the order native.ts writes them (its test checks them against EVENT_COLUMNS). */
 export const INSERT_COLUMNS = 'scenario, ts_ms, id, event, deployment_id, installation_id, level, details, details_keys, details_values, details_indexed, seq';
 
 const UNESCAPES: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', '0': '\0', "'": "'", '\\': '\\', a: '\x07', v: '\v' };
