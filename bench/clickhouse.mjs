@@ -6,8 +6,9 @@
 //            with CPU time per event of this process (both stores) and of the ClickHouse server (when started here).
 //            Each append runs in a task of its own, as uploads arrive (storeBench.mjs). Every round's data stays until
 //            the ingest rounds' end: removing a round's files made the next round's file creation dearer (on this
-//            project's VMs, see data-dir), a cost of the benchmark and not of the store. The reads wait (at most
-//            60 s) until ClickHouse's merges of the ingest are over.
+//            project's VMs, see data-dir), a cost of the benchmark and not of the store. The reads start after
+//            `sync` has written back the rounds' dirty pages (GBs of JSONL files, else written back during the reads)
+//            and ClickHouse's merges of the ingest are over (at most 60 s).
 //   restart  time to open a store over the N stored events (JSONL rebuilds summaries and the id window from the files)
 //   summary  latency of summaries() (all scenarios) and summary(one) with N stored events, median of --repeat; and the
 //            first summaries() after open (ClickHouse: settled hours not yet in the store's memory, rollup.ts)
@@ -30,7 +31,8 @@
 //            ClickHouse host) in an image file on this machine's disk (root; README, "Ingest, fifth change").
 // Run: node bench/clickhouse.mjs [--events 1000000] [--rounds 3] [--batch 1000] [--concurrency 8] [--repeat 5] [--before DIR]
 //        [--data-dir DIR]
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
@@ -51,6 +53,17 @@ const server = await import('../test/clickhouse/server.ts');
 const { batchAt, T0 } = uploadedEvents(args, uuidv7, (k, _inst, failure) =>
   failure ? { error: `failure ${k}`, attempt: k % 5 } : { version: `1.${k % 4}.0`, platform: 'linux-x64', startup_ms: 5000 + (k % 1000) },
 );
+
+/** Dirty and under-writeback page cache, MiB (/proc/meminfo), or "?" off Linux. */
+function dirtyMiB() {
+  try {
+    const m = readFileSync('/proc/meminfo', 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(m)?.[1] ?? 0);
+    return Math.round((kb('Dirty') + kb('Writeback')) / 1024);
+  } catch {
+    return '?';
+  }
+}
 
 async function timeIt(fn, repeat = REPEAT) {
   const times = [];
@@ -200,8 +213,15 @@ try {
     for (const t of [chTable(r), `${chTable(r)}_before`]) for (const x of [`${t}_hours_mv`, `${t}_hours`, `${t}_settled`, t]) await sql(`DROP TABLE IF EXISTS ${database}.${x}`);
   }
   const waitStarted = performance.now();
+  // The rounds wrote GBs (the JSONL files above all) that the kernel has not yet written back: left alone, that
+  // writeback runs during the reads and times the disk, not the stores. sync writes it all before any read (both stores).
+  const dirty = dirtyMiB();
+  execFileSync('sync');
+  const syncS = (performance.now() - waitStarted) / 1000;
   while (performance.now() - waitStarted < 60_000 && Number((await sql('SELECT count() FROM system.merges')).trim()) > 0) await new Promise((r) => setTimeout(r, 250));
-  console.log(`\n(reads start after ${((performance.now() - waitStarted) / 1000).toFixed(1)} s waiting for ClickHouse's merges; load ${loadavg()[0].toFixed(2)})`);
+  console.log(
+    `\n(reads start after ${((performance.now() - waitStarted) / 1000).toFixed(1)} s: ${syncS.toFixed(1)} s for sync to write back ${dirty} MiB of dirty pages, then waiting for ClickHouse's merges; load ${loadavg()[0].toFixed(2)})`,
+  );
   const jsonl = await reads('jsonl', () => new JsonlStore({ dir: jsonlDir(last) }));
   const ch = await reads('clickhouse', () => new ClickHouseStore({ url, database, table: chTable(last), env: {} }));
   if (ch.summaryJson !== jsonl.summaryJson) throw new Error('the two stores disagree on the summaries');

@@ -21,6 +21,7 @@ import { SMALL_READ_SETTINGS, PAGE_STRUCTURE, PARAMS_STRUCTURE, STAMPS_STRUCTURE
 import { EarlyLookups, type EarlyAnswer } from './earlyLookup.js';
 import { sqlInsights } from './insights.js';
 import { ensureRollup, HOUR_MS, Rollup, rollupTables } from './rollup.js';
+import { QueryBounds } from './queryBounds.js';
 import { readSummaries, type SummaryQueryOptions } from './summaries.js';
 
 export interface ClickHouseStoreOptions extends ClickHouseStoreSettingsOptions, StoreRuleOptions {
@@ -104,6 +105,8 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly retentionDays: number;
   /** The hourly rollup (rollup.ts); undefined when its tables are not there (operators own the DDL): then reads scan. */
   private rollup: Rollup | undefined;
+  /** Query pages that read only the hours holding them (queryBounds.ts); with the rollup, which means one server. */
+  private bounds: QueryBounds | undefined;
   /** Hours this store inserted into since the last settling tick, per scenario. */
   private touched = new Map<string, Set<number>>();
   /** Hours inserted into before the last tick and not settled yet: settled at the next tick unless touched again. */
@@ -123,17 +126,18 @@ export class ClickHouseStore implements TelemetryStore {
     this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => ({ windowAdds: this.windowAdds, failedInserts: this.failedInserts }), this.config.maxInsertRows);
   }
 
-  /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
   /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
   dedupWindowSize(): number {
     return this.window.size;
   }
 
+  /** Create (or check) the schema, learn the scenarios and the largest `seq`. Retried within the retry deadline. */
   open(): Promise<void> {
     this.opened ??= withRetry(this.config, `opening the ClickHouse store ${this.config.database}.${this.config.table}`, async () => {
       await ensureSchema(this.writer.http, this.config, this.config.createSchema, this.retentionDays);
       const tables = rollupTables(this.config);
       this.rollup = (await ensureRollup(this.writer.http, tables, this.config.createSchema, this.retentionDays)) ? new Rollup(this.writer.http, tables, this.config) : undefined;
+      this.bounds = this.rollup === undefined ? undefined : new QueryBounds(this.writer.http, this.sql, this.config);
       for (const r of await this.writer.http.rows<{ scenario: string; seq: string }>(this.sql.scenarios())) {
         this.admission.known(r.scenario);
         this.seq.atLeast(Number(r.seq));
@@ -252,7 +256,11 @@ export class ClickHouseStore implements TelemetryStore {
       let full: boolean;
       let boundary: number;
       let rows: (StoredRow & { seq: string })[] = [];
-      if (this.rollup !== undefined) {
+      const bounded = this.bounds === undefined ? undefined : await this.bounds.page(params, filters, after, size);
+      if (bounded !== undefined) {
+        // Only the hours that hold the page (queryBounds.ts): every row past `after` there, every copy included.
+        ({ rows, full, boundary } = bounded);
+      } else if (this.rollup !== undefined) {
         // One server (see pageRowsBounded): one statement. Its rows with seq > after hold the page's stamps as their
         // `size` smallest seqs (the stamps are the smallest of all matching rows, and every one of them is returned);
         // fewer than `size` of them means the scenario ended within the page.
@@ -262,6 +270,7 @@ export class ClickHouseStore implements TelemetryStore {
         const seqs = rows.map((r) => Number(r.seq)).filter((q) => q > after).sort((a, b) => a - b);
         full = seqs.length >= size;
         boundary = full ? seqs[size - 1]! : Number.POSITIVE_INFINITY;
+        this.bounds?.wholeRead(params, filters);
       } else {
         const text = await withRetry(this.config, 'reading events', (a) =>
           this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
@@ -312,6 +321,7 @@ export class ClickHouseStore implements TelemetryStore {
       this.settleTimer = undefined;
       await this.settling;
       await this.settleAll();
+      await this.bounds?.idle();
     })();
     return this.closePromise;
   }

@@ -61,6 +61,19 @@ export interface StoreSql {
    * stamps as a subquery. Only for a table on one server (the rollup's case, as recentFailuresBounded).
    */
   pageRowsBounded(filters: { since: boolean; until: boolean; event: boolean }, limit: number): string;
+  /**
+   * The table's fingerprint (one String): the newest block number or mutation version among its active parts, their
+   * count, rows and newest modification time. Any INSERT or mutation moves it (block numbers only grow); see
+   * queryBounds.ts.
+   */
+  fingerprint(): string;
+  /** Per hour of ts_ms: lowest and highest seq and rows, of the scenario (and event) of external table `page`. */
+  hourBounds(event: boolean): string;
+  /**
+   * Every row past `after` in the hours of external table `hours(h UInt32)` (with the filters of `page`), with the
+   * fingerprint as column `fp`. Only for a table on one server (queryBounds.ts).
+   */
+  pageRowsInHours(filters: { since: boolean; until: boolean; event: boolean }): string;
   /** Scenarios with their largest seq (open: scenario limit, sequence floor). */
   scenarios(): string;
   /** The newest `limit` (scenario, id) pairs (open: the de-duplication window, when the check is off). */
@@ -74,6 +87,11 @@ function integer(n: number): string {
 
 export function storeSql(t: TableName): StoreSql {
   const T = qualifiedName(t);
+  // Names held to IDENTIFIER_PATTERN by qualifiedName above, so they are safe inside quotes.
+  const parts = `FROM system.parts WHERE database = '${t.database}' AND table = '${t.table}' AND active`;
+  const FINGERPRINT =
+    `(SELECT concat(toString(max(greatest(max_block_number, toInt64(data_version)))), ':', toString(count()), ':', toString(sum(rows)), ':', toString(max(modification_time))) ${parts})`;
+  const HOUR_OF = 'toUInt32(intDiv(ts_ms, 3600000))';
   return {
     totals: (scoped) => `SELECT scenario, uniqExact(ts_ms, id) AS total, max(ts_ms) AS last FROM ${T}${scoped ? ` WHERE ${SCENARIO_IS}` : ''} GROUP BY scenario FORMAT JSONEachRow`,
     failureCounts: (scoped) =>
@@ -121,6 +139,19 @@ export function storeSql(t: TableName): StoreSql {
       (f.until ? ' AND ts_ms < (SELECT any(until) FROM page)' : '') +
       ` ORDER BY seq LIMIT ${integer(limit)})` +
       (f.event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' FORMAT JSONEachRow',
+    fingerprint: () => `SELECT ${FINGERPRINT} FORMAT TabSeparated`,
+    hourBounds: (event) =>
+      `SELECT ${HOUR_OF} AS h, min(seq), max(seq), count() FROM ${T} PREWHERE scenario = (SELECT any(s) FROM page)` +
+      (event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ' GROUP BY h FORMAT TabSeparated',
+    pageRowsInHours: (f) =>
+      `SELECT ts_ms, scenario, deployment_id, installation_id, event, level, details, id, seq, ${FINGERPRINT} AS fp FROM ${T} ` +
+      'PREWHERE scenario = (SELECT any(s) FROM page) AND ts_ms >= (SELECT min(h) FROM hours) * 3600000 AND ts_ms < (SELECT max(h) + 1 FROM hours) * 3600000' +
+      (f.event ? ' AND event = (SELECT any(e) FROM page)' : '') +
+      ` WHERE ${HOUR_OF} IN (SELECT h FROM hours) AND seq > (SELECT any(after) FROM page)` +
+      (f.since ? ' AND ts_ms >= (SELECT any(since) FROM page)' : '') +
+      (f.until ? ' AND ts_ms < (SELECT any(until) FROM page)' : '') +
       ' FORMAT JSONEachRow',
     scenarios: () => `SELECT scenario, max(seq) AS seq FROM ${T} GROUP BY scenario FORMAT JSONEachRow`,
     newestIds: (limit) => `SELECT scenario, id FROM ${T} ORDER BY seq DESC LIMIT ${integer(limit)} FORMAT JSONEachRow`,
