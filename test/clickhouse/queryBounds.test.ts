@@ -104,7 +104,7 @@ describe.skipIf(url === undefined)('ClickHouse query pages through hour bounds',
     const b = boundsOf(s);
     // First: the bounds are not known, so the page reads the scenario (and has the bounds read in the background).
     expect(await ids(s, queries[0]!)).toEqual(oracle.answer(queries[0]!));
-    expect(b.pages).toEqual({ bounded: 0, whole: 1 });
+    expect(b.counts).toEqual({ boundedPages: 0, wholePages: 1, boundsReads: 1 });
     await b.idle();
     for (const q of queries) {
       expect(await ids(s, q), JSON.stringify(q)).toEqual(oracle.answer(q));
@@ -112,15 +112,15 @@ describe.skipIf(url === undefined)('ClickHouse query pages through hour bounds',
     }
     // Most pages read through the bounds; a page whose hours hold more rows than the bounds promise (here: the copies)
     // or that the check cannot prove reads the scenario, and the answer is the same.
-    expect(b.pages.bounded).toBeGreaterThan(queries.length / 2);
+    expect(b.counts.boundedPages).toBeGreaterThan(queries.length / 2);
     // Queries whose first page meets the copies (rows 300-339 in stored order) and so read a second page from there.
-    const before = { ...b.pages };
+    const before = { ...b.counts };
     for (const limit of [320, 350, 599, 650]) {
       const q = { scenario: 'alpha', limit };
       expect(await ids(s, q)).toEqual(oracle.answer(q));
       await b.idle();
     }
-    expect(b.pages.bounded + b.pages.whole - before.bounded - before.whole).toBeGreaterThan(4);
+    expect(b.counts.boundedPages + b.counts.wholePages - before.boundedPages - before.wholePages).toBeGreaterThan(4);
   });
 
   it('never misses a row written after the bounds were read: an INSERT by another store, into a new hour or an old one', async () => {
@@ -136,7 +136,7 @@ describe.skipIf(url === undefined)('ClickHouse query pages through hour bounds',
     const b = boundsOf(s);
     await b.idle();
     expect(await ids(s, q)).toEqual(oracle.answer(q));
-    expect(b.pages.bounded).toBe(1);
+    expect(b.counts.boundedPages).toBe(1);
     // Another collector stores two events: one in a new hour, one in the first hour. The bounds do not know them; a
     // page planned from them alone would be "whole" without them.
     const other = store(table);
@@ -144,9 +144,25 @@ describe.skipIf(url === undefined)('ClickHouse query pages through hour bounds',
     const later = [ev('alpha', 'page_view', 9 * HOUR, { id: 'new-hour' }), ev('alpha', 'page_view', 10_000, { id: 'old-hour' })];
     await other.append(later);
     oracle.stored(later);
-    const whole = b.pages.whole;
+    const whole = b.counts.wholePages;
     expect(await ids(s, q)).toEqual(oracle.answer(q));
-    expect(b.pages.whole).toBe(whole + 1);
+    expect(b.counts.wholePages).toBe(whole + 1);
+  });
+
+  it('reads bounds only for answers with rows', async () => {
+    const table = `cost_${++tables}`;
+    const s = store(table);
+    await s.open();
+    await s.append(spread('c', 'alpha', 100, 0, 3));
+    const b = boundsOf(s);
+    // An event nobody sent: the pages read the scenario (as before), and no bounds are read for an empty answer.
+    for (let i = 0; i < 3; i++) expect(await ids(s, { scenario: 'alpha', event: `never-${i}`, limit: 10 })).toEqual([]);
+    await b.idle();
+    expect(b.counts).toEqual({ boundedPages: 0, wholePages: 3, boundsReads: 0 });
+    // An answer with rows has its bounds read, once: asked again within the interval, the key is not read again.
+    expect(await ids(s, { scenario: 'alpha', event: 'app_start', limit: 10 })).toHaveLength(10);
+    await b.idle();
+    expect(b.counts.boundsReads).toBe(1);
   });
 
   it('keeps its fingerprint while nothing is written, and moves it on every INSERT and every mutation', async () => {

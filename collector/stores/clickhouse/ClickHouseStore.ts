@@ -270,7 +270,7 @@ export class ClickHouseStore implements TelemetryStore {
         const seqs = rows.map((r) => Number(r.seq)).filter((q) => q > after).sort((a, b) => a - b);
         full = seqs.length >= size;
         boundary = full ? seqs[size - 1]! : Number.POSITIVE_INFINITY;
-        this.bounds?.wholeRead(params, filters);
+        this.bounds?.wholeRead(params, filters, rows.length);
       } else {
         const text = await withRetry(this.config, 'reading events', (a) =>
           this.writer.http.text(this.sql.pageStamps(filters, size), { tables: [{ name: 'page', structure: PAGE_STRUCTURE, rows: [page] }], settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),

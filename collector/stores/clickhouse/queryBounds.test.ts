@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS } from './rollup.js';
-import { pageBoundary, planPage, type HourBound } from './queryBounds.js';
+import type { ClickHouseHttp } from '../../../exporters/clickhouse/ClickHouseHttp.js';
+import { pageBoundary, planPage, QueryBounds, type HourBound } from './queryBounds.js';
+import { storeSql } from './sql.js';
 
 const open = { since: 0, until: 0 };
 
@@ -65,5 +67,29 @@ describe('query pages through hour bounds: the check', () => {
     const last = planPage(b, 299, 150, open)!; // only hour 12 is left
     expect(last.hours).toEqual([12]);
     expect(pageBoundary(last, seqs(300, 399), 150)).toEqual({ full: false, boundary: Number.POSITIVE_INFINITY });
+  });
+});
+
+describe('query pages through hour bounds: when bounds are read', () => {
+  it('one read at a time over all keys, and a key at most once per interval', async () => {
+    // A connection whose statements wait until released: what matters here is what is started, not what comes back.
+    let release: () => void = () => undefined;
+    const held = new Promise<string>((resolve) => (release = () => resolve('')));
+    let statements = 0;
+    const http = { text: () => (statements++, held) } as unknown as ClickHouseHttp;
+    const b = new QueryBounds(http, storeSql({ database: 'd', table: 't' }), { retryDeadlineMs: 0, backoffMs: 10, maxBackoffMs: 10, timeoutMs: 1000 });
+    const filters = { since: false, until: false, event: true };
+    const key = (e: string) => ({ s: 'alpha', e, since: 0, until: 0 });
+    b.wholeRead(key('a'), filters, 5);
+    b.wholeRead(key('b'), filters, 5); // another key while the first read is in flight: not started
+    b.wholeRead(key('c'), filters, 0); // an empty answer: never
+    expect(b.counts).toEqual({ boundedPages: 0, wholePages: 3, boundsReads: 1 });
+    expect(statements).toBe(1);
+    release();
+    await b.idle();
+    b.wholeRead(key('a'), filters, 5); // within the interval
+    b.wholeRead(key('b'), filters, 5); // now free
+    expect(b.counts.boundsReads).toBe(2);
+    await b.idle();
   });
 });

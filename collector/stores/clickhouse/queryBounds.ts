@@ -28,9 +28,10 @@ import { PAGE_STRUCTURE, SMALL_READ_SETTINGS, type StoreSql } from './sql.js';
  *   every hour left out starts (lowest `seq`) after the page's last row, so no row left out comes before it; with
  *   fewer, no hour was left out. Copies of one event share its `ts_ms`, so its hour, so every copy is read and the
  *   newest decides the event's place (ClickHouseStore.queryPaged). Otherwise the store reads the page as before.
- * - Bounds are read in the background after a page read the whole scenario, at most every `REFRESH_INTERVAL_MS` per
- *   key: a query repeated at rest (a dashboard) reads few granules from its second or third call on; while writes
- *   go on, pages read as before plus one bounds read per key and interval.
+ * - Bounds are read in the background after a page read the whole scenario (and found rows), at most every
+ *   `REFRESH_INTERVAL_MS` per key and one at a time: a query repeated at rest (a dashboard) reads few granules from its
+ *   second or third call on; while writes go on, pages read as before plus at most one bounds read per key and
+ *   interval.
  * A row inserted while a page is read may be in it or not, as with any read during a write.
  */
 
@@ -61,6 +62,8 @@ export const MAX_BOUNDED_ROWS = 50_000;
 export const REFRESH_INTERVAL_MS = 5_000;
 /** Hours held over all keys; when more would be held the cache starts again empty. */
 export const MAX_CACHED_HOURS = 500_000;
+/** Keys whose last bounds read is remembered (for REFRESH_INTERVAL_MS); when more, it starts again empty. */
+const MAX_KEYS = 10_000;
 
 /**
  * The hours for the page after `after` of `size` rows, from bounds sorted by `lo`; undefined when the page should read
@@ -133,8 +136,8 @@ export class QueryBounds {
   private cachedHours = 0;
   private readonly lastRefresh = new Map<string, number>();
   private readonly refreshing = new Map<string, Promise<void>>();
-  /** Pages answered from bounds, and pages that read the scenario (for tests and the README's figures). */
-  readonly pages = { bounded: 0, whole: 0 };
+  /** Pages answered from bounds, pages that read the scenario, and bounds reads started (tests, README figures). */
+  readonly counts = { boundedPages: 0, wholePages: 0, boundsReads: 0 };
 
   constructor(
     private readonly http: ClickHouseHttp,
@@ -154,9 +157,17 @@ export class QueryBounds {
       { name: 'page', structure: PAGE_STRUCTURE, rows: [{ ...params, after }] },
       { name: 'hours', structure: 'h UInt32', tsv: plan.hours.join('\n') + '\n' },
     ];
-    const rows = await withRetry(this.policy, 'reading events', (a) =>
-      this.http.rows<FingerprintedRow>(this.sql.pageRowsInHours(filters), { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
-    );
+    let rows: FingerprintedRow[];
+    try {
+      rows = await withRetry(this.policy, 'reading events', (a) =>
+        this.http.rows<FingerprintedRow>(this.sql.pageRowsInHours(filters), { tables, settings: SMALL_READ_SETTINGS, timeoutMs: a.timeoutMs, signal: a.signal }),
+      );
+    } catch (err) {
+      // The page is read as before, which reports an error that is not this statement's own.
+      diag.debug(`ClickHouse store: a query page over its hours failed: ${(err as Error).message}`);
+      this.forget(key);
+      return undefined;
+    }
     // No row: nothing proves the fingerprint, so the page is read as before.
     if (rows.length === 0) return undefined;
     if (rows[0]!.fp !== entry.fingerprint) {
@@ -168,17 +179,24 @@ export class QueryBounds {
     const seqs = rows.map((r) => Number(r.seq)).filter((q) => q > after);
     const found = pageBoundary(plan, seqs, size);
     if (found === undefined) return undefined;
-    this.pages.bounded++;
+    this.counts.boundedPages++;
     return { rows, ...found };
   }
 
-  /** A page read the whole scenario: read the key's bounds in the background (at most every REFRESH_INTERVAL_MS). */
-  wholeRead(params: PageParams, filters: PageFilters): void {
-    this.pages.whole++;
+  /**
+   * A page read the whole scenario and found `rows` rows: read the key's bounds in the background — when it found any
+   * (no bounds make an empty answer cheaper), at most every REFRESH_INTERVAL_MS per key and one read at a time (a
+   * stream of queries for ever new event names costs at most one extra read in flight).
+   */
+  wholeRead(params: PageParams, filters: PageFilters, rows: number): void {
+    this.counts.wholePages++;
+    if (rows === 0 || this.refreshing.size > 0) return;
     const key = keyOf(params, filters);
     const now = Date.now();
-    if (this.refreshing.has(key) || now - (this.lastRefresh.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
+    if (now - (this.lastRefresh.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
+    if (this.lastRefresh.size >= MAX_KEYS) this.lastRefresh.clear();
     this.lastRefresh.set(key, now);
+    this.counts.boundsReads++;
     const done = this.refresh(key, params, filters)
       .catch((err: Error) => diag.debug(`ClickHouse store: reading query bounds failed: ${err.message}`))
       .finally(() => this.refreshing.delete(key));
