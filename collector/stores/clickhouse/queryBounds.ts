@@ -135,7 +135,8 @@ export class QueryBounds {
   private readonly entries = new Map<string, Entry>();
   private cachedHours = 0;
   private readonly lastRefresh = new Map<string, number>();
-  private readonly refreshing = new Map<string, Promise<void>>();
+  /** The bounds read in flight (one at a time, over all keys). */
+  private refreshing: Promise<void> | undefined;
   /** Pages answered from bounds, pages that read the scenario, and bounds reads started (tests, README figures). */
   readonly counts = { boundedPages: 0, wholePages: 0, boundsReads: 0 };
 
@@ -190,22 +191,21 @@ export class QueryBounds {
    */
   wholeRead(params: PageParams, filters: PageFilters, rows: number): void {
     this.counts.wholePages++;
-    if (rows === 0 || this.refreshing.size > 0) return;
+    if (rows === 0 || this.refreshing !== undefined) return;
     const key = keyOf(params, filters);
     const now = Date.now();
     if (now - (this.lastRefresh.get(key) ?? -Infinity) < REFRESH_INTERVAL_MS) return;
     if (this.lastRefresh.size >= MAX_KEYS) this.lastRefresh.clear();
     this.lastRefresh.set(key, now);
     this.counts.boundsReads++;
-    const done = this.refresh(key, params, filters)
+    this.refreshing = this.refresh(key, params, filters)
       .catch((err: Error) => diag.debug(`ClickHouse store: reading query bounds failed: ${err.message}`))
-      .finally(() => this.refreshing.delete(key));
-    this.refreshing.set(key, done);
+      .finally(() => (this.refreshing = undefined));
   }
 
-  /** Waits for bounds reads in flight (close). */
+  /** Waits for the bounds read in flight, if any (close). */
   async idle(): Promise<void> {
-    await Promise.all([...this.refreshing.values()]);
+    await this.refreshing;
   }
 
   private async refresh(key: string, params: PageParams, filters: PageFilters): Promise<void> {
