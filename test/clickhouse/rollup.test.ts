@@ -157,6 +157,26 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     expect((await s.summary('alpha'))!.total_events).toBe(n);
   });
 
+  it('leaves settling for later while the store goes on inserting, even into other hours, and settles once it pauses', async () => {
+    const table = `busy_${++tables}`;
+    const s = clickhouse(table);
+    await s.open();
+    const settled = async (): Promise<number> => Number(await raw(`SELECT count() FROM ${database}.${table}_settled`));
+    // Every 300 ms for 2.7 s an insert into the next hour: each hour is quiet from the next tick on, but the store is
+    // not, so nothing is settled (a settling read would compete with the inserts for ClickHouse).
+    const started = Date.now();
+    let n = 0;
+    for (let i = 0; Date.now() - started < 2700; i = ++n) {
+      await s.append([ev('alpha', 'page_view', i * 3_600_000, { id: `h-${i}` })]);
+      expect(await settled()).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // Paused: every hour is settled within a few ticks, and the summary read from them counts every event.
+    for (let i = 0; i < 60 && (await settled()) < 2 * n; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(Number(await raw(`SELECT uniqExact(hour) FROM ${database}.${table}_settled`))).toBe(n);
+    expect((await s.summary('alpha'))!.total_events).toBe(n);
+  });
+
   it('at rest a call reads only the counters: settled hours and newest failures come from memory until a write moves their hour', async () => {
     const table = `memo_${++tables}`;
     const s = clickhouse(table);

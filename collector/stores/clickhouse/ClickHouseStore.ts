@@ -83,6 +83,8 @@ const PAGE_SLACK = 16;
  * dirty again — and during a bulk ingest it cost ~10% of the ingest rate (300k events, measured against no settling).
  */
 const SETTLE_DELAY_MS = 1000;
+/** Ticks that settling waits at most while inserts go on (settleQuiet). */
+const MAX_POSTPONED_TICKS = 30;
 
 export class ClickHouseStore implements TelemetryStore {
   readonly kind = 'clickhouse';
@@ -112,6 +114,8 @@ export class ClickHouseStore implements TelemetryStore {
   /** Hours inserted into before the last tick and not settled yet: settled at the next tick unless touched again. */
   private waiting = new Map<string, Set<number>>();
   private settleTimer: NodeJS.Timeout | undefined;
+  /** Ticks in a row that found new inserts and left settling for later (settleQuiet). */
+  private postponedTicks = 0;
   private settling: Promise<void> | undefined;
 
   constructor(options: ClickHouseStoreOptions = {}) {
@@ -352,10 +356,21 @@ export class ClickHouseStore implements TelemetryStore {
     }
   }
 
-  /** A tick: settle the waiting hours not touched since the last tick; the hours touched since then wait. */
+  /**
+   * A tick: settle the waiting hours not touched since the last tick; the hours touched since then wait. While this
+   * store goes on inserting, settling waits for a tick without inserts, or MAX_POSTPONED_TICKS ticks: its reads of the
+   * events compete with the INSERTs for ClickHouse (at 300k events in bulk: 15 settling reads, 573 ms of the server's
+   * statement time against 1,175 ms for the 38 INSERTs, `system.query_log`), and an hour settled now may be written
+   * again. Reads stay exact meanwhile: they compute unsettled hours from the events.
+   */
   private async settleQuiet(): Promise<void> {
     const recent = this.touched;
     this.touched = new Map();
+    if (recent.size > 0 && ++this.postponedTicks < MAX_POSTPONED_TICKS) {
+      for (const [scenario, hours] of recent) for (const h of hours) hoursOf(this.waiting, scenario).add(h);
+      return;
+    }
+    this.postponedTicks = 0;
     const quiet = new Map<string, Set<number>>();
     for (const [scenario, hours] of this.waiting) {
       const again = recent.get(scenario);
