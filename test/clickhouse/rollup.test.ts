@@ -46,6 +46,23 @@ function batch(prefix: string, n: number): StoreEvent[] {
   );
 }
 
+/** Rows in the table's settled rollup. */
+function settledRows(table: string): () => Promise<number> {
+  return async () => Number(await raw(`SELECT count() FROM ${database}.${table}_settled`));
+}
+
+/** Appends `event(i)` every 300 ms for 2.7 s, checking after each that nothing is settled yet; returns how many. */
+async function insertWhileUnsettled(s: ClickHouseStore, settled: () => Promise<number>, event: (i: number) => StoreEvent): Promise<number> {
+  const started = Date.now();
+  let n = 0;
+  for (; Date.now() - started < 2700; n++) {
+    await s.append([event(n)]);
+    expect(await settled()).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return n;
+}
+
 describe.skipIf(url === undefined)('ClickHouse rollup', () => {
   it('counts an event once when two stores insert it at the same moment, before and after settling and merging', async () => {
     const table = `race_${++tables}`;
@@ -140,15 +157,9 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     const table = `quiet_${++tables}`;
     const s = clickhouse(table);
     await s.open();
-    const settled = async (): Promise<number> => Number(await raw(`SELECT count() FROM ${database}.${table}_settled`));
+    const settled = settledRows(table);
     // Inserts into the same hour every 300 ms for 2.7 s: every settling tick (1 s) sees the hour written again.
-    const started = Date.now();
-    let n = 0;
-    for (let i = 0; Date.now() - started < 2700; i = ++n) {
-      await s.append([ev('alpha', 'page_view', i * 1000, { id: `q-${i}` })]);
-      expect(await settled()).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const n = await insertWhileUnsettled(s, settled, (i) => ev('alpha', 'page_view', i * 1000, { id: `q-${i}` }));
     expect(await settled()).toBe(0);
     // Paused: settled within a few ticks (no read in between, which would compute and settle it itself), and the
     // summary read from the settled hour counts every event.
@@ -161,16 +172,10 @@ describe.skipIf(url === undefined)('ClickHouse rollup', () => {
     const table = `busy_${++tables}`;
     const s = clickhouse(table);
     await s.open();
-    const settled = async (): Promise<number> => Number(await raw(`SELECT count() FROM ${database}.${table}_settled`));
+    const settled = settledRows(table);
     // Every 300 ms for 2.7 s an insert into the next hour: each hour is quiet from the next tick on, but the store is
     // not, so nothing is settled (a settling read would compete with the inserts for ClickHouse).
-    const started = Date.now();
-    let n = 0;
-    for (let i = 0; Date.now() - started < 2700; i = ++n) {
-      await s.append([ev('alpha', 'page_view', i * 3_600_000, { id: `h-${i}` })]);
-      expect(await settled()).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const n = await insertWhileUnsettled(s, settled, (i) => ev('alpha', 'page_view', i * 3_600_000, { id: `h-${i}` }));
     // Paused: every hour is settled within a few ticks, and the summary read from them counts every event.
     for (let i = 0; i < 60 && (await settled()) < 2 * n; i++) await new Promise((r) => setTimeout(r, 100));
     expect(Number(await raw(`SELECT uniqExact(hour) FROM ${database}.${table}_settled`))).toBe(n);
