@@ -4,7 +4,7 @@ import { withRetry, type RetryPolicy } from '../../../exporters/clickhouse/retry
 import { identifier, qualifiedName, type TableName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
 import { HourMemo } from './hourMemo.js';
-import { SMALL_READ_SETTINGS } from './sql.js';
+import { HOUR_OF, SMALL_READ_SETTINGS } from './sql.js';
 
 /**
  * The hourly rollup behind summaries and insights: exact numbers without reading every event, and still exact when a
@@ -52,8 +52,6 @@ export function rollupTables(t: TableName): RollupTables {
   identifier(t.table);
   return { ...names, hours: q(names.hoursName), view: q(names.viewName), settled: q(names.settledName), events: qualifiedName(t) };
 }
-
-const HOUR_OF = 'toUInt32(intDiv(ts_ms, 3600000))';
 
 /** The DDL the store runs at open when it creates the schema (and the README shows). */
 export function rollupSchemaSql(r: RollupTables): string[] {

@@ -29,6 +29,9 @@ export const STAMPS_STRUCTURE = 's String, t UInt64';
  */
 export const SMALL_READ_SETTINGS: Readonly<Record<string, string>> = { use_uncompressed_cache: '1' };
 
+/** The hour of a row (hours since the epoch), as the rollup and the query bounds group rows. */
+export const HOUR_OF = 'toUInt32(intDiv(ts_ms, 3600000))';
+
 const SCENARIO_IS = 'scenario = (SELECT any(s) FROM params)';
 
 export interface StoreSql {
@@ -91,7 +94,6 @@ export function storeSql(t: TableName): StoreSql {
   const parts = `FROM system.parts WHERE database = '${t.database}' AND table = '${t.table}' AND active`;
   const FINGERPRINT =
     `(SELECT concat(toString(max(greatest(max_block_number, toInt64(data_version)))), ':', toString(count()), ':', toString(sum(rows)), ':', toString(max(modification_time))) ${parts})`;
-  const HOUR_OF = 'toUInt32(intDiv(ts_ms, 3600000))';
   return {
     totals: (scoped) => `SELECT scenario, uniqExact(ts_ms, id) AS total, max(ts_ms) AS last FROM ${T}${scoped ? ` WHERE ${SCENARIO_IS}` : ''} GROUP BY scenario FORMAT JSONEachRow`,
     failureCounts: (scoped) =>
