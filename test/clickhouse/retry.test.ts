@@ -168,16 +168,19 @@ const event = (id: string): StoreEvent => ({ scenario: 'app', event: 'tick', tim
 /**
  * Two appends of the same event (a client retrying while its first request is in flight; the first may hold more
  * events), ordered by the proxy so that the second one's early lookup is answered before the first one's INSERT reaches
- * ClickHouse: that answer cannot see the event.
+ * ClickHouse: that answer cannot see the event. `ahead`: the events of another append that arrives just before the
+ * retry, so that both go in the next INSERT, those first.
  */
-async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id: string, first: StoreEvent[] = [event(id)]): Promise<{ stored: number; duplicates: number }> {
+async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id: string, first: StoreEvent[] = [event(id)], ahead?: StoreEvent[]): Promise<{ stored: number; duplicates: number }> {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let second: Promise<AppendResult> | undefined;
+  let before: Promise<AppendResult> | undefined;
   let lookups = 0;
   // The retry arrives once the first INSERT is on its way, which waits until the retry's early lookup is answered.
   proxy.gate = (sql) => {
     if (!isEventsInsert(sql) || second !== undefined) return undefined;
+    if (ahead !== undefined) before = store.append(ahead);
     second = store.append([event(id)]);
     return held;
   };
@@ -186,7 +189,8 @@ async function raceSameEvent(proxy: ClickHouseProxy, store: ClickHouseStore, id:
   };
   const one = await store.append(first);
   const other = await second!;
-  return { stored: one.stored + other.stored, duplicates: one.duplicates + other.duplicates };
+  const more = before === undefined ? { stored: 0, duplicates: 0 } : await before;
+  return { stored: one.stored + other.stored + more.stored, duplicates: one.duplicates + other.duplicates + more.duplicates };
 }
 
 /**
@@ -261,6 +265,21 @@ describe.skipIf(url === undefined)('ClickHouse store: early duplicate lookups', 
     expect(await raceSameEvent(proxy, store, 'w-0', six)).toEqual({ stored: 6, duplicates: 1 });
     expect(await rawCount(table)).toBe(6);
     // The first append's early lookup, the retry's (answered before the INSERT landed), and the retry's again.
+    expect(proxy.requests.filter((r) => isLookup(r.sql))).toHaveLength(3);
+  });
+
+  it('when the events checked ahead of a retry in its INSERT push the first copy out of the window, looks the retry up again: stored once', async () => {
+    // A window of four. The first INSERT (the event and two others) lands after the retry's early answer; the retry's
+    // INSERT holds two new events ahead of it, which the window takes in as it checks them, pushing the first copy out
+    // before the retry is checked. The first copy was taken into the window before the retry's lookup was sent, but
+    // landed after it: additions are counted from before the INSERT in flight, six in all, more than the window holds.
+    // So the answer no longer holds, and the retry is looked up again.
+    const { proxy, store, table } = await setup({ dedupWindow: 4 });
+    const first = [event('pushed-out'), event('first-1'), event('first-2')];
+    expect(await raceSameEvent(proxy, store, 'pushed-out', first, [event('ahead-1'), event('ahead-2')])).toEqual({ stored: 5, duplicates: 1 });
+    expect(await rawCount(table)).toBe(5);
+    // The first append's early lookup, the one the retry shares with the two ahead of it (answered before the first
+    // INSERT landed), and the retry's again before its INSERT.
     expect(proxy.requests.filter((r) => isLookup(r.sql))).toHaveLength(3);
   });
 

@@ -95,6 +95,11 @@ export class ClickHouseStore implements TelemetryStore {
   private readonly window: DedupWindow;
   /** Additions to the window, and failed INSERTs, so far (earlyLookup.ts: whether an early answer still holds). */
   private windowAdds = 0;
+  /**
+   * `windowAdds` before the running commit took its group's ids in (undefined when none runs): those ids may land
+   * after a lookup sent now, so a lookup's mark counts from here (earlyLookup.ts).
+   */
+  private windowAddsLanded: number | undefined;
   private failedInserts = 0;
   private readonly early: EarlyLookups;
   private readonly seq = new SequenceClock();
@@ -127,7 +132,7 @@ export class ClickHouseStore implements TelemetryStore {
     this.summaryOptions = { failureEvents: failureEvents ?? undefined, recentFailures: recentFailures ?? 10 };
     this.window = new DedupWindow(dedupWindow ?? 100_000);
     this.admission = new StoreAdmission({ environment, maxEventBytes, maxScenarios });
-    this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => ({ windowAdds: this.windowAdds, failedInserts: this.failedInserts }), this.config.maxInsertRows);
+    this.early = new EarlyLookups((rows) => this.writer.existingKeys(rows), () => ({ windowAdds: this.windowAddsLanded ?? this.windowAdds, failedInserts: this.failedInserts }), this.config.maxInsertRows);
   }
 
   /** Ids held by the de-duplication window (the collector's `dedup_window.size` metric). */
@@ -454,20 +459,35 @@ export class ClickHouseStore implements TelemetryStore {
     let rows: QueuedRow[] = [];
     /** The append of each row; undefined once a lookup found the row stored. */
     let owners: (PendingAppend | undefined)[] = [];
-    const seen = new SeenIds();
     const window = this.window;
-    // Duplicates the window or the group itself shows; the window changes only when an INSERT of this store is
-    // answered, and this is the only one running.
+    let groupRows = 0;
+    for (const p of group) groupRows += p.rows.length;
+    // Duplicates the window or the group itself shows. The window takes the group's client ids in as it checks them
+    // (tryAdd: one lookup per id, instead of a check now, a check against the group's own ids and an add once the
+    // INSERT landed), and gives them back if the INSERT fails (rollback). Only this commit changes the window while it
+    // runs. Lookups sent from here until the INSERT is answered count additions from before it (windowAddsLanded),
+    // since these rows land after them. A group larger than the window would push its own first ids out: it is checked
+    // against the window and the group's own ids, and taken in once stored, as before.
+    const takeIn = window.capacity > 0 && groupRows <= window.capacity;
+    const seen = takeIn ? undefined : new SeenIds();
+    if (takeIn) window.checkpoint();
+    this.windowAddsLanded = this.windowAdds;
+    /** Per append, the window's additions once its rows were checked (for its early lookup, below). */
+    const checkedAt: number[] = [];
     for (const p of group) {
       for (const row of p.rows) {
-        if (row.client && isDuplicate(window, seen, row.scenario, row.id)) {
-          p.result.duplicates++;
-          continue;
+        if (row.client) {
+          if (seen === undefined ? !window.tryAdd(row.scenario, row.id) : isDuplicate(window, seen, row.scenario, row.id)) {
+            p.result.duplicates++;
+            continue;
+          }
+          if (seen === undefined) this.windowAdds++;
         }
         row.seq = this.seq.next();
         rows.push(row);
         owners.push(p);
       }
+      checkedAt.push(this.windowAdds);
     }
     // The body is written while the early lookups are still on their way (they started a turn ago, earlyLookup.ts),
     // so that the collector writes it while ClickHouse looks the keys up instead of after; it is written again only
@@ -481,18 +501,20 @@ export class ClickHouseStore implements TelemetryStore {
     }
     let dropped = 0;
     let index = 0;
-    for (const p of group) {
+    for (let g = 0; g < group.length; g++) {
+      const p = group[g]!;
       // Mostly answered already (it ran beside the INSERT before); never rejects.
       const early = p.early === undefined ? undefined : await p.early;
-      // It holds while every row inserted since it was sent is still in the window, and no INSERT failed since (whose
-      // rows may be stored, in no window): earlyLookup.ts.
-      const holds = early !== undefined && this.windowAdds - early.before.windowAdds <= window.capacity && this.failedInserts === early.before.failedInserts;
+      // It holds while every row inserted since it was sent was still in the window when the append's rows were checked
+      // (additions since then, this group's own included, at most the window's capacity), and no INSERT failed since
+      // (whose rows may be stored, in no window): earlyLookup.ts.
+      const holds = early !== undefined && checkedAt[g]! - early.before.windowAdds <= window.capacity && this.failedInserts === early.before.failedInserts;
       for (; index < rows.length && owners[index] === p; index++) {
         const row = rows[index]!;
         if (!row.client || !holds) continue;
         if (early.found.size > 0 && early.found.has(rowKey(row.scenario, row.ts_ms, row.id))) {
           p.result.duplicates++;
-          this.addToWindow(row);
+          if (seen !== undefined) this.addToWindow(row);
           owners[index] = undefined;
           dropped++;
           continue;
@@ -519,11 +541,16 @@ export class ClickHouseStore implements TelemetryStore {
         const r = rows[i]!;
         if (preexisting.size > 0 && preexisting.has(rowKey(r.scenario, r.ts_ms, r.id))) owners[i]!.result.duplicates++;
         else owners[i]!.result.stored++;
-        if (r.client) this.addToWindow(r);
+        if (r.client && seen !== undefined) this.addToWindow(r);
       }
+      window.release();
+      this.windowAddsLanded = undefined;
       for (const p of group) p.resolve(p.result);
       this.touch(rows);
     } catch (err) {
+      // Rows of a failed INSERT may be stored or not: none stays in the window (a retry is looked up in the table).
+      window.rollback();
+      this.windowAddsLanded = undefined;
       this.failedInserts++;
       // Rows of a failed insert may be in the table without the view having counted them (it runs after the table
       // is written): move their hours' counters on, so that no settled hour hides them.

@@ -1,7 +1,10 @@
 import { diag } from '../../../core/diag.js';
 import type { EventRow } from '../../../exporters/clickhouse/rows.js';
 
-/** What the store had done when a lookup was sent: window additions, and INSERTs that failed. */
+/**
+ * What the store had done when a lookup was sent: window additions (counted from before the INSERT in flight, if any:
+ * the store takes a group's ids into its window before their INSERT lands), and INSERTs that failed.
+ */
 export interface StoreMark {
   readonly windowAdds: number;
   readonly failedInserts: number;
