@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detailsIndex } from './detailsIndex.js';
-import { encodeRowsNative } from './native.js';
+import { encodeRowsNative, encodeRunNative, joinNative } from './native.js';
 import type { EventRow } from './rows.js';
 import { EVENT_COLUMNS } from './schema.js';
 import { INSERT_COLUMNS } from './tsv.js';
@@ -81,5 +81,28 @@ describe('Native blocks', () => {
   it('writes a lone surrogate as U+FFFD, as UTF-8 encoding does everywhere else', () => {
     const [r] = decode(encodeRowsNative([row({ event: 'a\ud800b' })])).rows;
     expect(r![3]).toBe('a\ufffdb');
+  });
+
+  it('runs encoded per append and joined make the same block, byte for byte, as the rows encoded at once', () => {
+    let seed = 5;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const texts = ['', 'a', 'shop', 'é'.repeat(20), 'x'.repeat(130), '🎉', 'tab\there', 'a\ud800b'];
+    const pick = (): string => texts[rand(texts.length)]!;
+    const detailsOf = (): string => ['', JSON.stringify({ version: pick(), n: rand(9) }), JSON.stringify({ only: null, list: [1] }), JSON.stringify({ big: 'x'.repeat(rand(300)) })][rand(4)]!;
+    for (let round = 0; round < 60; round++) {
+      const rows = Array.from({ length: rand(300) }, (_, i) =>
+        row({ scenario: pick(), ts_ms: rand(2 ** 30) * 1024, id: pick() + i, event: pick(), deployment_id: rand(3) === 0 ? null : pick(), installation_id: rand(3) === 0 ? null : pick(), level: pick(), details: detailsOf(), seq: rand(2 ** 30) * 4096 }),
+      );
+      // Split into runs of random sizes (empty ones too), as appends of a group.
+      const runs = [];
+      for (let at = 0; at < rows.length || runs.length === 0; ) {
+        const size = Math.min(rows.length - at, rand(80));
+        runs.push(encodeRunNative(rows.slice(at, at + size)));
+        at += size;
+      }
+      const joined = joinNative(runs, rows);
+      const whole = encodeRowsNative(rows);
+      if (!joined.equals(whole)) expect(joined.toString('hex')).toBe(whole.toString('hex'));
+    }
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClickHouseConfig } from '../../exporters/clickhouse/config.js';
 import { detailsIndex } from '../../exporters/clickhouse/detailsIndex.js';
+import { encodeRunNative, joinNative } from '../../exporters/clickhouse/native.js';
 import { RowWriter } from '../../exporters/clickhouse/RowWriter.js';
 import type { EventRow } from '../../exporters/clickhouse/rows.js';
 import { ensureSchema } from '../../exporters/clickhouse/schema.js';
@@ -19,8 +20,11 @@ afterAll(() => dropDatabase(url, database));
 const row = (over: Partial<EventRow>): EventRow => ({ scenario: 's', ts_ms: 0, id: 'i', event: 'e', deployment_id: null, installation_id: null, level: '', details: '', seq: 1, ...over });
 
 describe.skipIf(url === undefined)('Native INSERTs into a real ClickHouse', () => {
-  it('store every column as it was sent', async () => {
-    const config = loadClickHouseConfig({ url, database, table: 'events' }, {});
+  it.each([
+    ['encoded at once', 'events', false],
+    ['encoded per append and joined (the store\'s path)', 'events_runs', true],
+  ])('store every column as it was sent: %s', async (_how, table, runs) => {
+    const config = loadClickHouseConfig({ url, database, table }, {});
     const writer = new RowWriter(config);
     await writer.http.exec(`CREATE DATABASE IF NOT EXISTS ${database}`);
     await ensureSchema(writer.http, config, true);
@@ -31,8 +35,9 @@ describe.skipIf(url === undefined)('Native INSERTs into a real ClickHouse', () =
       row({ ts_ms: 2 ** 40 + 5, deployment_id: null, installation_id: '', details: '', seq: 3 }),
       ...Array.from({ length: 3000 }, (_, i) => row({ scenario: `s${i % 3}`, ts_ms: 1_700_000_000_000 + i, id: `id-${i}`, deployment_id: i % 2 === 0 ? null : `d${i}`, details: JSON.stringify({ i, even: i % 2 === 0 }), seq: 10 + i })),
     ];
-    expect(await writer.insert(rows)).toEqual(new Set());
-    const text = await clickhouseSql(url!, `SELECT ${INSERT_COLUMNS} FROM ${database}.events ORDER BY seq FORMAT JSONEachRow`);
+    const body = runs ? joinNative([0, 2, 1000, 2500].map((from, i, at) => encodeRunNative(rows.slice(from, at[i + 1]))), rows) : undefined;
+    expect(await writer.insert(rows, { body })).toEqual(new Set());
+    const text = await clickhouseSql(url!, `SELECT ${INSERT_COLUMNS} FROM ${database}.${table} ORDER BY seq FORMAT JSONEachRow`);
     const stored = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const expected = [...rows].sort((a, b) => a.seq - b.seq).map((r) => {
       const index = r.details === '' ? { keys: [], values: [] } : detailsIndex(r.details);

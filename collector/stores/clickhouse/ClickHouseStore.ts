@@ -8,7 +8,7 @@ import { isSafeScenario } from '../../../core/scenario.js';
 import type { InsightsAnswer, InsightsQuery } from '../../../query/insights/types.js';
 import { withRetry } from '../../../exporters/clickhouse/retry.js';
 import { RowWriter } from '../../../exporters/clickhouse/RowWriter.js';
-import { encodeRowsNative } from '../../../exporters/clickhouse/native.js';
+import { encodeRowsNative, encodeRunNative, joinNative, type NativeRun } from '../../../exporters/clickhouse/native.js';
 import { lineFromRow, rowKey, type EventRow, type StoredRow } from '../../../exporters/clickhouse/rows.js';
 import { ensureSchema, qualifiedName } from '../../../exporters/clickhouse/schema.js';
 import { parseTsv, tsvField } from '../../../exporters/clickhouse/tsv.js';
@@ -44,6 +44,8 @@ interface PendingAppend {
   readonly rows: QueuedRow[];
   /** The early duplicate check of its client rows (earlyLookup.ts); undefined without `dedupCheck` or client ids. */
   readonly early: Promise<EarlyAnswer | undefined> | undefined;
+  /** Its rows' columns, encoded as they were admitted (native.ts); undefined if that failed. */
+  readonly run: NativeRun | undefined;
   readonly newScenarios: string[];
   readonly result: AppendResult;
   resolve(result: AppendResult): void;
@@ -200,8 +202,15 @@ export class ClickHouseStore implements TelemetryStore {
       return Promise.reject(new StoreError(`ClickHouse is behind: ${this.queuedRows} rows are waiting to be inserted (limit ${limit}); try again later`));
     }
     const early = this.config.dedupCheck && clients > 0 ? this.early.request(clients === rows.length ? rows : rows.filter((r) => r.client)) : undefined;
+    let run: NativeRun | undefined;
+    try {
+      run = encodeRunNative(rows);
+    } catch {
+      // (Out of memory, say.) The group's INSERT encodes its rows again.
+      run = undefined;
+    }
     return new Promise<AppendResult>((resolve, rejectAppend) => {
-      this.queue.push({ rows, early, newScenarios, result, resolve, reject: rejectAppend });
+      this.queue.push({ rows, early, run, newScenarios, result, resolve, reject: rejectAppend });
       this.queuedRows += rows.length;
       this.pump();
     });
@@ -489,12 +498,15 @@ export class ClickHouseStore implements TelemetryStore {
       }
       checkedAt.push(this.windowAdds);
     }
-    // The body is written while the early lookups are still on their way (they started a turn ago, earlyLookup.ts),
-    // so that the collector writes it while ClickHouse looks the keys up instead of after; it is written again only
-    // when a lookup found some of the rows stored (a retried upload). `seq` skips the rows left out: it only orders.
+    // The body is made while the early lookups are still on their way (they started a turn ago, earlyLookup.ts), so
+    // that the collector makes it while ClickHouse looks the keys up instead of after; it is written again only when a
+    // lookup found some of the rows stored (a retried upload). `seq` skips the rows left out: it only orders. With
+    // every row of the group kept, in order, the block is the appends' runs joined (their columns were encoded as
+    // they were admitted, native.ts: ~0.1 µs a row here against ~1.5 to encode the group's rows now, out of the CPU's
+    // caches); else the rows kept are encoded anew.
     let body: Buffer | undefined;
     try {
-      body = rows.length > 0 ? encodeRowsNative(rows) : undefined;
+      body = rows.length === 0 ? undefined : rows.length === groupRows && group.every((p) => p.run !== undefined) ? joinNative(group.map((p) => p.run!), rows) : encodeRowsNative(rows);
     } catch {
       // (Out of memory, say.) Written again inside the INSERT below, whose failure rejects the appends: commit never throws.
       body = undefined;
