@@ -122,8 +122,7 @@ describe('DedupWindow', () => {
         } else if (k < 90) {
           const [a, b] = [w.has(scenario, id), r.has(scenario, id)];
           if (a !== b) expect({ op, has: [scenario, id], got: a }).toEqual({ op, has: [scenario, id], got: b });
-        }
-        else if (k < 94) {
+        } else if (k < 94) {
           w.checkpoint();
           r.checkpoint();
           open = true;

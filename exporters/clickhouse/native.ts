@@ -35,45 +35,12 @@ function header(sink: ByteSink, name: string): void {
   sink.bytes(h);
 }
 
-/** Rows as one Native block (columns INSERT_COLUMNS; the details index of detailsIndex.ts, marked indexed). */
+/**
+ * Rows as one Native block (columns INSERT_COLUMNS; the details index of detailsIndex.ts, marked indexed): one run of
+ * them (encodeRunNative), made a block.
+ */
 export function encodeRowsNative(rows: readonly EventRow[]): Buffer {
-  const n = rows.length;
-  const sink = new ByteSink(n * ROW_BYTES_GUESS + 512);
-  sink.varint(HEADERS.size);
-  sink.varint(n);
-  header(sink, 'scenario');
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.scenario);
-  header(sink, 'ts_ms');
-  for (let i = 0; i < n; i++) sink.uint64(rows[i]!.ts_ms);
-  header(sink, 'id');
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.id);
-  header(sink, 'event');
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.event);
-  header(sink, 'deployment_id');
-  for (let i = 0; i < n; i++) sink.byte(rows[i]!.deployment_id === null ? 1 : 0);
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.deployment_id ?? '');
-  header(sink, 'installation_id');
-  for (let i = 0; i < n; i++) sink.byte(rows[i]!.installation_id === null ? 1 : 0);
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.installation_id ?? '');
-  header(sink, 'level');
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.level);
-  header(sink, 'details');
-  for (let i = 0; i < n; i++) sink.string(rows[i]!.details);
-  const index: EncodedDetailsIndex[] = new Array<EncodedDetailsIndex>(n);
-  for (let i = 0; i < n; i++) index[i] = encodedDetailsIndex(rows[i]!.details);
-  header(sink, 'details_keys');
-  let end = 0;
-  for (let i = 0; i < n; i++) sink.uint64((end += index[i]!.count));
-  for (let i = 0; i < n; i++) sink.bytes(index[i]!.keys);
-  header(sink, 'details_values');
-  end = 0;
-  for (let i = 0; i < n; i++) sink.uint64((end += index[i]!.count));
-  for (let i = 0; i < n; i++) sink.bytes(index[i]!.values);
-  header(sink, 'details_indexed');
-  sink.fill(1, n);
-  header(sink, 'seq');
-  for (let i = 0; i < n; i++) sink.uint64(rows[i]!.seq);
-  return sink.done();
+  return joinNative([encodeRunNative(rows)], rows);
 }
 
 /**
