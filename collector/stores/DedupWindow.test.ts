@@ -108,7 +108,11 @@ describe('DedupWindow', () => {
       const w = new DedupWindow(capacity);
       // Every fourth round, a hash of three values (the instance's own, shadowing the method): every pair collides
       // with a third of the others, so the strings decide, runs are long and deletions move entries across them.
-      if (round % 4 === 1) (w as unknown as { hashOf: (s: string, id: string) => number }).hashOf = (_s, id) => id.charCodeAt(id.length - 11) % 3;
+      if (round % 4 === 1) {
+        // The method this shadows must exist, or these rounds would quietly hash as usual.
+        expect(typeof (DedupWindow.prototype as unknown as Record<string, unknown>).hashOf).toBe('function');
+        (w as unknown as { hashOf: (s: string, id: string) => number }).hashOf = (_s, id) => id.charCodeAt(id.length - 11) % 3;
+      }
       const r = new ReferenceWindow(capacity);
       let open = false;
       for (let op = 0; op < 1500; op++) {
